@@ -1,0 +1,122 @@
+// Static checks can pass while containers still fail to start (moby#47480), so podlift starts
+// a real container: offline, nothing pulled, from a throwaway root filesystem of host binaries
+// (/usr/bin/true and its libraries), rootful and for the target user, once without a network
+// and once with the default one. A failure is classified into a cause and a remedy.
+// https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
+import { classify, errorLine } from "../src/classify.js";
+import { userEnv } from "../src/engine/podman-facts.js";
+import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+import type { UserInfo } from "../src/host/types.js";
+
+export const CANARY_BINARY = "/usr/bin/true";
+const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
+const RUN_TIMEOUT_MS = 25000;
+
+export const check: Check = {
+  id: "canary",
+  title: "Canary container",
+  docs: "docs/checks/canary.md",
+  timeoutMs: 60000,
+  applies: () => true,
+  async run(ctx) {
+    const { host, facts } = ctx;
+    if ((await facts.podman.version()) === null) {
+      return [
+        {
+          code: "canary.no-podman",
+          status: "fail",
+          message: "No container can start: Podman is not installed.",
+        },
+      ];
+    }
+    const me = host.currentUser();
+    const users: UserInfo[] = [];
+    if (me.uid === 0) users.push(me);
+    if (!facts.rootful && (me.uid === 0 || me.name === facts.targetUser.name)) users.push(facts.targetUser);
+    if (users.length === 0) {
+      return [
+        {
+          code: "canary.cannot-switch-user",
+          status: "warn",
+          message: `Cannot start a container as ${facts.targetUser.name} while running as ${me.name}.`,
+          remedy: `Run podlift as ${facts.targetUser.name}, or as root with --user ${facts.targetUser.name}.`,
+        },
+      ];
+    }
+    const libraries = await sharedLibraries(ctx);
+    return (await Promise.all(users.map((user) => canaryFor(ctx, user, libraries)))).flat();
+  },
+};
+
+async function sharedLibraries({ host, signal }: CheckContext): Promise<string[]> {
+  const ldd = await host.run(["ldd", CANARY_BINARY], { timeoutMs: 3000, signal });
+  if (ldd.exitCode !== 0) return []; // statically linked, or no ldd: the binary alone may do
+  return [...ldd.stdout.matchAll(/(\/\S+)\s+\(0x/g)].map((m) => m[1] as string);
+}
+
+async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[]): Promise<Finding[]> {
+  const { host, signal } = ctx;
+  const mode = user.uid === 0 ? "rootful" : `rootless (${user.name})`;
+  const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
+  try {
+    const asUser = user.name === host.currentUser().name ? undefined : user.name;
+    const env = await userEnv(host, user);
+    // Both runs at once: the network run costs as long as the plain one, not twice.
+    const runs = await Promise.all(
+      (["none", "default"] as const).map(async (network) => {
+        const argv = [
+          "podman",
+          "run",
+          "--rm",
+          ...(network === "none" ? ["--network", "none"] : []),
+          "--rootfs",
+          tree.path,
+          CANARY_BINARY,
+        ];
+        return {
+          network,
+          argv,
+          r: await host.run(argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }),
+        };
+      }),
+    );
+    const out: Finding[] = [];
+    for (const { network, argv, r } of runs) {
+      const scope = network === "none" ? "without a network" : "with the default network";
+      if (r.exitCode === 0) {
+        out.push({
+          code: network === "none" ? "canary.ok" : "canary.network-ok",
+          status: "pass",
+          message: `A ${mode} container starts ${scope} (${r.durationMs} ms).`,
+          evidence: { mode, command: argv.join(" "), durationMs: r.durationMs },
+        });
+        continue;
+      }
+      const why = r.timedOut
+        ? {
+            code: "timeout",
+            cause: `podman run did not finish within ${RUN_TIMEOUT_MS} ms.`,
+            remedy:
+              "Look for a hung podman process or a stuck storage lock (podman ps --all, podman system migrate).",
+          }
+        : classify(r.stderr);
+      out.push({
+        code: network === "none" ? "canary.failed" : "canary.network-failed",
+        status: "fail",
+        message: `A ${mode} container fails to start ${scope}: ${why.cause}`,
+        evidence: {
+          mode,
+          command: argv.join(" "),
+          exitCode: r.exitCode,
+          error: errorLine(r.stderr),
+          cause: why.code,
+        },
+        remedy: why.remedy,
+      });
+      if (network === "none") break; // the network run failed for the same reason: say it once
+    }
+    return out;
+  } finally {
+    await tree.cleanup();
+  }
+}

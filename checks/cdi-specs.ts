@@ -1,0 +1,190 @@
+// Podman hands GPUs to containers through CDI specs (`--device nvidia.com/gpu=all`), read from
+// /etc/cdi and /var/run/cdi. A spec generated before a driver update mounts libraries that no
+// longer exist, and the container fails to start. Spec format:
+// https://github.com/cncf-tags/container-device-interface/blob/main/SPEC.md
+// https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
+
+import semver from "semver";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { Check, Finding } from "../src/engine/types.js";
+import { printable } from "../src/subid.js";
+
+export const CDI_DIRS = ["/etc/cdi", "/var/run/cdi"];
+const KIND = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/;
+const REGENERATE = "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml";
+
+interface Spec {
+  path: string;
+  kind: string;
+  devices: string[];
+  hostPaths: string[];
+}
+
+export const check: Check = {
+  id: "cdi-specs",
+  title: "CDI device specs",
+  docs: "docs/checks/cdi-specs.md",
+  applies: () => true,
+  async run({ host, facts }) {
+    const findings: Finding[] = [];
+    const specs: Spec[] = [];
+    for (const dir of CDI_DIRS) {
+      for (const name of (await host.listDir(dir)) ?? []) {
+        if (!/\.(ya?ml|json)$/.test(name)) continue;
+        const path = `${dir}/${name}`;
+        const [text, info] = await Promise.all([host.readFile(path), host.stat(path)]);
+        if (text === null || info?.type !== "file") continue;
+        const parsed = parseSpec(path, text);
+        if ("problem" in parsed) {
+          findings.push({
+            code: "cdi.invalid",
+            status: "fail",
+            message: `${parsed.where}: ${parsed.problem}; Podman refuses every device in it.`,
+            evidence: { path },
+            remedy: `Regenerate or remove ${path} (for NVIDIA: ${REGENERATE}).`,
+          });
+          continue;
+        }
+        specs.push(parsed);
+        const user = facts.targetUser;
+        const readable = (info.mode & 0o004) !== 0 || (info.uid === user.uid && (info.mode & 0o400) !== 0);
+        if (!facts.rootful && !readable) {
+          findings.push({
+            code: "cdi.unreadable",
+            status: "fail",
+            message: `${path} is not readable by ${user.name} (mode ${info.mode.toString(8)}): rootless Podman will not see its devices.`,
+            evidence: { path, mode: info.mode.toString(8), owner: info.uid },
+            remedy: `sudo chmod 0644 ${path}`,
+          });
+        }
+      }
+    }
+    const owners = new Map<string, string>();
+    for (const spec of specs) {
+      for (const device of spec.devices) {
+        const fq = `${spec.kind}=${device}`;
+        const first = owners.get(fq);
+        if (first === undefined) owners.set(fq, spec.path);
+        else {
+          findings.push({
+            code: "cdi.duplicate-device",
+            status: "fail",
+            message: `Device ${fq} is defined in both ${first} and ${spec.path}; Podman rejects ambiguous devices.`,
+            evidence: { device: fq, specs: [first, spec.path] },
+            remedy: "Keep one spec per vendor (usually /etc/cdi/nvidia.yaml) and delete the other.",
+          });
+        }
+      }
+    }
+    findings.push(...(await nvidia(host, specs)));
+    if (!findings.some((f) => f.status !== "pass")) {
+      findings.push({
+        code: "cdi.ok",
+        status: "pass",
+        message:
+          specs.length === 0
+            ? "No CDI specs and no NVIDIA GPU: nothing to check."
+            : `${specs.length} CDI spec(s) valid: ${[...owners.keys()].slice(0, 8).join(", ")}.`,
+        evidence: { specs: specs.map((s) => s.path) },
+      });
+    }
+    return findings;
+  },
+};
+
+export function parseSpec(path: string, text: string): Spec | { problem: string; where: string } {
+  if (text.includes("\u0000")) return { problem: "binary data, not a CDI spec", where: path };
+  let doc: unknown;
+  try {
+    doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { prettyErrors: false });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const pos = error.linePos?.[0];
+      return {
+        problem: `invalid YAML: ${error.message.split("\n")[0]}`,
+        where: pos ? `${path}:${pos.line}:${pos.col}` : path,
+      };
+    }
+    return { problem: `invalid JSON: ${(error as Error).message}`, where: path };
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return { problem: "not a mapping with cdiVersion, kind and devices", where: path };
+  }
+  const spec = doc as { cdiVersion?: unknown; kind?: unknown; devices?: unknown; containerEdits?: unknown };
+  const version = typeof spec.cdiVersion === "string" ? semver.valid(spec.cdiVersion) : null;
+  if (version === null)
+    return { problem: `cdiVersion ${printable(String(spec.cdiVersion))} is not a version`, where: path };
+  if (semver.gt(version, "1.1.0"))
+    return { problem: `cdiVersion ${version} is newer than Podman knows`, where: path };
+  if (typeof spec.kind !== "string" || !KIND.test(spec.kind)) {
+    return { problem: `kind ${printable(String(spec.kind))} is not vendor/class`, where: path };
+  }
+  if (!Array.isArray(spec.devices) || spec.devices.length === 0)
+    return { problem: "no devices", where: path };
+  const devices: string[] = [];
+  for (const d of spec.devices as { name?: unknown }[]) {
+    if (typeof d?.name !== "string" || d.name === "") return { problem: "a device has no name", where: path };
+    devices.push(d.name);
+  }
+  return { path, kind: spec.kind, devices, hostPaths: collectHostPaths(doc) };
+}
+
+function collectHostPaths(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) collectHostPaths(n, out);
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "hostPath" && typeof v === "string") out.push(v);
+      else collectHostPaths(v, out);
+    }
+  }
+  return out;
+}
+
+async function nvidia(host: import("../src/host/types.js").Host, specs: Spec[]): Promise<Finding[]> {
+  const devices = ((await host.listDir("/dev")) ?? []).filter((n) => /^nvidia\d+$/.test(n));
+  const versionText = await host.readFile("/proc/driver/nvidia/version");
+  const driver = versionText
+    ? (/Kernel Module\s+(?:for\s+\S+\s+)?(\d+\.\d+(?:\.\d+)?)/.exec(versionText)?.[1] ?? null)
+    : null;
+  if (devices.length === 0 && driver === null) return [];
+  const gpuSpecs = specs.filter((s) => s.kind === "nvidia.com/gpu");
+  const evidence = { gpus: devices.map((d) => `/dev/${d}`), driver };
+  if (gpuSpecs.length === 0) {
+    return [
+      {
+        code: "cdi.nvidia-no-spec",
+        status: "fail",
+        message: `An NVIDIA GPU is present (driver ${driver ?? "unknown"}) but no CDI spec describes it: --device nvidia.com/gpu=all fails.`,
+        evidence,
+        remedy: `Install nvidia-container-toolkit and run ${REGENERATE}`,
+      },
+    ];
+  }
+  if (driver === null) return [];
+  const out: Finding[] = [];
+  for (const spec of gpuSpecs) {
+    const versions = new Set<string>();
+    for (const p of spec.hostPaths) {
+      const m = /lib(?:cuda|nvidia-[a-z-]+)\.so\.(\d+\.\d+(?:\.\d+)?)$/.exec(p);
+      if (m) versions.add(m[1] as string);
+    }
+    const stale = [...versions].filter((v) => v !== driver);
+    if (stale.length > 0) {
+      out.push({
+        code: "cdi.nvidia-stale",
+        status: "fail",
+        message: `${spec.path} mounts libraries of driver ${stale.join(", ")} but driver ${driver} is loaded: the spec predates a driver update.`,
+        evidence: { ...evidence, spec: spec.path, specDriver: stale },
+        remedy: `Regenerate it: ${REGENERATE}`,
+      });
+    } else {
+      out.push({
+        code: "cdi.nvidia-ok",
+        status: "pass",
+        message: `${spec.path} matches the loaded driver ${driver}.`,
+        evidence: { ...evidence, spec: spec.path },
+      });
+    }
+  }
+  return out;
+}

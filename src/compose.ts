@@ -1,0 +1,122 @@
+// Reads what podlift needs from a Compose file: published host ports and bind mounts, with
+// their line numbers. Syntax per the Compose specification:
+// https://github.com/compose-spec/compose-spec/blob/main/05-services.md (ports, volumes)
+import { readFile } from "node:fs/promises";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+
+export interface ComposePort {
+  service: string;
+  hostPort: number;
+  protocol: string;
+  line: number;
+}
+
+export interface ComposeBind {
+  service: string;
+  source: string;
+  target: string;
+  /** Mount options such as z, Z, ro; for the long syntax, bind.selinux. */
+  options: string[];
+  line: number;
+}
+
+export interface ComposeInfo {
+  path: string;
+  services: string[];
+  ports: ComposePort[];
+  binds: ComposeBind[];
+}
+
+export class ComposeError extends Error {}
+
+export async function loadCompose(path: string): Promise<ComposeInfo> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ComposeError(`cannot read compose file ${path}: ${(error as Error).message}`);
+  }
+  return parseCompose(text, path);
+}
+
+export function parseCompose(text: string, path: string): ComposeInfo {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
+    throw new ComposeError(`${where}: invalid YAML: ${first.message.split("\n")[0]}`);
+  }
+  const lineOf = (node: unknown) => {
+    const range = (node as Node | undefined)?.range;
+    return range ? lines.linePos(range[0]).line : 0;
+  };
+  const services = doc.get("services");
+  if (!isMap(services)) throw new ComposeError(`${path}: no "services" mapping: is this a Compose file?`);
+  const info: ComposeInfo = { path, services: [], ports: [], binds: [] };
+  for (const pair of services.items) {
+    const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    info.services.push(name);
+    if (!isMap(pair.value)) continue;
+    const ports = pair.value.get("ports", true);
+    if (isSeq(ports)) {
+      for (const item of ports.items) {
+        for (const p of parsePort(item)) info.ports.push({ service: name, ...p, line: lineOf(item) });
+      }
+    }
+    const volumes = pair.value.get("volumes", true);
+    if (isSeq(volumes)) {
+      for (const item of volumes.items) {
+        const bind = parseBind(item);
+        if (bind) info.binds.push({ service: name, ...bind, line: lineOf(item) });
+      }
+    }
+  }
+  return info;
+}
+
+function parsePort(item: unknown): { hostPort: number; protocol: string }[] {
+  if (isMap(item)) {
+    const published = item.get("published");
+    const protocol = String(item.get("protocol") ?? "tcp");
+    return published === undefined
+      ? []
+      : expandRange(String(published)).map((hostPort) => ({ hostPort, protocol }));
+  }
+  if (!isScalar(item)) return [];
+  // [ip:]host:container[/proto]; an IPv6 host ip is bracketed. Only a container port: no host port.
+  const raw = String(item.value);
+  const [spec, protocol = "tcp"] = raw.split("/");
+  const withoutIp = (spec ?? "").replace(/^\[[^\]]*\]:/, "");
+  const parts = withoutIp.split(":");
+  if (parts.length < 2) return [];
+  const host = parts.length === 3 ? parts[1] : parts[0];
+  return expandRange(host ?? "").map((hostPort) => ({ hostPort, protocol }));
+}
+
+function expandRange(text: string): number[] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) return [];
+  const start = Number(m[1]);
+  const end = m[2] ? Number(m[2]) : start;
+  if (end < start || end - start > 1000) return [start];
+  return Array.from({ length: end - start + 1 }, (_, i) => start + i);
+}
+
+function parseBind(item: unknown): Omit<ComposeBind, "service" | "line"> | null {
+  if (isMap(item)) {
+    if (item.get("type") !== "bind") return null;
+    const bind = item.get("bind");
+    const selinux = isMap(bind) ? bind.get("selinux") : undefined;
+    const options = [selinux, item.get("read_only") === true ? "ro" : undefined].filter(
+      (o): o is string => typeof o === "string",
+    );
+    return { source: String(item.get("source") ?? ""), target: String(item.get("target") ?? ""), options };
+  }
+  if (!isScalar(item)) return null;
+  const [source, target, opts] = String(item.value).split(":");
+  // A named volume has no slash or dot at the start; only host paths are bind mounts.
+  if (target === undefined || source === undefined || !/^[./~$]/.test(source)) return null;
+  return { source, target, options: opts ? opts.split(",") : [] };
+}

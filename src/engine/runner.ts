@@ -1,0 +1,79 @@
+// Runs checks concurrently, each under its own deadline. A check that throws or runs out of
+// time becomes status "error" for that check alone; the run itself always completes.
+import type { Host } from "../host/types.js";
+import type { Check, CheckResult, CheckStatus, Facts, Finding } from "./types.js";
+
+export const DEFAULT_TIMEOUT_MS = 8000;
+
+const SEVERITY: Record<CheckStatus, number> = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
+
+export function worstStatus(findings: readonly Finding[]): CheckStatus {
+  let worst: CheckStatus = "pass";
+  for (const f of findings) if (SEVERITY[f.status] > SEVERITY[worst]) worst = f.status;
+  return worst;
+}
+
+export class CheckTimeout extends Error {}
+export class Interrupted extends Error {}
+
+export function skipped(check: Check, reason: string): CheckResult {
+  return base(check, { status: "skip", findings: [], durationMs: 0, skipReason: reason });
+}
+
+export async function runCheck(
+  check: Check,
+  host: Host,
+  facts: Facts,
+  defaultTimeoutMs: number,
+  interrupt?: AbortSignal,
+): Promise<CheckResult> {
+  const applies = check.applies(facts);
+  if (applies !== true) return skipped(check, applies);
+  const timeoutMs = Math.max(check.timeoutMs ?? 0, defaultTimeoutMs);
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let onInterrupt: (() => void) | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new CheckTimeout(`timed out after ${timeoutMs} ms`));
+      controller.abort();
+    }, timeoutMs);
+    onInterrupt = () => {
+      reject(new Interrupted("interrupted"));
+      controller.abort();
+    };
+    if (interrupt?.aborted) onInterrupt();
+    else interrupt?.addEventListener("abort", onInterrupt, { once: true });
+  });
+  try {
+    const findings = await Promise.race([check.run({ host, facts, signal: controller.signal }), deadline]);
+    const elapsed = Math.round(performance.now() - started);
+    return base(check, { status: worstStatus(findings), findings, durationMs: elapsed });
+  } catch (error) {
+    const elapsed = Math.round(performance.now() - started);
+    const message = error instanceof Error ? error.message : String(error);
+    const finding: Finding = {
+      code: error instanceof CheckTimeout ? "check.timeout" : "check.error",
+      status: "fail",
+      message:
+        error instanceof CheckTimeout
+          ? `The check did not finish within ${timeoutMs} ms.`
+          : `The check could not run: ${message}`,
+      evidence: error instanceof CheckTimeout ? { timeoutMs } : { error: message },
+      remedy:
+        error instanceof CheckTimeout
+          ? "Something on the host is not answering (a hung command or socket). Run with --verbose, or raise --timeout."
+          : "This is a podlift defect or an unexpected host state: please report it with `podlift doctor --format json`.",
+    };
+    return base(check, { status: "error", findings: [finding], durationMs: elapsed, error: message });
+  } finally {
+    clearTimeout(timer);
+    if (onInterrupt) interrupt?.removeEventListener("abort", onInterrupt);
+    controller.abort();
+  }
+}
+
+function base(check: Check, rest: Omit<CheckResult, "id" | "title" | "docs">): CheckResult {
+  return { id: check.id, title: check.title, docs: check.docs, ...rest };
+}

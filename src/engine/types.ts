@@ -1,0 +1,102 @@
+// The data that flows through podlift: facts in, findings out, a run result for the reports.
+
+import type { ComposeInfo } from "../compose.js";
+import type { Host, UserInfo } from "../host/types.js";
+import type { PodmanFacts } from "./podman-facts.js";
+
+export type FindingStatus = "pass" | "warn" | "fail";
+export type CheckStatus = FindingStatus | "skip" | "error";
+
+export type EvidenceValue = string | number | boolean | null | string[] | number[];
+
+export interface Finding {
+  /** Stable, dotted: `subuid.missing`. Fixes address codes, CI configs match on them. */
+  code: string;
+  status: FindingStatus;
+  message: string;
+  evidence?: Record<string, EvidenceValue>;
+  remedy?: string;
+  /** Ids of fixes that address this finding. */
+  fixes?: string[];
+}
+
+export interface OsRelease {
+  id: string;
+  idLike: string[];
+  versionId: string;
+  prettyName: string;
+}
+
+export interface Facts {
+  platform: string;
+  os: OsRelease | null;
+  kernel: string | null;
+  arch: string;
+  virtualization: string | null;
+  runningAsRoot: boolean;
+  targetUser: UserInfo;
+  /** Where the target user came from. */
+  targetUserSource: "flag" | "sudo" | "current";
+  /** True when the target user is root: rootless checks are skipped. */
+  rootful: boolean;
+  /** Ports the user needs to publish (`--ports`, and the compose file's published ports). */
+  ports: number[];
+  compose: ComposeInfo | null;
+  /** Podman as seen by root and by the target user; gathered at most once, on first use. */
+  podman: PodmanFacts;
+}
+
+export interface CheckContext {
+  host: Host;
+  facts: Facts;
+  /** Aborted when the check's time is up: pass it to every command and probe. */
+  signal: AbortSignal;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  /** Path of the docs page, relative to the package root. */
+  docs: string;
+  /** Overrides the run's default timeout, for checks that start containers. */
+  timeoutMs?: number;
+  /** True, or the reason the check does not apply to this host. */
+  applies(facts: Facts): true | string;
+  run(ctx: CheckContext): Promise<Finding[]>;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  docs: string;
+  status: CheckStatus;
+  findings: Finding[];
+  durationMs: number;
+  /** Why the check was skipped (does not apply, --skip, or the config file). */
+  skipReason?: string;
+  /** Why the check could not run (thrown error, timeout). */
+  error?: string;
+}
+
+export interface RunResult {
+  schemaVersion: 1;
+  tool: { name: "podlift"; version: string };
+  startedAt: string;
+  durationMs: number;
+  host: {
+    root: string;
+    platform: string;
+    os: OsRelease | null;
+    kernel: string | null;
+    arch: string;
+    virtualization: string | null;
+    runningAsRoot: boolean;
+    targetUser: { name: string; uid: number; source: Facts["targetUserSource"] };
+    rootful: boolean;
+  };
+  options: { failOn: "warn" | "fail"; timeoutMs: number; only: string[]; skip: string[] };
+  checks: CheckResult[];
+  summary: Record<CheckStatus, number>;
+  exitCode: number;
+  interrupted: boolean;
+}

@@ -1,0 +1,169 @@
+// The real machine. With --root other than "/" (the node's root mounted at /host), files are
+// read under that root and commands run inside it through chroot, which needs root.
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { RootedFs } from "./rooted-fs.js";
+import { probeUnixSocket } from "./socket-probe.js";
+import type {
+  CommandResult,
+  Host,
+  RunOptions,
+  SocketProbe,
+  SocketProbeOptions,
+  TempTree,
+  UserInfo,
+} from "./types.js";
+import { lookupUser } from "./users.js";
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+export class LiveHost implements Host {
+  readonly fs: RootedFs;
+  readonly isLive: boolean;
+  private readonly me: UserInfo;
+
+  constructor(
+    readonly root = "/",
+    private readonly environment: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.root = path.resolve(root);
+    this.fs = new RootedFs(this.root);
+    this.isLive = this.root === "/";
+    const info = os.userInfo();
+    this.me = {
+      name: info.username,
+      uid: info.uid,
+      gid: info.gid,
+      home: info.homedir,
+      shell: info.shell ?? "",
+    };
+  }
+
+  readFile(p: string) {
+    return this.fs.readFile(p);
+  }
+  listDir(p: string) {
+    return this.fs.listDir(p);
+  }
+  stat(p: string) {
+    return this.fs.stat(p);
+  }
+  lstat(p: string) {
+    return this.fs.stat(p, false);
+  }
+  async readSysctl(name: string) {
+    const value = await this.fs.readFile(`/proc/sys/${name.replaceAll(".", "/")}`);
+    return value === null ? null : value.trim();
+  }
+  env(name: string) {
+    return this.environment[name];
+  }
+  currentUser() {
+    return this.me;
+  }
+
+  async probeSocket(p: string, options?: SocketProbeOptions): Promise<SocketProbe> {
+    const info = await this.fs.stat(p).catch(() => null);
+    if (info === null) return { state: "absent" };
+    if (info.type !== "socket") return { state: "not-socket", type: info.type };
+    return probeUnixSocket(await this.fs.resolve(p), options);
+  }
+
+  async makeTempTree(files: readonly string[], dirs: readonly string[], owner: UserInfo): Promise<TempTree> {
+    // Under --root the tree must live inside the root, where chroot'ed commands can see it.
+    const base = this.isLive ? os.tmpdir() : await this.fs.resolve("/tmp");
+    const top = await mkdtemp(path.join(base, "podlift-"));
+    const cleanup = () => rm(top, { recursive: true, force: true });
+    try {
+      await chmod(top, 0o755);
+      for (const dir of dirs) await mkdir(path.join(top, dir), { recursive: true });
+      for (const file of files) {
+        const target = path.join(top, file);
+        await mkdir(path.dirname(target), { recursive: true });
+        await copyFile(await this.fs.resolve(file), target);
+        await chmod(target, 0o755);
+      }
+      if (owner.uid !== this.me.uid) await chownTree(top, owner.uid, owner.gid);
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+    const hostPath = this.isLive ? top : `/tmp/${path.basename(top)}`;
+    return { path: hostPath, cleanup };
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const started = performance.now();
+    const fail = (why: string): CommandResult => ({
+      argv,
+      exitCode: 127,
+      stdout: "",
+      stderr: why,
+      durationMs: 0,
+      timedOut: false,
+      failedToStart: why,
+    });
+    let command = [...argv];
+    let uid: number | undefined;
+    let gid: number | undefined;
+    const env: Record<string, string | undefined> = { ...options.env };
+    if (options.user !== undefined && options.user !== this.me.name) {
+      if (this.me.uid !== 0) return fail(`running a command as ${options.user} needs root`);
+      const user = await lookupUser(this, options.user);
+      if (user === null) return fail(`no such user: ${options.user}`);
+      uid = user.uid;
+      gid = user.gid;
+      // The caller's session variables belong to the caller; the other user gets its own.
+      const session = {
+        XDG_RUNTIME_DIR: undefined,
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        XDG_CONFIG_HOME: undefined,
+      };
+      Object.assign(env, session, { HOME: user.home, USER: user.name, LOGNAME: user.name }, options.env);
+    }
+    if (!this.isLive) {
+      if (this.me.uid !== 0) return fail(`running commands under --root ${this.root} needs root (chroot)`);
+      command = ["chroot", this.root, ...command];
+    }
+    const { execa } = await import("execa");
+    const [file, ...args] = command as [string, ...string[]];
+    const result = await execa(file, args, {
+      reject: false,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      forceKillAfterDelay: 500,
+      cancelSignal: options.signal,
+      env,
+      extendEnv: true,
+      uid,
+      gid,
+      cwd: uid === undefined ? undefined : "/",
+      input: options.input,
+      stdin: options.input === undefined ? "ignore" : undefined,
+      stripFinalNewline: false,
+      maxBuffer: 8 * 1024 * 1024,
+    });
+    // chroot reports a missing program as exit 127, execa as ENOENT.
+    const notFound =
+      (result as { code?: string }).code === "ENOENT" || (!this.isLive && result.exitCode === 127);
+    return {
+      argv,
+      exitCode: notFound ? 127 : (result.exitCode ?? null),
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+      durationMs: Math.round(performance.now() - started),
+      timedOut: result.timedOut === true,
+      failedToStart: notFound ? `${argv[0]}: command not found` : undefined,
+      notFound,
+    };
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(p, uid, gid);
+    else await chown(p, uid, gid);
+  }
+}

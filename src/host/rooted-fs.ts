@@ -1,0 +1,104 @@
+// File access confined to a root folder, as the node's root is mounted at /host in a pod.
+// Absolute symlinks inside the tree (/var/run -> /run) are followed *within* the root, never
+// out of it, so a fixture or a mounted root can never make podlift read the wrong machine.
+import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
+import path from "node:path";
+import type { FileType, StatInfo } from "./types.js";
+
+const MAX_LINKS = 40;
+
+export class PathEscapeError extends Error {}
+
+export class RootedFs {
+  constructor(readonly root: string) {}
+
+  /** Maps a host path to a real path under root, following symlinks inside the root. */
+  async resolve(hostPath: string, followLast = true): Promise<string> {
+    if (this.root === "/") return path.resolve("/", hostPath);
+    const parts = splitParts(hostPath);
+    const done: string[] = [];
+    let hops = 0;
+    while (parts.length > 0) {
+      const part = parts.shift() as string;
+      if (part === "..") {
+        done.pop();
+        continue;
+      }
+      done.push(part);
+      if (!followLast && parts.length === 0) break;
+      const real = path.join(this.root, ...done);
+      let target: string;
+      try {
+        target = await readlink(real);
+      } catch {
+        continue; // not a symlink, or absent: keep walking
+      }
+      if (++hops > MAX_LINKS) throw new PathEscapeError(`too many symlinks resolving ${hostPath}`);
+      done.pop();
+      const rest = splitParts(target);
+      if (target.startsWith("/")) done.length = 0;
+      parts.unshift(...rest);
+    }
+    return path.join(this.root, ...done);
+  }
+
+  async readFile(hostPath: string): Promise<string | null> {
+    const buf = await this.readBuffer(hostPath);
+    return buf === null ? null : buf.toString("utf8");
+  }
+
+  async readBuffer(hostPath: string): Promise<Buffer | null> {
+    try {
+      return await readFile(await this.resolve(hostPath));
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async listDir(hostPath: string): Promise<string[] | null> {
+    try {
+      return (await readdir(await this.resolve(hostPath))).sort();
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async stat(hostPath: string, followLast = true): Promise<StatInfo | null> {
+    try {
+      const real = await this.resolve(hostPath, followLast);
+      const s = followLast ? await stat(real) : await lstat(real);
+      return {
+        type: fileType(s),
+        mode: s.mode & 0o7777,
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+      };
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+}
+
+function splitParts(p: string): string[] {
+  return p.split("/").filter((s) => s !== "" && s !== ".");
+}
+
+export function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function fileType(s: import("node:fs").Stats): FileType {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "dir";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isSocket()) return "socket";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO()) return "fifo";
+  return "other";
+}

@@ -1,0 +1,96 @@
+// The Host is the only door to the machine: checks see the world through it, so a fixture
+// folder can stand in for a real host in tests (see ARCHITECTURE.md, "Host").
+
+export type FileType = "file" | "dir" | "symlink" | "socket" | "char" | "block" | "fifo" | "other";
+
+export interface StatInfo {
+  type: FileType;
+  /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface CommandResult {
+  argv: readonly string[];
+  /** Exit code; 127 when the program was not found, null when killed by a signal or a timeout. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  /** Set when the command could not be started at all (not found, permission denied). */
+  failedToStart?: string;
+  /** The program does not exist on the host. */
+  notFound?: boolean;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Run as this user (by name). The live host needs root for a user other than the current one. */
+  user?: string;
+  env?: Record<string, string>;
+  input?: string;
+  signal?: AbortSignal;
+}
+
+export interface SocketProbeOptions {
+  method?: "GET" | "HEAD";
+  path?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** What an HTTP request over a unix socket found; never thrown, always a value. */
+export type SocketProbe =
+  | { state: "absent" }
+  | { state: "not-socket"; type: FileType }
+  | { state: "refused" | "permission-denied" | "error"; error: string }
+  | { state: "timeout"; timeoutMs: number; connected: boolean }
+  | {
+      state: "answered";
+      status: number;
+      headers: Record<string, string>;
+      body: string;
+      durationMs: number;
+    };
+
+export interface UserInfo {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+export interface Host {
+  /** The folder every path is resolved under: "/" on a live host, a fixture folder in tests. */
+  readonly root: string;
+  /** True when this is the machine podlift runs on (root "/"), so commands and probes act on it. */
+  readonly isLive: boolean;
+  readFile(path: string): Promise<string | null>;
+  listDir(path: string): Promise<string[] | null>;
+  stat(path: string): Promise<StatInfo | null>;
+  /** Same as stat but does not follow a final symlink. */
+  lstat(path: string): Promise<StatInfo | null>;
+  /** Reads /proc/sys/<name with dots as slashes>, trimmed; null when the kernel has no such key. */
+  readSysctl(name: string): Promise<string | null>;
+  /** Runs argv without a shell. Never throws: failures are values. */
+  run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  probeSocket(path: string, options?: SocketProbeOptions): Promise<SocketProbe>;
+  env(name: string): string | undefined;
+  /** The user podlift runs as. */
+  currentUser(): UserInfo;
+  /**
+   * Copies host files (links followed) into a new temporary folder, with empty folders added,
+   * owned by `owner`: a throwaway root filesystem for a canary container. Never touches the
+   * copied files; `cleanup` removes the folder.
+   */
+  makeTempTree(files: readonly string[], dirs: readonly string[], owner: UserInfo): Promise<TempTree>;
+}
+
+export interface TempTree {
+  path: string;
+  cleanup(): Promise<void>;
+}
