@@ -96,7 +96,7 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
   if (text.includes("\u0000")) return { problem: "binary data, not a CDI spec", where: path };
   let doc: unknown;
   try {
-    doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { prettyErrors: false });
+    doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
@@ -113,11 +113,11 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
   const spec = doc as { cdiVersion?: unknown; kind?: unknown; devices?: unknown; containerEdits?: unknown };
   const version = typeof spec.cdiVersion === "string" ? semver.valid(spec.cdiVersion) : null;
   if (version === null)
-    return { problem: `cdiVersion ${printable(String(spec.cdiVersion))} is not a version`, where: path };
+    return { problem: `cdiVersion "${printable(String(spec.cdiVersion))}" is not a version`, where: path };
   if (semver.gt(version, "1.1.0"))
     return { problem: `cdiVersion ${version} is newer than Podman knows`, where: path };
   if (typeof spec.kind !== "string" || !KIND.test(spec.kind)) {
-    return { problem: `kind ${printable(String(spec.kind))} is not vendor/class`, where: path };
+    return { problem: `kind "${printable(String(spec.kind))}" is not vendor/class`, where: path };
   }
   if (!Array.isArray(spec.devices) || spec.devices.length === 0)
     return { problem: "no devices", where: path };

@@ -15,7 +15,7 @@ export const check: Check = {
     const findings: Finding[] = [];
     const [info, version, pasta, slirp] = await Promise.all([
       facts.podman.info(facts.targetUser),
-      facts.podman.version(),
+      facts.podman.version().catch(() => null),
       findBinary(host, "pasta"),
       findBinary(host, "slirp4netns"),
     ]);

@@ -207,9 +207,11 @@ async function functionalProbe(ctx: CheckContext, profileCoversPodman: boolean):
     out.push({
       code: "userns.probe-failed",
       status: profileCoversPodman ? "warn" : "fail",
-      message: profileCoversPodman
-        ? `unshare could not create a user namespace as ${user.name} (expected under the AppArmor restriction; Podman has a profile).`
-        : `${user.name} cannot create a user namespace, whatever the settings above say.`,
+      message: probe.timedOut
+        ? `Creating a user namespace as ${user.name} did not finish within 3000 ms.`
+        : profileCoversPodman
+          ? `unshare could not create a user namespace as ${user.name} (expected under the AppArmor restriction; Podman has a profile).`
+          : `${user.name} cannot create a user namespace, whatever the settings above say.`,
       evidence: {
         command: probe.argv.join(" "),
         exitCode: probe.exitCode,

@@ -41,7 +41,7 @@ export async function loadCompose(path: string): Promise<ComposeInfo> {
 
 export function parseCompose(text: string, path: string): ComposeInfo {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];

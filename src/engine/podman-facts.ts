@@ -33,7 +33,7 @@ export type PodmanInfoResult =
   | { ok: false; reason: "not-installed" | "failed" | "unparsable"; command: CommandResult };
 
 export interface PodmanFacts {
-  /** `podman --version`, parsed; null when podman is not installed or does not answer. */
+  /** `podman --version`, parsed; null when podman is not installed. Throws when it hangs or crashes. */
   version(): Promise<string | null>;
   /** `podman info` as root (rootful) or as the given user (rootless). */
   info(user: UserInfo): Promise<PodmanInfoResult>;
@@ -45,8 +45,15 @@ export function podmanFacts(host: Host): PodmanFacts {
   return {
     version() {
       version ??= host.run(["podman", "--version"], { timeoutMs: 3000 }).then((r) => {
-        if (r.exitCode !== 0) return null;
-        return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
+        if (r.notFound) return null;
+        if (r.timedOut) throw new Error("`podman --version` did not answer within 3000 ms");
+        const found = /version\s+(\S+)/.exec(r.stdout)?.[1];
+        if (r.exitCode !== 0 || found === undefined) {
+          throw new Error(
+            `\`podman --version\` failed (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 200)}`,
+          );
+        }
+        return found;
       });
       return version;
     },

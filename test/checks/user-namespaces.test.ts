@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { check } from "../../checks/user-namespaces.js";
+import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
+
+const IDMAP_SETUID = {
+  "/usr/bin/newuidmap": { mode: 0o4755, uid: 0 },
+  "/usr/bin/newgidmap": { mode: 0o4755, uid: 0 },
+};
+const base = {
+  "etc/passwd": PASSWD,
+  "proc/sys/user/max_user_namespaces": "63465\n",
+  "usr/bin/newuidmap": "",
+  "usr/bin/newgidmap": "",
+};
+
+describe("user-namespaces", () => {
+  it("passes on a healthy Fedora host, with file capabilities and a real namespace probe", async () => {
+    const r = await runOn(check, "fedora-40-rootless");
+    expect(r.status).toBe("pass");
+    expect(r.codes).toEqual([
+      "userns.max-ok",
+      "userns.idmap-ok",
+      "userns.idmap-ok",
+      "userns.probe-ok",
+      "userns.podman-map-ok",
+    ]);
+    expect(r.find("userns.podman-map-ok").message).toContain("65537");
+    expect(r.host.calls.map((c) => c.argv.join(" "))).toContain("unshare --user --map-root-user true");
+  });
+
+  it("fails Ubuntu 24.04's AppArmor restriction when no profile covers Podman", async () => {
+    const r = await runOn(check, "ubuntu-24.04-desktop");
+    expect(r.status).toBe("fail");
+    expect(r.codes).toContain("userns.apparmor-restricted");
+    expect(r.find("userns.probe-failed").status).toBe("fail");
+    expect(r.find("userns.apparmor-restricted").remedy).toContain("userns,");
+  });
+
+  it("passes the restriction when an AppArmor profile allows userns for podman, and only warns about unshare", async () => {
+    const root = tempHost(
+      {
+        ...base,
+        "proc/sys/kernel/apparmor_restrict_unprivileged_userns": "1\n",
+        "etc/apparmor.d/podman":
+          "abi <abi/4.0>,\nprofile podman /usr/bin/podman flags=(unconfined) {\n  userns,\n}\n",
+      },
+      {
+        user: USER,
+        stat: IDMAP_SETUID,
+        commands: [
+          { argv: ["unshare", "--user", "--map-root-user", "true"], exitCode: 1, stderr: "write failed" },
+          { argv: ["podman", "unshare", "cat", "/proc/self/uid_map"], stdout: "0 1000 1\n1 100000 65536\n" },
+        ],
+      },
+    );
+    const r = await runOn(check, root);
+    expect(r.find("userns.apparmor-profile").evidence?.profile).toBe("/etc/apparmor.d/podman");
+    expect(r.find("userns.probe-failed").status).toBe("warn");
+    expect(r.status).toBe("warn");
+  });
+
+  it("fails Debian 11 with unprivileged_userns_clone=0, and the probe agrees", async () => {
+    const r = await runOn(check, "debian-11-userns-off");
+    expect(r.codes).toContain("userns.clone-disabled");
+    expect(r.codes).toContain("userns.probe-failed");
+    expect(r.find("userns.clone-disabled").remedy).toContain("kernel.unprivileged_userns_clone=1");
+  });
+
+  it("fails max_user_namespaces = 0 and a kernel without user namespaces", async () => {
+    const zero = await runOn(
+      check,
+      tempHost({ ...base, "proc/sys/user/max_user_namespaces": "0\n" }, { user: USER, stat: IDMAP_SETUID }),
+    );
+    expect(zero.codes).toContain("userns.max-zero");
+    const none = await runOn(check, tempHost({ "etc/passwd": PASSWD }, { user: USER }));
+    expect(none.codes).toContain("userns.unsupported");
+  });
+
+  it("fails missing idmap helpers and helpers without setuid or capabilities", async () => {
+    const missing = await runOn(
+      check,
+      tempHost({ "etc/passwd": PASSWD, "proc/sys/user/max_user_namespaces": "10\n" }, { user: USER }),
+    );
+    expect(missing.findings.filter((f) => f.code === "userns.idmap-missing")).toHaveLength(2);
+    expect(missing.find("userns.idmap-missing").remedy).toContain("uidmap");
+    const plain = await runOn(
+      check,
+      tempHost(base, {
+        user: USER,
+        stat: {
+          "/usr/bin/newuidmap": { mode: 0o755, uid: 0 },
+          "/usr/bin/newgidmap": { mode: 0o755, uid: 0 },
+        },
+        commands: [{ argv: ["getcap"], prefix: true, stdout: "" }],
+      }),
+    );
+    expect(plain.find("userns.idmap-no-privilege").status).toBe("fail");
+  });
+
+  it("fails when podman maps only the user's own id", async () => {
+    const r = await runOn(
+      check,
+      tempHost(base, {
+        user: USER,
+        stat: IDMAP_SETUID,
+        commands: [{ argv: ["podman", "unshare", "cat", "/proc/self/uid_map"], stdout: "0 1000 1\n" }],
+      }),
+    );
+    expect(r.find("userns.podman-map-single").status).toBe("fail");
+  });
+
+  it("reports a garbage sysctl value instead of crashing", async () => {
+    const r = await runOn(
+      check,
+      tempHost(
+        { ...base, "proc/sys/user/max_user_namespaces": "\u0000\u00ffzz" },
+        { user: USER, stat: IDMAP_SETUID },
+      ),
+    );
+    expect(r.codes).toContain("userns.unreadable");
+    expect(r.status).not.toBe("error");
+  });
+
+  it("turns a probe that never exits into an error for this check alone, within its timeout", async () => {
+    const root = tempHost(base, {
+      user: USER,
+      stat: IDMAP_SETUID,
+      commands: [{ argv: ["unshare"], prefix: true, hang: true }],
+    });
+    const started = Date.now();
+    const r = await runOn(check, root, { timeoutMs: 300 });
+    // The check's own timeout (10 s) is longer than the run's: the probe's 3 s limit ends it first.
+    expect(Date.now() - started).toBeLessThan(9000);
+    expect(r.status).toBe("fail");
+    expect(r.find("userns.probe-failed").message).toContain("did not finish within 3000 ms");
+  });
+});

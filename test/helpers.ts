@@ -1,0 +1,55 @@
+// Test helpers: run one check, through the real engine, against a fixture host.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseCompose } from "../src/compose.js";
+import { gatherFacts } from "../src/engine/facts.js";
+import { runCheck } from "../src/engine/runner.js";
+import type { Check, CheckResult, Finding } from "../src/engine/types.js";
+import { FixtureHost, type FixtureSpec } from "../src/host/fixture-host.js";
+
+export const HOSTS = path.join(import.meta.dirname, "fixtures", "hosts");
+
+export interface CheckRun extends CheckResult {
+  host: FixtureHost;
+  codes: string[];
+  find(code: string): Finding;
+}
+
+export async function runOn(
+  check: Check,
+  scenario: string,
+  options: { spec?: FixtureSpec; user?: string; ports?: number[]; compose?: string; timeoutMs?: number } = {},
+): Promise<CheckRun> {
+  const root = path.isAbsolute(scenario) ? scenario : path.join(HOSTS, scenario);
+  const host = new FixtureHost(root, options.spec);
+  const composeText = options.compose ? await host.fs.readFile(options.compose) : null;
+  const compose = composeText === null ? null : parseCompose(composeText, options.compose as string);
+  const facts = await gatherFacts(host, { user: options.user, ports: options.ports, compose });
+  const result = await runCheck(check, host, facts, options.timeoutMs ?? 5000);
+  return {
+    ...result,
+    host,
+    codes: result.findings.map((f) => f.code),
+    find(code) {
+      const f = result.findings.find((x) => x.code === code);
+      if (!f) throw new Error(`no finding ${code}; got ${result.findings.map((x) => x.code).join(", ")}`);
+      return f;
+    },
+  };
+}
+
+/** A throwaway host tree for broken-input cases: files by host path, plus a fixture spec. */
+export function tempHost(files: Record<string, string | Buffer>, spec: FixtureSpec = {}): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "podlift-test-"));
+  for (const [p, content] of Object.entries(files)) {
+    const full = path.join(root, p);
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  writeFileSync(path.join(root, "podlift-fixture.json"), JSON.stringify(spec));
+  return root;
+}
+
+export const USER = { name: "alice", uid: 1000, gid: 1000, home: "/home/alice", shell: "/bin/bash" };
+export const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n";

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30000,
+    hookTimeout: 120000,
+    // Integration tests share one dockerd and the machine's Podman storage: files run one at a time.
+    fileParallelism: false,
+  },
+});
