@@ -68,7 +68,7 @@ export const check: Check = {
         : errorLine(info.command.stderr) || `exit ${info.command.exitCode}`;
       const why = classify(info.command.stderr);
       findings.push({
-        code: `podman.info-failed`,
+        code: "podman.info-failed",
         status: "fail",
         message: `\`podman info\` fails for ${facts.targetUser.name}: ${why.cause}`,
         evidence: { user: facts.targetUser.name, error: stderr, cause: why.code },
