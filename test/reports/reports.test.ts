@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { checks } from "../../checks/index.js";
 import { writeJson, writeJunit, writeText } from "../../reports/index.js";
@@ -10,19 +7,13 @@ import type { RunResult } from "../../src/engine/types.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { redactText } from "../../src/redact.js";
 import { HOSTS } from "../helpers.js";
-
-const schema = JSON.parse(
-  readFileSync(new URL("../../reports/schema/report.schema.json", import.meta.url), "utf8"),
-);
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-export const validateReport = ajv.compile(schema);
+import { validateReport } from "../schema.js";
 
 async function run(
   scenario: string,
   extra: Partial<Parameters<typeof runDoctor>[0]> = {},
 ): Promise<RunResult> {
-  const host = new FixtureHost(`${HOSTS}/${scenario}`, extra.host ? undefined : {});
+  const host = new FixtureHost(`${HOSTS}/${scenario}`);
   return runDoctor({
     checks,
     host,
