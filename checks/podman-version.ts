@@ -16,7 +16,8 @@ export const check: Check = {
   docs: "docs/checks/podman-version.md",
   applies: () => true,
   async run({ facts }) {
-    const version = await facts.podman.version();
+    // Both at once: `podman info` is the slow one, and it need not wait for the version.
+    const [version, info] = await Promise.all([facts.podman.version(), facts.podman.info(facts.targetUser)]);
     if (version === null) {
       return [
         {
@@ -61,7 +62,6 @@ export const check: Check = {
         evidence,
       });
     }
-    const info = await facts.podman.info(facts.targetUser);
     if (!info.ok) {
       const stderr = info.command.timedOut
         ? "timed out"

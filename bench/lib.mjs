@@ -1,0 +1,25 @@
+// Times commands side by side, interleaved so that machine noise hits them alike; prints
+// median and spread. A benchmark prints figures; it never asserts.
+import { spawnSync } from "node:child_process";
+
+export function time(argv, env = process.env) {
+  const started = performance.now();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: "ignore", env });
+  return { ms: performance.now() - started, code: r.status };
+}
+
+export function compare(commands, runs) {
+  const samples = commands.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    commands.forEach((c, j) => samples[j].push(time(c.argv, c.env).ms));
+  }
+  const rows = commands.map((c, j) => {
+    const s = [...samples[j]].sort((a, b) => a - b);
+    return { name: c.name, median: s[Math.floor(s.length / 2)], min: s[0], max: s.at(-1) };
+  });
+  const width = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    console.log(`${r.name.padEnd(width)}  median ${r.median.toFixed(0).padStart(5)} ms   min ${r.min.toFixed(0).padStart(5)} ms   max ${r.max.toFixed(0).padStart(5)} ms`);
+  }
+  return rows;
+}
