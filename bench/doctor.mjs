@@ -10,14 +10,21 @@ const bin = new URL("../bin/podlift.js", import.meta.url).pathname;
 const as = user ? ["runuser", "-u", user, "--"] : [];
 const target = user ? ["--user", user] : [];
 
-console.log(`podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`);
+console.log(
+  `podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`,
+);
 const rows = compare(
   [
     { name: "podman info", argv: [...as, "podman", "info"] },
     { name: "podlift doctor (all checks)", argv: [process.execPath, bin, "doctor", ...target] },
-    { name: "podlift doctor --skip canary", argv: [process.execPath, bin, "doctor", "--skip", "canary", ...target] },
+    {
+      name: "podlift doctor --skip canary",
+      argv: [process.execPath, bin, "doctor", "--skip", "canary", ...target],
+    },
   ],
   runs,
 );
 const [info, full, quick] = rows;
-console.log(`ratio full/podman-info ${(full.median / info.median).toFixed(2)}, without canary ${(quick.median / info.median).toFixed(2)} (target <= 1.00)`);
+console.log(
+  `ratio full/podman-info ${(full.median / info.median).toFixed(2)}, without canary ${(quick.median / info.median).toFixed(2)} (target <= 1.00)`,
+);

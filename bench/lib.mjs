@@ -11,7 +11,7 @@ export function time(argv, env = process.env) {
 export function compare(commands, runs) {
   const samples = commands.map(() => []);
   for (let i = 0; i < runs; i++) {
-    commands.forEach((c, j) => samples[j].push(time(c.argv, c.env).ms));
+    for (const [j, c] of commands.entries()) samples[j].push(time(c.argv, c.env).ms);
   }
   const rows = commands.map((c, j) => {
     const s = [...samples[j]].sort((a, b) => a - b);
@@ -19,7 +19,9 @@ export function compare(commands, runs) {
   });
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
-    console.log(`${r.name.padEnd(width)}  median ${r.median.toFixed(0).padStart(5)} ms   min ${r.min.toFixed(0).padStart(5)} ms   max ${r.max.toFixed(0).padStart(5)} ms`);
+    console.log(
+      `${r.name.padEnd(width)}  median ${r.median.toFixed(0).padStart(5)} ms   min ${r.min.toFixed(0).padStart(5)} ms   max ${r.max.toFixed(0).padStart(5)} ms`,
+    );
   }
   return rows;
 }

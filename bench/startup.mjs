@@ -13,4 +13,6 @@ const [node, version, checks] = compare(
   ],
   runs,
 );
-console.log(`ratio --version/node ${(version.median / node.median).toFixed(2)} (target < 2.00); checks/node ${(checks.median / node.median).toFixed(2)}`);
+console.log(
+  `ratio --version/node ${(version.median / node.median).toFixed(2)} (target < 2.00); checks/node ${(checks.median / node.median).toFixed(2)}`,
+);

@@ -49,13 +49,24 @@ export const check: Check = {
       });
     }
     const dockerHost = host.env("DOCKER_HOST");
+    // DOCKER_HOST often names one of the sockets above: probe it once, as a socket the user needs.
+    const named = targets.find((t) => dockerHost === `unix://${t.path}`);
+    if (named) {
+      named.expected = true;
+      named.label += " (DOCKER_HOST)";
+    }
     const findings: Finding[] = [];
     const probes = await Promise.all(targets.map((t) => probe(ctx, t.path)));
-    for (const [i, t] of targets.entries()) findings.push(...judge(t, probes[i] as SocketProbe));
+    for (const [i, t] of targets.entries()) {
+      const p = probes[i] as SocketProbe;
+      findings.push(
+        ...(t === named && p.state === "absent" ? dockerHostMissing(dockerHost as string) : judge(t, p)),
+      );
+    }
 
-    if (dockerHost) {
+    if (dockerHost && !named) {
       findings.push(...(await judgeDockerHost(ctx, dockerHost)));
-    } else {
+    } else if (!dockerHost) {
       const served = targets.some(
         (t, i) => probes[i]?.state === "answered" && t.path === "/var/run/docker.sock",
       );
@@ -86,6 +97,18 @@ export const check: Check = {
     return findings;
   },
 };
+
+function dockerHostMissing(value: string): Finding[] {
+  return [
+    {
+      code: "socket.docker-host-missing",
+      status: "fail",
+      message: `DOCKER_HOST points to ${value.replace(/^unix:\/\//, "")}, which does not exist.`,
+      evidence: { DOCKER_HOST: value },
+      remedy: "Start podman.socket for this user, or correct DOCKER_HOST in the shell profile.",
+    },
+  ];
+}
 
 function probe({ host, signal }: CheckContext, path: string) {
   return host.probeSocket(path, { path: "/_ping", timeoutMs: PROBE_TIMEOUT_MS, signal });
@@ -215,16 +238,6 @@ async function judgeDockerHost(ctx: CheckContext, value: string): Promise<Findin
     expected: true,
     remedyAbsent: "start the service it names",
   };
-  if (p.state === "absent") {
-    return [
-      {
-        code: "socket.docker-host-missing",
-        status: "fail",
-        message: `DOCKER_HOST points to ${path}, which does not exist.`,
-        evidence: { DOCKER_HOST: value },
-        remedy: "Start podman.socket for this user, or correct DOCKER_HOST in the shell profile.",
-      },
-    ];
-  }
+  if (p.state === "absent") return dockerHostMissing(value);
   return judge(target, p).map((f) => ({ ...f, message: `DOCKER_HOST: ${f.message}` }));
 }

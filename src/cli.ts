@@ -8,7 +8,10 @@ import { toolVersion } from "./version.js";
 class Usage extends Error {}
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -17,9 +20,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
-let exitCode: number = EXIT.ok;
-
-function buildProgram(): Command {
+function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("podlift")
     .description(
       "Move hosts and apps from Docker to (rootless) Podman: find what stands in the way and fix it.",
@@ -54,7 +55,7 @@ function buildProgram(): Command {
     .option("--no-color", "no colour in the text report (NO_COLOR is honoured too)")
     .option("-v, --verbose", "show passing findings, evidence and per-check timing")
     .action(async (opts: DoctorFlags) => {
-      exitCode = await doctor(opts);
+      setExitCode(await doctor(opts));
     });
 
   program

@@ -21,9 +21,9 @@ describe("api-sockets", () => {
       spec: { env: { DOCKER_HOST: "unix:///run/user/1000/podman/podman.sock" } },
     });
     expect(r.status).toBe("pass");
-    const ok = r.findings.filter((f) => f.code === "socket.ok");
-    expect(ok).toHaveLength(2);
-    expect(ok[0]?.evidence).toMatchObject({ engine: "podman", apiVersion: "5.2.2" });
+    // DOCKER_HOST names the same socket: it is probed once.
+    expect(r.codes).toEqual(["socket.ok"]);
+    expect(r.find("socket.ok").evidence).toMatchObject({ engine: "podman", apiVersion: "5.2.2" });
   });
 
   it("warns when the user's socket is absent and no Docker API is reachable", async () => {
@@ -70,6 +70,16 @@ describe("api-sockets", () => {
     );
     expect(r.find("socket.stale").status).toBe("fail");
     expect(r.find("socket.docker-host-missing").status).toBe("fail");
+  });
+
+  it("fails a DOCKER_HOST that names a known socket path that is missing", async () => {
+    const r = await runOn(
+      check,
+      host({
+        env: { XDG_RUNTIME_DIR: "/run/user/1000", DOCKER_HOST: "unix:///run/user/1000/podman/podman.sock" },
+      }),
+    );
+    expect(r.codes).toEqual(["socket.docker-host-missing"]);
   });
 
   it("never probes or reports credentials in a remote DOCKER_HOST", async () => {
