@@ -1,10 +1,35 @@
-// Every fix module. Empty until `podlift fix` lands (issue 3); the registry test already holds
-// fixes to the same rules as checks.
-export interface FixModule {
-  id: string;
-  title: string;
-  addresses: string[];
-  risk: "safe" | "confirm";
-}
+// Every fix, in the order plans are offered. A test asserts this list and the folder agree.
+import type { Fix } from "../src/fix/types.js";
+import { fix as apparmorPodmanProfile } from "./apparmor-podman-profile.js";
+import { fix as apparmorUsernsOff } from "./apparmor-userns-off.js";
+import { fix as cdiRegenerate } from "./cdi-regenerate.js";
+import { fix as cdiSpecMode } from "./cdi-spec-mode.js";
+import { fix as containerUlimits } from "./container-ulimits.js";
+import { fix as dockerHostProfile } from "./docker-host-profile.js";
+import { fix as linger } from "./linger.js";
+import { fix as podmanSocket } from "./podman-socket.js";
+import { fix as runtimeDirMode } from "./runtime-dir-mode.js";
+import { fix as selinuxComposeLabels } from "./selinux-compose-labels.js";
+import { fix as shortNames } from "./short-names.js";
+import { fix as subidRanges } from "./subid-ranges.js";
+import { fix as unprivilegedPorts } from "./unprivileged-ports.js";
+import { fix as usernsSysctls } from "./userns-sysctls.js";
 
-export const fixes: readonly FixModule[] = [];
+export type { Fix };
+
+export const fixes: readonly Fix[] = [
+  subidRanges,
+  usernsSysctls,
+  apparmorPodmanProfile,
+  apparmorUsernsOff,
+  linger,
+  runtimeDirMode,
+  podmanSocket,
+  dockerHostProfile,
+  unprivilegedPorts,
+  cdiSpecMode,
+  cdiRegenerate,
+  selinuxComposeLabels,
+  shortNames,
+  containerUlimits,
+];

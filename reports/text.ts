@@ -57,6 +57,8 @@ function summaryOf(c: CheckResult): string {
 function finding(f: Finding, options: TextOptions, paint: (c: number, t: string) => string): string[] {
   const out = [`    ${paint(COLOR[f.status], ICON[f.status])} ${f.message}`];
   if (f.remedy) out.push(`      ${paint(36, "fix:")} ${f.remedy}`);
+  if (f.fixes && f.fixes.length > 0)
+    out.push(`      ${paint(36, "or:")} podlift fix --only ${f.fixes.join(",")}`);
   if (f.evidence && (options.verbose || f.status !== "pass")) {
     const parts = Object.entries(f.evidence)
       .filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0))

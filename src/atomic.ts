@@ -1,24 +1,41 @@
 // Files podlift writes appear whole or not at all: temporary file in the same folder, fsync,
-// rename over the target.
-import { open, rename, rm } from "node:fs/promises";
+// rename over the target, fsync of the folder. A kill at any point leaves the old file intact.
+import { chown, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 
-export async function writeFileAtomic(file: string, content: string, mode = 0o644): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.podlift-${process.pid}-${Date.now()}`);
-  const handle = await open(tmp, "wx", mode);
+export interface AtomicOptions {
+  mode?: number;
+  owner?: { uid: number; gid: number };
+  /** Test seam: runs after the temporary file is complete, just before the rename. */
+  beforeRename?: (tmp: string) => Promise<void> | void;
+}
+
+export async function writeFileAtomic(
+  file: string,
+  content: string | Buffer,
+  options: AtomicOptions = {},
+): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.podlift-${process.pid}-${Date.now()}`);
+  const handle = await open(tmp, "wx", options.mode ?? 0o644);
   try {
     await handle.writeFile(content);
+    // The process umask must not weaken or strengthen the mode we were asked for.
+    await handle.chmod(options.mode ?? 0o644);
+    if (options.owner) await chown(tmp, options.owner.uid, options.owner.gid);
     await handle.sync();
-  } catch (error) {
     await handle.close();
+    await options.beforeRename?.(tmp);
+    await rename(tmp, file);
+  } catch (error) {
+    await handle.close().catch(() => {});
     await rm(tmp, { force: true });
     throw error;
   }
-  await handle.close();
+  const folder = await open(dir, "r");
   try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }

@@ -1,6 +1,8 @@
 // The command line: the only module that reads process.argv or calls process.exit. Anything
 // heavy (the checks, listr2, execa, systeminformation) is loaded inside the command that needs it,
 // so `podlift --version` and `podlift checks` start fast.
+import { stat } from "node:fs/promises";
+import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./engine/exit-code.js";
 import { toolVersion } from "./version.js";
@@ -30,7 +32,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const doctorCommand = program
     .command("doctor")
     .description("Check this host for what rootless (or rootful) Podman needs; exit code for CI.")
     .addOption(
@@ -45,17 +47,40 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(
       new Option("--format <format>", "report format").choices(["text", "json", "junit"]).default("text"),
     )
-    .option("-o, --output <file>", "write the report to a file (the text report still goes to stdout)")
-    .option("--root <dir>", "host root folder (e.g. /host when run in a pod)", "/")
-    .option("-u, --user <name>", "target user for rootless checks (default: SUDO_USER or you)")
-    .addOption(new Option("--timeout <ms>", "per-check timeout in milliseconds").argParser(positiveInt))
-    .addOption(new Option("--ports <ports>", "ports you need to publish, e.g. 80,443").argParser(portList))
-    .option("--compose <file>", "a compose file whose ports and bind mounts to check")
-    .option("--config <file>", "config file (default: ./podlift.json if present)")
-    .option("--no-color", "no colour in the text report (NO_COLOR is honoured too)")
-    .option("-v, --verbose", "show passing findings, evidence and per-check timing")
-    .action(async (opts: DoctorFlags) => {
-      setExitCode(await doctor(opts));
+    .option("-o, --output <file>", "write the report to a file (the text report still goes to stdout)");
+  addRunOptions(doctorCommand).action(async (opts: DoctorFlags) => {
+    setExitCode(await doctor(opts));
+  });
+
+  const fix = program
+    .command("fix")
+    .description("Offer fixes for what doctor found; apply, verify, and journal them for undo.")
+    .addOption(
+      new Option("--only <ids>", "only these fixes, or the fixes for these checks (comma-separated ids)")
+        .argParser(list)
+        .default([]),
+    )
+    .addOption(new Option("--skip <ids>", "skip these checks").argParser(list).default([]))
+    .option("--dry-run", "print the plans (diffs and commands) and change nothing")
+    .option("-y, --yes", "apply the safe fixes without asking")
+    .option("--allow-risky", "with --yes, apply risky fixes too")
+    .option("--script", "print the plans as a shell script to review and run as root")
+    .addOption(
+      new Option("--format <format>", "plan output format").choices(["text", "json"]).default("text"),
+    );
+  addRunOptions(fix).action(async (opts: FixFlags) => {
+    setExitCode(await runFix(opts));
+  });
+
+  program
+    .command("undo")
+    .description("Put back what a fix run changed, byte for byte (the last run, or --run ID).")
+    .option("--run <id>", "the run to undo (see --list)")
+    .option("--list", "list the fix runs podlift remembers")
+    .option("--force", "restore files even if they changed after podlift wrote them")
+    .option("--root <dir>", "host root folder", "/")
+    .action(async (opts: { run?: string; list?: boolean; force?: boolean; root: string }) => {
+      setExitCode(await runUndo(opts));
     });
 
   program
@@ -100,12 +125,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
-interface DoctorFlags {
+interface RunFlags {
   only: string[];
   skip: string[];
   failOn?: "warn" | "fail";
-  format: "text" | "json" | "junit";
-  output?: string;
   root: string;
   user?: string;
   timeout?: number;
@@ -116,59 +139,100 @@ interface DoctorFlags {
   verbose?: boolean;
 }
 
-async function doctor(flags: DoctorFlags): Promise<number> {
-  const [{ checks }, { LiveHost }, { gatherFacts }, { runDoctor }, { loadConfig }, reports] =
+interface DoctorFlags extends RunFlags {
+  format: "text" | "json" | "junit";
+  output?: string;
+}
+
+/** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
+async function prepare(flags: RunFlags, checkIds: string[]) {
+  const [{ checks }, { fixes }, { LiveHost }, { gatherFacts }, { runDoctor }, { loadConfig }] =
     await Promise.all([
       import("../checks/index.js"),
+      import("../fixes/index.js"),
       import("./host/live-host.js"),
       import("./engine/facts.js"),
       import("./engine/doctor.js"),
       import("./config.js"),
-      import("../reports/index.js"),
     ]);
   const config = await loadConfig(flags.config, process.cwd());
-  const compose = flags.compose ? await (await import("./compose.js")).loadCompose(flags.compose) : null;
+  const compose = flags.compose
+    ? await (await import("./compose.js")).loadCompose(path.resolve(flags.compose))
+    : null;
   const host = new LiveHost(flags.root);
-  const { stat } = await import("node:fs/promises");
   if (
-    !(await stat(host.root)
-      .then((s) => s.isDirectory())
-      .catch(() => false))
+    !(await stat(host.root).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
   ) {
     throw new Usage(`--root ${flags.root} is not a folder`);
   }
-  const facts = await gatherFacts(host, {
-    user: flags.user,
-    ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
-    compose,
-  });
-
-  const interrupt = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write("\npodlift: interrupted, finishing the report (Ctrl-C again to quit now)\n");
-    interrupt.abort();
+  const factOptions = { user: flags.user, ports: [...(flags.ports ?? []), ...(config.ports ?? [])], compose };
+  const facts = await gatherFacts(host, factOptions);
+  const run = async () => {
+    const interrupt = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(EXIT.interrupted);
+      process.stderr.write("\npodlift: interrupted, finishing the report (Ctrl-C again to quit now)\n");
+      interrupt.abort();
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      return await runDoctor({
+        checks,
+        host,
+        facts,
+        version: toolVersion(),
+        only: checkIds,
+        skip: flags.skip,
+        configSkips: config.skip,
+        failOn: flags.failOn ?? config.failOn,
+        timeoutMs: flags.timeout ?? config.timeoutMs,
+        progress: interactive() ? "default" : "silent",
+        interrupt: interrupt.signal,
+        fixIndex: indexFixes(fixes),
+      });
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
   };
-  process.on("SIGINT", onSigint);
-  const interactive = process.stderr.isTTY === true && !process.env.CI;
-  const result = await runDoctor({
-    checks,
-    host,
-    facts,
-    version: toolVersion(),
-    only: flags.only,
-    skip: flags.skip,
-    configSkips: config.skip,
-    failOn: flags.failOn ?? config.failOn,
-    timeoutMs: flags.timeout ?? config.timeoutMs,
-    progress: interactive ? "default" : "silent",
-    interrupt: interrupt.signal,
-  }).finally(() => process.off("SIGINT", onSigint));
+  return { checks, host, facts, factOptions, run };
+}
 
-  const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
-  const text = () => reports.writeText(result, { color, verbose: flags.verbose === true });
+/** The options every command that runs the checks takes. */
+function addRunOptions(command: Command): Command {
+  return command
+    .option("--root <dir>", "host root folder (e.g. /host when run in a pod)", "/")
+    .option("-u, --user <name>", "target user for rootless checks (default: SUDO_USER or you)")
+    .addOption(new Option("--timeout <ms>", "per-check timeout in milliseconds").argParser(positiveInt))
+    .addOption(new Option("--ports <ports>", "ports you need to publish, e.g. 80,443").argParser(portList))
+    .option("--compose <file>", "a compose file whose ports and bind mounts to check")
+    .option("--config <file>", "config file (default: ./podlift.json if present)")
+    .option("--no-color", "no colour in the text report (NO_COLOR is honoured too)")
+    .option("-v, --verbose", "show passing findings, evidence and per-check timing");
+}
+
+function indexFixes(fixes: readonly { id: string; addresses: string[] }[]): Record<string, string[]> {
+  const index: Record<string, string[]> = {};
+  for (const fix of fixes) for (const code of fix.addresses) (index[code] ??= []).push(fix.id);
+  return index;
+}
+
+function interactive(): boolean {
+  return process.stderr.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+}
+
+function useColor(flags: { color: boolean }): boolean {
+  return flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+}
+
+async function doctor(flags: DoctorFlags): Promise<number> {
+  const [{ run }, reports] = await Promise.all([prepare(flags, flags.only), import("../reports/index.js")]);
+  const result = await run();
+  const text = () => reports.writeText(result, { color: useColor(flags), verbose: flags.verbose === true });
   const rendered =
     flags.format === "json"
       ? reports.writeJson(result)
@@ -185,6 +249,124 @@ async function doctor(flags: DoctorFlags): Promise<number> {
     process.stdout.write(rendered ?? text());
   }
   return result.exitCode;
+}
+
+interface FixFlags extends RunFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  allowRisky?: boolean;
+  script?: boolean;
+  format: "text" | "json";
+}
+
+const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+
+async function runFix(flags: FixFlags): Promise<number> {
+  const [{ checks }, { fixes }, engine, command, run] = await Promise.all([
+    import("../checks/index.js"),
+    import("../fixes/index.js"),
+    import("./fix/engine.js"),
+    import("./fix/command.js"),
+    import("./fix/run.js"),
+  ]);
+  const checkIds = flags.only.filter((id) => checks.some((c) => c.id === id));
+  const fixIds = flags.only.filter((id) => fixes.some((f) => f.id === id));
+  const unknown = flags.only.filter((id) => !checkIds.includes(id) && !fixIds.includes(id));
+  if (unknown.length > 0)
+    throw new Usage(`unknown check or fix id: ${unknown.join(", ")} (see \`podlift checks\`)`);
+  // --only with fix ids runs the checks those fixes verify; with check ids, those checks.
+  const prepared = await prepare(flags, checkIds);
+  const result = await prepared.run();
+  if (result.interrupted) return EXIT.interrupted;
+  const planned = await engine.planFixes(
+    { host: prepared.host, facts: prepared.facts },
+    result,
+    fixes,
+    fixIds,
+  );
+  const mode = { ...flags, color: useColor(flags), interactive: interactive() };
+  if (planned.plans.length === 0) {
+    command.printPlans(planned, mode, io);
+    const left = command.remainingFailures(result);
+    io.out(
+      left === 0
+        ? "Nothing to fix.\n"
+        : `Nothing podlift can fix; ${left} check(s) still fail: see podlift doctor.\n`,
+    );
+    return left === 0 ? EXIT.ok : EXIT.failed;
+  }
+  if (flags.dryRun || flags.script) {
+    command.printPlans(planned, mode, io);
+    return EXIT.ok;
+  }
+  if (flags.format === "text" && !flags.yes) command.printPlans(planned, mode, io);
+  const chosen = await command.choosePlans(planned.plans, mode, io);
+  if (chosen === null) {
+    if (flags.format === "json") command.printPlans(planned, mode, io);
+    io.err(
+      "podlift: nothing applied: no terminal to ask on. Apply the safe fixes with --yes (risky ones need --allow-risky too).\n",
+    );
+    return EXIT.failed;
+  }
+  const applicable = command.splitByRoot(prepared.host, chosen, io);
+  if (applicable.length === 0) {
+    io.out("Nothing applied.\n");
+    return chosen.length === 0 ? EXIT.ok : EXIT.failed;
+  }
+  const outcome = await run.applyAndVerify({
+    before: result,
+    host: prepared.host,
+    plans: applicable,
+    checks,
+    fixes,
+    factOptions: prepared.factOptions,
+    version: toolVersion(),
+  });
+  if (flags.format === "json") {
+    io.out(
+      `${JSON.stringify({ runId: outcome.runId, outcomes: outcome.outcomes, plans: applicable }, null, 2)}\n`,
+    );
+    return outcome.outcomes.every((o) => o.status === "applied") && applicable.length === chosen.length
+      ? EXIT.ok
+      : EXIT.failed;
+  }
+  const code = command.summarizeResult(outcome, io);
+  return code === 0 && applicable.length === chosen.length ? EXIT.ok : EXIT.failed;
+}
+
+async function runUndo(opts: {
+  run?: string;
+  list?: boolean;
+  force?: boolean;
+  root: string;
+}): Promise<number> {
+  const [{ LiveHost }, { undoRun }, { JournalStore }] = await Promise.all([
+    import("./host/live-host.js"),
+    import("./fix/run.js"),
+    import("./fix/journal.js"),
+  ]);
+  const host = new LiveHost(opts.root);
+  if (opts.list) {
+    const store = new JournalStore(host, host.writer());
+    for (const id of await store.list()) {
+      const j = await store.load(id).catch(() => null);
+      if (!j) continue;
+      const fixes = j.fixes.map((f) => `${f.fixId}:${f.status}`).join(", ") || "no changes";
+      io.out(`${id}  ${j.undoneAt ? "undone" : "active"}  ${fixes}\n`);
+    }
+    return EXIT.ok;
+  }
+  const result = await undoRun(host, opts.run, opts.force === true);
+  if (result.runId === null) {
+    io.out("Nothing to undo.\n");
+    return EXIT.ok;
+  }
+  for (const id of result.restored) io.out(`✔ undid ${id}\n`);
+  for (const p of result.problems) io.err(`podlift: ${p}\n`);
+  io.out(
+    result.problems.length === 0 ? `Run ${result.runId} undone.\n` : `Run ${result.runId} partly undone.\n`,
+  );
+  return result.problems.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
 function list(value: string, previous: string[]): string[] {
@@ -217,11 +399,18 @@ async function handleError(error: unknown): Promise<number> {
     // --help and --version end here too, with exit code 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const [{ UsageError }, { ComposeError }] = await Promise.all([
+  const [{ UsageError }, { ComposeError }, { LockedError }, { PlanOutdated }] = await Promise.all([
     import("./engine/facts.js"),
     import("./compose.js"),
+    import("./fix/journal.js"),
+    import("./fix/apply.js"),
   ]);
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof LockedError || error instanceof PlanOutdated) {
+    process.stderr.write(`podlift: ${message}\n`);
+    return EXIT.failed;
+  }
+  if ((error as { name?: string }).name === "ExitPromptError") return EXIT.interrupted;
   if (error instanceof Usage || error instanceof UsageError || error instanceof ComposeError) {
     process.stderr.write(`podlift: ${message}\n`);
     return EXIT.usage;

@@ -147,3 +147,54 @@ describe("podlift CLI", () => {
     );
   });
 });
+
+describe("podlift fix and undo CLI", () => {
+  it("refuses an unknown fix or check id with exit 2", async () => {
+    const r = await podlift(["fix", "--only", "no-such-fix", ...fixture("ubuntu-24.04-desktop")]);
+    expect(r).toMatchObject({ code: 2 });
+    expect(r.stderr).toContain("unknown check or fix id: no-such-fix");
+  });
+
+  it("applies a safe fix under --root with --yes, verifies it, and undoes it", async () => {
+    const { scratchCopy } = await import("./helpers.js");
+    const root = scratchCopy("ubuntu-24.04-desktop");
+    const dropIn = path.join(root, "etc/containers/registries.conf.d/90-podlift-shortnames.conf");
+    const dry = await podlift(["fix", "--root", root, "--only", "short-names", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('+unqualified-search-registries = ["docker.io"]');
+    expect(() => readFileSync(dropIn)).toThrow();
+    const script = await podlift(["fix", "--root", root, "--only", "short-names", "--script"]);
+    expect(script.stdout).toMatch(/^#!\/bin\/sh\n/);
+    const applied = await podlift(["fix", "--root", root, "--only", "short-names", "--yes"]);
+    expect(applied.stdout).toContain("✔ short-names: applied and verified");
+    expect(applied.code).toBe(0);
+    expect(readFileSync(dropIn, "utf8")).toContain("docker.io");
+    const list = await podlift(["undo", "--root", root, "--list"]);
+    expect(list.stdout).toMatch(/active {2}short-names:verified/);
+    const undo = await podlift(["undo", "--root", root]);
+    expect(undo).toMatchObject({ code: 0 });
+    expect(() => readFileSync(dropIn)).toThrow();
+    expect((await podlift(["undo", "--root", root])).stdout).toBe("Nothing to undo.\n");
+  });
+
+  it("leaves risky fixes out of --yes unless --allow-risky", async () => {
+    const { scratchCopy } = await import("./helpers.js");
+    const root = scratchCopy("ubuntu-24.04-desktop");
+    const r = await podlift([
+      "fix",
+      "--root",
+      root,
+      "--user",
+      "alice",
+      "--only",
+      "apparmor-userns-off",
+      "--yes",
+      "--format",
+      "json",
+    ]);
+    expect(r.stderr).toContain("not applying risky fix apparmor-userns-off without --allow-risky");
+    expect(
+      readFileSync(path.join(root, "proc/sys/kernel/apparmor_restrict_unprivileged_userns"), "utf8"),
+    ).toBe("1\n");
+  });
+});

@@ -1,5 +1,5 @@
 // Test helpers: run one check, through the real engine, against a fixture host.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseCompose } from "../src/compose.js";
@@ -53,3 +53,10 @@ export function tempHost(files: Record<string, string | Buffer>, spec: FixtureSp
 
 export const USER = { name: "alice", uid: 1000, gid: 1000, home: "/home/alice", shell: "/bin/bash" };
 export const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n";
+
+/** A private copy of a fixture scenario, for tests that write (fix apply, undo). */
+export function scratchCopy(scenario: string): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), `podlift-scratch-${scenario}-`));
+  cpSync(path.join(HOSTS, scenario), root, { recursive: true });
+  return root;
+}

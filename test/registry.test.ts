@@ -47,9 +47,30 @@ describe("check registry", () => {
 });
 
 describe("fix registry", () => {
-  it("lists every module in fixes/, and every code a fix addresses is emitted by some check's docs", () => {
+  const docs = checks.map((c) => readFileSync(path.join(ROOT, c.docs), "utf8")).join("\n");
+  const sources = checks.map((c) => readFileSync(path.join(ROOT, "checks", `${c.id}.ts`), "utf8")).join("\n");
+
+  it("lists every module in fixes/ exactly once, by its file name", () => {
     expect(fixes.map((f) => f.id).sort()).toEqual(modules("fixes"));
-    const docs = checks.map((c) => readFileSync(path.join(ROOT, c.docs), "utf8")).join("\n");
-    for (const fix of fixes) for (const code of fix.addresses) expect(docs).toContain(`\`${code}\``);
+    expect(new Set(fixes.map((f) => f.id)).size).toBe(fixes.length);
   });
+
+  it.each(fixes.map((f) => [f.id, f]))(
+    "%s addresses only codes some check emits and documents, and is tested",
+    (id, fix) => {
+      expect(fix.addresses.length).toBeGreaterThan(0);
+      for (const code of fix.addresses) {
+        expect(docs, `${code} is in no check's docs`).toContain(`\`${code}\``);
+        // subuid-ranges emits `${kind}.no-entry` for both files.
+        const templated = `\${kind}.${code.split(".").slice(1).join(".")}`;
+        const emitted =
+          sources.includes(`"${code}"`) || (/^sub[ug]id\./.test(code) && sources.includes(templated));
+        expect(emitted, `${code} is emitted by no check`).toBe(true);
+      }
+      const tested = readdirSync(path.join(ROOT, "test/fixes")).some((f) =>
+        readFileSync(path.join(ROOT, "test/fixes", f), "utf8").includes(`"${id}"`),
+      );
+      expect(tested, `no test in test/fixes names ${id}`).toBe(true);
+    },
+  );
 });

@@ -22,6 +22,8 @@ export interface DoctorOptions {
   progress?: "default" | "simple" | "silent";
   progressStream?: NodeJS.WriteStream;
   interrupt?: AbortSignal;
+  /** Finding code -> ids of the fixes that address it, attached to each finding. */
+  fixIndex?: Record<string, string[]>;
 }
 
 export function selectChecks(all: readonly Check[], only: string[] = [], skip: string[] = []) {
@@ -61,6 +63,14 @@ export async function runDoctor(options: DoctorOptions): Promise<RunResult> {
     await withProgress(pending, go, options);
   }
 
+  if (options.fixIndex) {
+    for (const r of results) {
+      for (const f of r.findings) {
+        const ids = f.status === "pass" ? undefined : options.fixIndex[f.code];
+        if (ids && ids.length > 0) f.fixes = ids;
+      }
+    }
+  }
   const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
   for (const r of results) summary[r.status]++;
   const failOn = options.failOn ?? "fail";

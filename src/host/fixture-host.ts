@@ -4,15 +4,17 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { RootedFs } from "./rooted-fs.js";
+import { RootedWriter } from "./rooted-writer.js";
 import type {
   CommandResult,
-  Host,
+  HostWriter,
   RunOptions,
   SocketProbe,
   SocketProbeOptions,
   StatInfo,
   TempTree,
   UserInfo,
+  WritableHost,
 } from "./types.js";
 
 export interface FixtureCommand {
@@ -49,7 +51,7 @@ export interface RecordedCall {
 
 export const FIXTURE_FILE = "podlift-fixture.json";
 
-export class FixtureHost implements Host {
+export class FixtureHost implements WritableHost {
   readonly isLive = false;
   readonly fs: RootedFs;
   readonly calls: RecordedCall[] = [];
@@ -74,6 +76,11 @@ export class FixtureHost implements Host {
       sockets: { ...base.sockets, ...overrides.sockets },
       commands: [...(overrides.commands ?? []), ...(base.commands ?? [])],
     };
+  }
+
+  /** Writes into the scenario folder itself: tests hand it a copy, never the committed tree. */
+  writer(): HostWriter {
+    return new RootedWriter(this.fs);
   }
 
   readFile(p: string) {

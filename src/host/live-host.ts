@@ -4,21 +4,23 @@ import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/pro
 import os from "node:os";
 import path from "node:path";
 import { RootedFs } from "./rooted-fs.js";
+import { RootedWriter } from "./rooted-writer.js";
 import { probeUnixSocket } from "./socket-probe.js";
 import type {
   CommandResult,
-  Host,
+  HostWriter,
   RunOptions,
   SocketProbe,
   SocketProbeOptions,
   TempTree,
   UserInfo,
+  WritableHost,
 } from "./types.js";
 import { lookupUser } from "./users.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-export class LiveHost implements Host {
+export class LiveHost implements WritableHost {
   readonly fs: RootedFs;
   readonly isLive: boolean;
   private readonly me: UserInfo;
@@ -38,6 +40,11 @@ export class LiveHost implements Host {
       home: info.homedir,
       shell: info.shell ?? "",
     };
+  }
+
+  /** The write side: only the fix engine asks for it. */
+  writer(): HostWriter {
+    return new RootedWriter(this.fs);
   }
 
   readFile(p: string) {

@@ -90,6 +90,31 @@ export interface Host {
   makeTempTree(files: readonly string[], dirs: readonly string[], owner: UserInfo): Promise<TempTree>;
 }
 
+/**
+ * The write side of a host, handed only to the fix engine (and later migration). Every path is
+ * resolved under the host's root like the read side.
+ */
+export interface HostWriter {
+  /** Temporary file in the same folder, fsync, rename: the file is whole or untouched. */
+  writeFile(
+    path: string,
+    content: string | Buffer,
+    mode: number,
+    owner?: { uid: number; gid: number },
+  ): Promise<void>;
+  removeFile(path: string): Promise<void>;
+  writeSysctl(key: string, value: string): Promise<void>;
+  /** Raw bytes, for backups that must come back byte for byte. */
+  readBytes(path: string): Promise<Buffer | null>;
+  /** Creates the file only if it does not exist (a lock); false when it does. */
+  createExclusive(path: string, content: string): Promise<boolean>;
+}
+
+/** A host podlift may change: only the fix engine and migration are handed one. */
+export interface WritableHost extends Host {
+  writer(): HostWriter;
+}
+
 export interface TempTree {
   path: string;
   cleanup(): Promise<void>;

@@ -1,0 +1,100 @@
+// podlift fix: from a doctor run to plans, and from applied plans to verified fixes.
+import { parseCompose } from "../compose.js";
+import { runDoctor } from "../engine/doctor.js";
+import { type FactOptions, gatherFacts } from "../engine/facts.js";
+import type { Check, Finding, RunResult } from "../engine/types.js";
+import type { WritableHost } from "../host/types.js";
+import type { Fix, FixContext, Plan } from "./types.js";
+
+export interface Planned {
+  plans: Plan[];
+  /** Fixes that address a finding here but cannot act on this host, and why. */
+  unplannable: { fixId: string; title: string; reason: string }[];
+}
+
+/** The fixes that address the warn/fail findings of a run, each planned against this host. */
+export async function planFixes(
+  ctx: FixContext,
+  result: RunResult,
+  fixes: readonly Fix[],
+  only: string[] = [],
+): Promise<Planned> {
+  const out: Planned = { plans: [], unplannable: [] };
+  for (const fix of fixes) {
+    if (only.length > 0 && !only.includes(fix.id)) continue;
+    const findings: Finding[] = [];
+    const checkIds = new Set<string>();
+    for (const check of result.checks) {
+      for (const f of check.findings) {
+        if (f.status !== "pass" && fix.addresses.includes(f.code)) {
+          findings.push(f);
+          checkIds.add(check.id);
+        }
+      }
+    }
+    if (findings.length === 0) continue;
+    const planned = await fix.plan(ctx, findings);
+    if (typeof planned === "string") {
+      out.unplannable.push({ fixId: fix.id, title: fix.title, reason: planned });
+      continue;
+    }
+    out.plans.push({
+      ...planned,
+      fixId: fix.id,
+      title: fix.title,
+      risk: fix.risk,
+      verify: fix.verifiedBy ?? [...checkIds],
+    });
+  }
+  return out;
+}
+
+export interface Verification {
+  fixId: string;
+  verified: boolean;
+  /** Findings the fix addresses that the re-run still reports, and problems it newly reports. */
+  remaining: Finding[];
+}
+
+/**
+ * Re-runs the checks each applied fix addresses, with facts gathered afresh. A fix is verified
+ * when what it addresses is gone and those checks report no problem they did not report before
+ * (a check may hold other, older problems that another fix addresses).
+ */
+export async function verifyFixes(
+  before: RunResult,
+  host: WritableHost,
+  factOptions: FactOptions,
+  checks: readonly Check[],
+  fixes: readonly Fix[],
+  plans: Plan[],
+  version: string,
+): Promise<{ verifications: Verification[]; rerun: RunResult | null }> {
+  const ids = [...new Set(plans.flatMap((p) => p.verify))];
+  if (ids.length === 0) return { verifications: [], rerun: null };
+  // A fix may have edited the compose file itself: read it again.
+  const composeText = factOptions.compose ? await host.readFile(factOptions.compose.path) : null;
+  const compose =
+    factOptions.compose && composeText !== null
+      ? parseCompose(composeText, factOptions.compose.path)
+      : factOptions.compose;
+  const facts = await gatherFacts(host, { ...factOptions, compose });
+  const rerun = await runDoctor({ checks, host, facts, version, only: ids });
+  const verifications = plans.map((plan) => {
+    const fix = fixes.find((f) => f.id === plan.fixId);
+    const known = new Set(
+      before.checks
+        .filter((c) => plan.verify.includes(c.id))
+        .flatMap((c) => c.findings.filter((f) => f.status !== "pass").map((f) => f.code)),
+    );
+    const remaining = rerun.checks
+      .filter((c) => plan.verify.includes(c.id))
+      .flatMap((c) => c.findings)
+      .filter(
+        (f) => f.status !== "pass" && ((fix?.addresses.includes(f.code) ?? false) || !known.has(f.code)),
+      );
+    const errored = rerun.checks.some((c) => plan.verify.includes(c.id) && c.status === "error");
+    return { fixId: plan.fixId, verified: remaining.length === 0 && !errored, remaining };
+  });
+  return { verifications, rerun };
+}

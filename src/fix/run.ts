@@ -1,0 +1,127 @@
+// One `podlift fix` apply and one `podlift undo`, as functions the CLI and the tests share.
+import type { FactOptions } from "../engine/facts.js";
+import type { Check, RunResult } from "../engine/types.js";
+import type { WritableHost } from "../host/types.js";
+import { type ApplyOutcome, applyPlans, revertEntries } from "./apply.js";
+import { type Verification, verifyFixes } from "./engine.js";
+import { type Journal, JournalStore } from "./journal.js";
+import { needsRoot } from "./render.js";
+import type { Fix, Plan } from "./types.js";
+
+export interface FixResult {
+  runId: string;
+  outcomes: (ApplyOutcome & { verified?: boolean; remaining?: string[] })[];
+}
+
+export interface ApplyOptions {
+  /** The doctor run the plans were made from. */
+  before: RunResult;
+  host: WritableHost;
+  plans: Plan[];
+  checks: readonly Check[];
+  fixes: readonly Fix[];
+  factOptions: FactOptions;
+  version: string;
+}
+
+/** Plans that need root while podlift is not root cannot be applied by podlift itself. */
+export function rootBlocked(host: WritableHost, plan: Plan): boolean {
+  return host.currentUser().uid !== 0 && plan.changes.some(needsRoot);
+}
+
+export async function applyAndVerify(options: ApplyOptions): Promise<FixResult> {
+  const { host, plans } = options;
+  const store = new JournalStore(host, host.writer());
+  const release = await store.lock();
+  try {
+    const journal: Journal = {
+      id: store.newId(),
+      startedAt: new Date().toISOString(),
+      user: host.currentUser().name,
+      fixes: [],
+    };
+    const applied = await applyPlans(host, store, journal, plans);
+    const done = plans.filter((p) => applied.some((o) => o.fixId === p.fixId && o.status === "applied"));
+    const { verifications } = await verifyFixes(
+      options.before,
+      host,
+      options.factOptions,
+      options.checks,
+      options.fixes,
+      done,
+      options.version,
+    );
+    const outcomes: FixResult["outcomes"] = [];
+    for (const outcome of applied) {
+      const v: Verification | undefined = verifications.find((x) => x.fixId === outcome.fixId);
+      const record = journal.fixes.find((f) => f.fixId === outcome.fixId);
+      if (outcome.status !== "applied" || v === undefined || record === undefined) {
+        outcomes.push(outcome);
+        continue;
+      }
+      if (v.verified) {
+        record.status = "verified";
+        outcomes.push({ ...outcome, verified: true });
+      } else {
+        // A fix that does not make its checks pass is taken back: nothing half-done stays.
+        const problems = await revertEntries(host, store, journal.id, record.entries, true);
+        record.status = "rolled-back";
+        record.error = `not verified: ${v.remaining.map((f) => f.code).join(", ")}${problems.length ? `; rollback: ${problems.join("; ")}` : ""}`;
+        outcomes.push({
+          fixId: outcome.fixId,
+          status: "rolled-back",
+          verified: false,
+          remaining: v.remaining.map((f) => `${f.code}: ${f.message}`),
+          error: record.error,
+        });
+      }
+    }
+    await store.save(journal);
+    return { runId: journal.id, outcomes };
+  } finally {
+    await release();
+  }
+}
+
+export interface UndoResult {
+  runId: string | null;
+  restored: string[];
+  problems: string[];
+}
+
+export async function undoRun(
+  host: WritableHost,
+  runId: string | undefined,
+  force: boolean,
+): Promise<UndoResult> {
+  const store = new JournalStore(host, host.writer());
+  const release = await store.lock();
+  try {
+    const journal = runId ? await store.load(runId) : await store.latestUndoable();
+    if (journal === null)
+      return {
+        runId: runId ?? null,
+        restored: [],
+        problems: runId ? [`no fix run ${runId} under ${store.dir}`] : [],
+      };
+    if (journal.undoneAt)
+      return {
+        runId: journal.id,
+        restored: [],
+        problems: [`run ${journal.id} was already undone at ${journal.undoneAt}`],
+      };
+    const restored: string[] = [];
+    const problems: string[] = [];
+    for (const fix of [...journal.fixes].reverse()) {
+      if (fix.status === "rolled-back" || fix.entries.length === 0) continue;
+      problems.push(...(await revertEntries(host, store, journal.id, fix.entries, force)));
+      restored.push(fix.fixId);
+    }
+    // With problems left, the run stays undoable: the user can look, then retry with --force.
+    if (problems.length === 0) journal.undoneAt = new Date().toISOString();
+    await store.save(journal);
+    return { runId: journal.id, restored, problems };
+  } finally {
+    await release();
+  }
+}

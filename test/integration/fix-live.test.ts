@@ -1,0 +1,102 @@
+// podlift fix on this machine, for a throwaway user who has no subordinate ids: the fix runs
+// usermod and podman system migrate, the check passes, Podman really maps 65536 ids for the
+// user, and podlift undo puts /etc/subuid and /etc/subgid back byte for byte.
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser, liveUnavailable, removeUser } from "./live.js";
+
+const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
+const skip = liveUnavailable(["podman"]);
+const USER = "podlift-t-fix";
+
+function podlift(args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, CI: "true" }, timeout: 120000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const uidMap = () =>
+  execFileSync("runuser", ["-u", USER, "--", "podman", "unshare", "cat", "/proc/self/uid_map"], {
+    cwd: "/",
+    env: { ...process.env, HOME: `/home/${USER}` },
+  })
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number));
+
+describe.skipIf(skip !== null)("podlift fix on this machine", () => {
+  let before: { subuid: Buffer; subgid: Buffer };
+  beforeAll(() => {
+    createUser(USER, false);
+    before = { subuid: readFileSync("/etc/subuid"), subgid: readFileSync("/etc/subgid") };
+  });
+  afterAll(() => removeUser(USER));
+
+  it("without a terminal and without --yes, shows the plan, changes nothing and exits 1", async () => {
+    const r = await podlift(["fix", "--user", USER, "--only", "subid-ranges"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("[subid-ranges] Add subordinate uid/gid ranges");
+    expect(r.stdout).toMatch(
+      /\$ \/usr\/sbin\/usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ podlift-t-fix/,
+    );
+    expect(r.stderr).toContain("no terminal to ask on");
+    expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
+  });
+
+  it("--yes applies, verifies, and Podman maps the new range; undo restores the files byte for byte", async () => {
+    expect(uidMap()).toHaveLength(1); // only the user's own id, before
+    const r = await podlift(["fix", "--yes", "--user", USER, "--only", "subid-ranges"]);
+    expect(r.stdout).toContain("✔ subid-ranges: applied and verified");
+    expect(r.code).toBe(0);
+    const map = uidMap();
+    expect(map).toHaveLength(2);
+    expect(map[1]?.[2]).toBe(65536);
+    const runId = /podlift undo --run (\S+)/.exec(r.stdout)?.[1];
+    const undo = await podlift(["undo", "--run", runId as string]);
+    expect(undo.code).toBe(0);
+    expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
+    expect(readFileSync("/etc/subgid").equals(before.subgid)).toBe(true);
+  });
+
+  it("a dry run prints JSON plans and changes nothing", async () => {
+    const r = await podlift([
+      "fix",
+      "--dry-run",
+      "--format",
+      "json",
+      "--user",
+      USER,
+      "--only",
+      "subid-ranges",
+    ]);
+    expect(r.code).toBe(0);
+    const { plans } = JSON.parse(r.stdout);
+    expect(plans[0]).toMatchObject({ fixId: "subid-ranges", risk: "safe", verify: ["subuid-ranges"] });
+    expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
+  });
+
+  it("refuses a second fix run while one holds the lock", async () => {
+    const { JournalStore } = await import("../../src/fix/journal.js");
+    const { LiveHost } = await import("../../src/host/live-host.js");
+    const host = new LiveHost("/");
+    const release = await new JournalStore(host, host.writer()).lock();
+    try {
+      const r = await podlift(["fix", "--yes", "--user", USER, "--only", "subid-ranges"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("another podlift fix or undo is running");
+      expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
+    } finally {
+      await release();
+    }
+  });
+});
