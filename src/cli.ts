@@ -217,7 +217,9 @@ function addRunOptions(command: Command): Command {
 
 function indexFixes(fixes: readonly { id: string; addresses: string[] }[]): Record<string, string[]> {
   const index: Record<string, string[]> = {};
-  for (const fix of fixes) for (const code of fix.addresses) (index[code] ??= []).push(fix.id);
+  for (const fix of fixes) {
+    for (const code of fix.addresses) index[code] = [...(index[code] ?? []), fix.id];
+  }
   return index;
 }
 
