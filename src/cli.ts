@@ -72,6 +72,48 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     setExitCode(await runFix(opts));
   });
 
+  const migrate = program.command("migrate").description("Move data from Docker to Podman.");
+  migrate
+    .command("volumes")
+    .description(
+      "Copy Docker volumes into Podman volumes as verified tar streams; the source is never changed.",
+    )
+    .argument("[names...]", "Docker volume names (default: all)")
+    .option("--compose <file>", "the volumes of this compose project")
+    .option("-u, --user <name>", "rootless target: this user's Podman (default: rootful)")
+    .addOption(
+      new Option("--map <source=target>", "give a volume another name in Podman (repeatable)")
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option("--on-conflict <what>", "when the Podman volume exists")
+        .choices(["fail", "skip", "replace"])
+        .default("fail"),
+    )
+    .option("--stop-containers", "stop containers using a volume for the copy, and start exactly those again")
+    .option("--keep-partial", "keep a failed copy as <name>.podlift-partial instead of removing it")
+    .option("--no-verify", "skip the comparison of source and copy")
+    .option("--dry-run", "show what would move, and move nothing")
+    .option("-y, --yes", "do not ask (required without a terminal)")
+    .addOption(new Option("--parallel <n>", "volumes copied at once").argParser(positiveInt).default(2))
+    .option(
+      "--docker-host <url>",
+      "the Docker engine (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+    )
+    .addOption(
+      new Option(
+        "--via <how>",
+        "read volumes from their folder when local and root (auto), or always through the Docker API",
+      )
+        .choices(["auto", "engine-api"])
+        .default("auto"),
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (names: string[], opts: MigrateFlags) => {
+      setExitCode(await runMigrate(names, opts));
+    });
+
   program
     .command("undo")
     .description("Put back what a fix run changed, byte for byte (the last run, or --run ID).")
@@ -371,6 +413,164 @@ async function runUndo(opts: {
   return result.problems.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+interface MigrateFlags {
+  compose?: string;
+  user?: string;
+  map: string[];
+  onConflict: "fail" | "skip" | "replace";
+  stopContainers?: boolean;
+  keepPartial?: boolean;
+  verify: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  parallel: number;
+  dockerHost?: string;
+  format: "text" | "json";
+  via: "auto" | "engine-api";
+}
+
+async function runMigrate(names: string[], flags: MigrateFlags): Promise<number> {
+  const [
+    { LiveHost },
+    { DockerClient },
+    { PodmanTarget },
+    plan,
+    { runMigration, formatBytes },
+    { lookupUser },
+  ] = await Promise.all([
+    import("./host/live-host.js"),
+    import("./migrate/docker.js"),
+    import("./migrate/podman.js"),
+    import("./migrate/plan.js"),
+    import("./migrate/run.js"),
+    import("./host/users.js"),
+  ]);
+  const host = new LiveHost("/");
+  let user = null;
+  if (flags.user) {
+    user = await lookupUser(host, flags.user);
+    if (user === null) throw new Usage(`unknown user "${flags.user}"`);
+    if (user.uid === 0) user = null;
+  } else if (host.currentUser().uid !== 0) {
+    user = host.currentUser();
+  }
+  const docker = new DockerClient(
+    flags.dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock",
+  );
+  const podman = new PodmanTarget(host, user);
+  const wanted = [...names, ...(flags.compose ? await plan.composeVolumes(flags.compose) : [])];
+  await docker.version(); // a clear "no Docker engine answers" before anything else
+  const createdImage = await docker.ensureHelperImage();
+  try {
+    return await migrateWith(docker, podman, host, user, wanted, flags, plan, runMigration, formatBytes);
+  } finally {
+    if (createdImage) await docker.removeHelperImage();
+  }
+}
+
+async function migrateWith(
+  docker: import("./migrate/docker.js").DockerClient,
+  podman: import("./migrate/podman.js").PodmanTarget,
+  host: import("./host/types.js").Host,
+  user: import("./host/types.js").UserInfo | null,
+  wanted: string[],
+  flags: MigrateFlags,
+  plan: typeof import("./migrate/plan.js"),
+  runMigration: typeof import("./migrate/run.js").runMigration,
+  formatBytes: (n: number) => string,
+): Promise<number> {
+  const items = await plan.planMigration(host, docker, podman, {
+    names: wanted,
+    map: plan.parseMap(flags.map),
+    sizes: true,
+    via: flags.via,
+  });
+  const describe = () => {
+    for (const i of items) {
+      const bits = [
+        i.sizeBytes === null ? "size unknown" : formatBytes(i.sizeBytes),
+        i.runningContainers.length ? `in use by ${i.runningContainers.join(", ")}` : "",
+        i.conflict === "exists"
+          ? `a Podman volume ${i.target} exists (--on-conflict ${flags.onConflict})`
+          : "",
+        i.conflict === "already-migrated" ? "already migrated" : "",
+        i.problem ?? "",
+      ].filter(Boolean);
+      io.out(
+        `${i.problem ? "✖" : "•"} ${i.source.Name} → ${i.target}${user ? ` (rootless, ${user.name})` : ""}: ${bits.join("; ")}\n`,
+      );
+    }
+  };
+  if (items.length === 0) {
+    io.out("No Docker volumes to migrate.\n");
+    return EXIT.ok;
+  }
+  if (flags.dryRun) {
+    if (flags.format === "json") io.out(`${JSON.stringify({ volumes: items }, null, 2)}\n`);
+    else describe();
+    return EXIT.ok;
+  }
+  let chosen = items.filter((i) => i.problem === null);
+  if (!flags.yes) {
+    if (!interactive()) {
+      describe();
+      io.err("podlift: nothing moved: no terminal to ask on. Pass --yes to migrate these volumes.\n");
+      return EXIT.failed;
+    }
+    describe();
+    const { checkbox } = await import("@inquirer/prompts");
+    const picked = await checkbox({
+      message: "Which volumes should podlift copy into Podman?",
+      choices: chosen.map((i) => ({
+        name: `${i.source.Name} → ${i.target}`,
+        value: i.source.Name,
+        checked: i.conflict !== "already-migrated",
+      })),
+    });
+    chosen = chosen.filter((i) => picked.includes(i.source.Name));
+  }
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    io.err("\npodlift: interrupted; stopping the copies and cleaning up\n");
+    interrupt.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const results = await runMigration(docker, podman, chosen, {
+    verify: flags.verify,
+    onConflict: flags.onConflict,
+    stopContainers: flags.stopContainers === true,
+    keepPartial: flags.keepPartial === true,
+    via: flags.via,
+    parallel: flags.parallel,
+    signal: interrupt.signal,
+    progress: interactive() && flags.format === "text" ? "default" : "silent",
+  }).finally(() => process.off("SIGINT", onSigint));
+  const blocked = items.filter((i) => i.problem !== null);
+  if (flags.format === "json") {
+    io.out(
+      `${JSON.stringify({ volumes: results, notMigrated: blocked.map((b) => ({ source: b.source.Name, problem: b.problem })) }, null, 2)}\n`,
+    );
+  } else {
+    for (const r of results) {
+      const mark = r.status === "failed" ? "✖" : "✔";
+      const stats =
+        r.status === "migrated"
+          ? ` ${formatBytes(r.bytes)}, ${r.entries} entries, ${r.durationMs} ms${r.verified ? ", verified" : ", not verified"}`
+          : "";
+      io.out(`${mark} ${r.source} → ${r.target}: ${r.status}${stats}${r.error ? `: ${r.error}` : ""}\n`);
+      for (const d of r.differences.slice(0, 20)) io.out(`    ${d.path}: ${d.problem}\n`);
+      for (const n of r.notes) io.out(`    note: ${n}\n`);
+    }
+    for (const b of blocked) io.out(`✖ ${b.source.Name}: not migrated: ${b.problem}\n`);
+  }
+  if (interrupt.signal.aborted) return EXIT.interrupted;
+  return results.some((r) => r.status === "failed") || blocked.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function list(value: string, previous: string[]): string[] {
   return [
     ...previous,
@@ -401,14 +601,16 @@ async function handleError(error: unknown): Promise<number> {
     // --help and --version end here too, with exit code 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const [{ UsageError }, { ComposeError }, { LockedError }, { PlanOutdated }] = await Promise.all([
-    import("./engine/facts.js"),
-    import("./compose.js"),
-    import("./fix/journal.js"),
-    import("./fix/apply.js"),
-  ]);
+  const [{ UsageError }, { ComposeError }, { LockedError }, { PlanOutdated }, { DockerError }] =
+    await Promise.all([
+      import("./engine/facts.js"),
+      import("./compose.js"),
+      import("./fix/journal.js"),
+      import("./fix/apply.js"),
+      import("./migrate/docker.js"),
+    ]);
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof LockedError || error instanceof PlanOutdated) {
+  if (error instanceof LockedError || error instanceof PlanOutdated || error instanceof DockerError) {
     process.stderr.write(`podlift: ${message}\n`);
     return EXIT.failed;
   }

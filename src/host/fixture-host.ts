@@ -3,6 +3,7 @@
 // current user) comes from podlift-fixture.json in that folder. Commands run are recorded.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
 import type {
@@ -12,6 +13,7 @@ import type {
   SocketProbe,
   SocketProbeOptions,
   StatInfo,
+  StreamingCommand,
   TempTree,
   UserInfo,
   WritableHost,
@@ -167,6 +169,29 @@ export class FixtureHost implements WritableHost {
   async makeTempTree(files: readonly string[], dirs: readonly string[], owner: UserInfo): Promise<TempTree> {
     this.calls.push({ argv: ["<temp-tree>", ...files, ...dirs], user: owner.name });
     return { path: "/tmp/podlift-fixture-tree", cleanup: async () => {} };
+  }
+
+  spawn(argv: readonly string[]): StreamingCommand {
+    this.calls.push({ argv });
+    const why = "fixture hosts do not stream commands: migration is tested against real engines";
+    const stdout = new PassThrough();
+    stdout.end();
+    const stdin = new PassThrough();
+    stdin.resume();
+    return {
+      stdin,
+      stdout,
+      kill: () => {},
+      result: Promise.resolve({
+        argv,
+        exitCode: 127,
+        stdout: "",
+        stderr: why,
+        durationMs: 0,
+        timedOut: false,
+        failedToStart: why,
+      }),
+    };
   }
 
   private withOverride(p: string, info: StatInfo | null): StatInfo | null {

@@ -3,6 +3,7 @@
 import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
 import { probeUnixSocket } from "./socket-probe.js";
@@ -12,6 +13,7 @@ import type {
   RunOptions,
   SocketProbe,
   SocketProbeOptions,
+  StreamingCommand,
   TempTree,
   UserInfo,
   WritableHost,
@@ -100,16 +102,77 @@ export class LiveHost implements WritableHost {
     return { path: hostPath, cleanup };
   }
 
-  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const started = performance.now();
-    const fail = (why: string): CommandResult => ({
-      argv,
-      exitCode: 127,
-      stdout: "",
-      stderr: why,
-      durationMs: 0,
-      timedOut: false,
-      failedToStart: why,
+  spawn(argv: readonly string[], options: Omit<RunOptions, "timeoutMs" | "input"> = {}): StreamingCommand {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let child: { kill(signal?: NodeJS.Signals): boolean } | undefined;
+    const result = (async (): Promise<CommandResult> => {
+      const started = performance.now();
+      const prepared = await this.prepare(argv, options);
+      if ("failed" in prepared) {
+        stdout.end();
+        stdin.resume();
+        return prepared.failed;
+      }
+      const { execa } = await import("execa");
+      const [file, ...args] = prepared.command as [string, ...string[]];
+      const proc = execa(file, args, {
+        reject: false,
+        cancelSignal: options.signal,
+        forceKillAfterDelay: 2000,
+        env: prepared.env,
+        extendEnv: true,
+        uid: prepared.uid,
+        gid: prepared.gid,
+        cwd: prepared.uid === undefined ? undefined : "/",
+        stdin: "pipe",
+        stdout: "pipe",
+        buffer: { stdout: false, stderr: true },
+        maxBuffer: { stderr: 1024 * 1024 },
+      });
+      child = proc;
+      stdin.pipe(proc.stdin as NodeJS.WritableStream);
+      // A consumer that stops reading must not make the writer crash on EPIPE.
+      proc.stdin?.on("error", () => {});
+      stdin.on("error", () => {});
+      proc.stdout?.pipe(stdout);
+      // A process that exits before reading all its input must not leave the writer waiting.
+      proc.on("exit", (code) => {
+        if (!stdin.writableFinished)
+          stdin.destroy(new Error(`${argv[0]} exited (${code}) before reading all its input`));
+      });
+      const r = await proc;
+      return {
+        argv,
+        exitCode: (r as { code?: string }).code === "ENOENT" ? 127 : (r.exitCode ?? null),
+        stdout: "",
+        stderr: String(r.stderr ?? ""),
+        durationMs: Math.round(performance.now() - started),
+        timedOut: false,
+        notFound: (r as { code?: string }).code === "ENOENT",
+      };
+    })();
+    return { stdin, stdout, result, kill: () => child?.kill("SIGKILL") };
+  }
+
+  /** Resolves the user switch and the chroot every command goes through, or why it cannot run. */
+  private async prepare(
+    argv: readonly string[],
+    options: { user?: string; env?: Record<string, string> },
+  ): Promise<
+    | { command: string[]; env: Record<string, string | undefined>; uid?: number; gid?: number }
+    | { failed: CommandResult }
+  > {
+    const fail = (why: string) => ({
+      failed: {
+        argv,
+        exitCode: 127,
+        stdout: "",
+        stderr: why,
+        durationMs: 0,
+        timedOut: false,
+        failedToStart: why,
+      },
     });
     let command = [...argv];
     let uid: number | undefined;
@@ -133,6 +196,14 @@ export class LiveHost implements WritableHost {
       if (this.me.uid !== 0) return fail(`running commands under --root ${this.root} needs root (chroot)`);
       command = ["chroot", this.root, ...command];
     }
+    return { command, env, uid, gid };
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const started = performance.now();
+    const prepared = await this.prepare(argv, options);
+    if ("failed" in prepared) return prepared.failed;
+    const { command, env, uid, gid } = prepared;
     const { execa } = await import("execa");
     const [file, ...args] = command as [string, ...string[]];
     const result = await execa(file, args, {

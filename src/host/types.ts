@@ -110,9 +110,20 @@ export interface HostWriter {
   createExclusive(path: string, content: string): Promise<boolean>;
 }
 
+/** A command whose standard input and output are streams (migration's tar pipes). */
+export interface StreamingCommand {
+  stdin: import("node:stream").Writable;
+  stdout: import("node:stream").Readable;
+  /** Settles when the process exits; never rejects. stdout is not collected. */
+  result: Promise<CommandResult>;
+  kill(): void;
+}
+
 /** A host podlift may change: only the fix engine and migration are handed one. */
 export interface WritableHost extends Host {
   writer(): HostWriter;
+  /** Starts argv with piped stdin/stdout, as `user` when given; no timeout (streams can be long). */
+  spawn(argv: readonly string[], options?: Omit<RunOptions, "timeoutMs" | "input">): StreamingCommand;
 }
 
 export interface TempTree {

@@ -1,7 +1,7 @@
 // Real engines and real users for integration tests: a dockerd on its own socket and data root,
 // a Podman API service, and throwaway users created and removed by the test.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -56,6 +56,13 @@ async function stopChild(child: ChildProcess, dir: string) {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     if (child.exitCode === null) child.kill("SIGKILL");
   }
+  // A killed dockerd leaves its mounts behind: take them down before removing the folder.
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((m) => m.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync("umount", ["-l", m]);
   rmSync(dir, { recursive: true, force: true });
 }
 

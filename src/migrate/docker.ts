@@ -1,0 +1,206 @@
+// The source side: the Docker Engine API over DOCKER_HOST (unix:// or tcp://). A volume's bytes
+// come from GET /containers/{id}/archive on a container that is only created, never started, on
+// an image imported from an empty tar: nothing is pulled and nothing runs, local or remote, any
+// volume driver. https://docs.docker.com/reference/api/engine/version/v1.41/
+import http, { type IncomingMessage } from "node:http";
+
+export class DockerError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface DockerVolume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  Labels: Record<string, string> | null;
+  Options: Record<string, string> | null;
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+export interface DockerContainer {
+  Id: string;
+  Names: string[];
+  State: string;
+}
+
+export const HELPER_IMAGE = "podlift/empty:1";
+const HELPER_LABEL = "io.podlift.helper";
+
+export class DockerClient {
+  private readonly target: { socketPath: string } | { host: string; port: number };
+
+  /** The engine runs on this machine (a unix socket): its volume folders are local paths. */
+  readonly isLocal: boolean;
+
+  constructor(readonly dockerHost: string) {
+    const unix = /^unix:\/\/(.+)$/.exec(dockerHost);
+    const tcp = /^tcp:\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
+    this.isLocal = unix !== null;
+    if (unix) this.target = { socketPath: unix[1] as string };
+    else if (tcp) this.target = { host: tcp[1] as string, port: Number(tcp[2] ?? 2375) };
+    else
+      throw new DockerError(
+        `DOCKER_HOST ${dockerHost} is not unix:// or tcp:// (TLS and ssh:// are not supported yet)`,
+      );
+  }
+
+  /** A request whose response is read whole: JSON in, JSON out. */
+  async call<T>(method: string, path: string, body?: unknown, timeoutMs = 30000): Promise<T> {
+    const res = await this.open(method, path, body, timeoutMs);
+    const text = await readAll(res);
+    if ((res.statusCode ?? 500) >= 300) {
+      let message = text.trim();
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        // not JSON
+      }
+      throw new DockerError(`${method} ${path}: ${message || `HTTP ${res.statusCode}`}`, res.statusCode);
+    }
+    return (text === "" ? null : JSON.parse(text)) as T;
+  }
+
+  /** A request whose response body is streamed to the caller (archives). */
+  open(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = 30000,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload =
+        body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const req = http.request({
+        ...this.target,
+        method,
+        path: `/v1.41${path}`,
+        headers: {
+          Host: "docker",
+          ...(payload
+            ? {
+                "Content-Type": Buffer.isBuffer(body) ? "application/x-tar" : "application/json",
+                "Content-Length": payload.length,
+              }
+            : {}),
+        },
+        agent: false,
+        signal,
+      });
+      // Until the response starts; a stream that stalls afterwards is the caller's to time.
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new DockerError(`${method} ${path}: no answer within ${timeoutMs} ms`)),
+      );
+      req.on("response", (res) => {
+        req.setTimeout(0);
+        resolve(res);
+      });
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ECONNREFUSED") {
+          reject(new DockerError(`no Docker engine answers at ${this.dockerHost} (${error.code})`));
+        } else
+          reject(
+            error instanceof DockerError ? error : new DockerError(`${method} ${path}: ${error.message}`),
+          );
+      });
+      req.end(payload);
+    });
+  }
+
+  version() {
+    return this.call<{ Version: string; ApiVersion: string }>("GET", "/version", undefined, 5000);
+  }
+
+  async volumes(): Promise<DockerVolume[]> {
+    return (await this.call<{ Volumes: DockerVolume[] | null }>("GET", "/volumes")).Volumes ?? [];
+  }
+
+  /** Sizes come from /system/df, which makes the engine walk every volume: call it once. */
+  async volumeSizes(): Promise<Map<string, number>> {
+    const df = await this.call<{ Volumes: DockerVolume[] | null }>("GET", "/system/df", undefined, 120000);
+    return new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]));
+  }
+
+  containersUsing(volume: string): Promise<DockerContainer[]> {
+    const filters = encodeURIComponent(JSON.stringify({ volume: [volume] }));
+    return this.call<DockerContainer[]>("GET", `/containers/json?all=1&filters=${filters}`);
+  }
+
+  stop(id: string) {
+    return this.call("POST", `/containers/${id}/stop?t=10`, undefined, 60000).catch((e: DockerError) => {
+      if (e.status !== 304) throw e; // already stopped
+    });
+  }
+
+  start(id: string) {
+    return this.call("POST", `/containers/${id}/start`, undefined, 60000).catch((e: DockerError) => {
+      if (e.status !== 304) throw e;
+    });
+  }
+
+  /** Imports an image from an empty tar, once; true when this call created it. */
+  async ensureHelperImage(): Promise<boolean> {
+    try {
+      await this.call("GET", `/images/${HELPER_IMAGE}/json`);
+      return false;
+    } catch (error) {
+      if ((error as DockerError).status !== 404) throw error;
+    }
+    const [repo, tag] = HELPER_IMAGE.split(":") as [string, string];
+    const res = await this.open(
+      "POST",
+      `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${tag}`,
+      Buffer.alloc(1024),
+    );
+    const text = await readAll(res);
+    if ((res.statusCode ?? 500) >= 300 || text.includes('"error"'))
+      throw new DockerError(`cannot import the helper image: ${text.trim()}`);
+    return true;
+  }
+
+  removeHelperImage() {
+    return this.call("DELETE", `/images/${HELPER_IMAGE}`).catch(() => undefined);
+  }
+
+  /** A container that is created and never started, with the volume mounted read-only. */
+  async createHelper(volume: string): Promise<string> {
+    const created = await this.call<{ Id: string }>("POST", "/containers/create", {
+      Image: HELPER_IMAGE,
+      Cmd: ["/podlift-never-runs"],
+      Labels: { [HELPER_LABEL]: "true" },
+      NetworkDisabled: true,
+      HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/podlift-volume", ReadOnly: true }] },
+    });
+    return created.Id;
+  }
+
+  removeContainer(id: string) {
+    // v=0: never remove volumes with the helper.
+    return this.call("DELETE", `/containers/${id}?force=1&v=0`).catch(() => undefined);
+  }
+
+  /** The volume's content as a tar stream, entries named ./..., the volume root as "./". */
+  archive(id: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.open(
+      "GET",
+      `/containers/${id}/archive?path=${encodeURIComponent("/podlift-volume/.")}`,
+      undefined,
+      60000,
+      signal,
+    );
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+  });
+}

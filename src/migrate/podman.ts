@@ -1,0 +1,106 @@
+// The target side: Podman volumes, rootful or for a rootless user. Data goes in with GNU tar
+// into the volume's folder (inside `podman unshare` for a rootless user, so ids map through the
+// user's ranges). Not `podman volume import`: Podman 4.3 refuses a symlink that points out of the
+// volume ("invalid symlink"), which Docker volumes may hold, and leaves the root folder's owner
+// and mode behind. Found on this project's CI machine (Debian 12, Podman 4.3.1).
+import { userEnv } from "../engine/podman-facts.js";
+import type { CommandResult, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
+
+export const TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"];
+
+export class PodmanTarget {
+  constructor(
+    readonly host: WritableHost,
+    /** The rootless user, or null for rootful Podman. */
+    readonly user: UserInfo | null,
+  ) {}
+
+  private asUser(): string | undefined {
+    return this.user && this.user.name !== this.host.currentUser().name ? this.user.name : undefined;
+  }
+
+  private async env() {
+    return this.user ? await userEnv(this.host, this.user) : undefined;
+  }
+
+  async podman(args: string[], timeoutMs = 60000): Promise<CommandResult> {
+    return this.host.run(["podman", ...args], { user: this.asUser(), env: await this.env(), timeoutMs });
+  }
+
+  private async ok(args: string[]): Promise<string> {
+    const r = await this.podman(args);
+    if (r.exitCode !== 0)
+      throw new Error(
+        `podman ${args.join(" ")}: ${(r.stderr || r.stdout).trim().split("\n").at(-1) ?? `exit ${r.exitCode}`}`,
+      );
+    return r.stdout.trim();
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const r = await this.podman(["volume", "exists", name]);
+    if (r.exitCode === 0) return true;
+    if (r.exitCode === 1) return false;
+    throw new Error(`podman volume exists ${name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  }
+
+  async labels(name: string): Promise<Record<string, string>> {
+    const out = await this.ok(["volume", "inspect", "--format", "{{json .Labels}}", name]);
+    return (JSON.parse(out || "{}") as Record<string, string> | null) ?? {};
+  }
+
+  async create(
+    name: string,
+    labels: Record<string, string> = {},
+    options: Record<string, string> = {},
+  ): Promise<void> {
+    const args = ["volume", "create"];
+    for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
+    for (const [k, v] of Object.entries(options)) args.push("--opt", `${k}=${v}`);
+    await this.ok([...args, name]);
+  }
+
+  mountpoint(name: string): Promise<string> {
+    return this.ok(["volume", "inspect", "--format", "{{.Mountpoint}}", name]);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.ok(["volume", "rm", name]);
+  }
+
+  /** Runs argv as the target: directly for rootful, inside the user's namespace for rootless. */
+  private wrap(argv: string[]): string[] {
+    return this.user ? ["podman", "unshare", ...argv] : argv;
+  }
+
+  async spawnIn(argv: string[], signal?: AbortSignal): Promise<StreamingCommand> {
+    return this.host.spawn(this.wrap(argv), { user: this.asUser(), env: await this.env(), signal });
+  }
+
+  /** GNU tar reading a tar stream into the folder, keeping owners, modes, times and xattrs. */
+  extract(dir: string, signal?: AbortSignal) {
+    return this.spawnIn(
+      ["tar", "-C", dir, ...TAR_FLAGS, "--same-owner", "--same-permissions", "-xf", "-"],
+      signal,
+    );
+  }
+
+  /** The folder's content as a tar stream, for verification. */
+  snapshot(dir: string, signal?: AbortSignal) {
+    return this.spawnIn(["tar", "-C", dir, ...TAR_FLAGS, "-cf", "-", "."], signal);
+  }
+
+  /** Moves the staged data folder over the (empty) data folder of the final volume. */
+  async move(from: string, to: string): Promise<void> {
+    for (const argv of [
+      ["mv", "-T", from, to],
+      ["mkdir", from],
+    ]) {
+      const r = await this.host.run(this.wrap(argv), {
+        user: this.asUser(),
+        env: await this.env(),
+        timeoutMs: 60000,
+      });
+      if (r.exitCode !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.trim()}`);
+    }
+  }
+}

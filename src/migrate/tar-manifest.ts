@@ -1,0 +1,305 @@
+// A byte-exact manifest of a tar stream, built while the stream flows past. Hand-written rather
+// than tar-stream because names and xattr values must stay bytes: tar-stream decodes PAX records
+// as UTF-8, which merges distinct non-UTF-8 names and alters binary xattrs (security.capability).
+// Formats read: ustar, GNU long names/links ('L'/'K'), PAX ('x'/'g'). Spec:
+// https://pubs.opengroup.org/onlinepubs/9799919799/utilities/pax.html (ustar, pax extended headers)
+import { createHash, type Hash } from "node:crypto";
+import { Writable } from "node:stream";
+
+export type EntryType = "file" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo";
+
+export interface ManifestEntry {
+  /** Path relative to the volume root, "." for the root; bytes kept as latin1 (1:1). */
+  path: string;
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  sha256: string | null;
+  linkTarget: string | null;
+  /** For hardlinks: the path the tar names as the first member of the group. */
+  hardlinkTo: string | null;
+  device: string | null;
+  /** name -> hex of the raw value. */
+  xattrs: Record<string, string>;
+}
+
+export interface Manifest {
+  entries: Map<string, ManifestEntry>;
+  bytes: number;
+  maxUid: number;
+  maxGid: number;
+}
+
+const TYPES: Record<string, EntryType> = {
+  "0": "file",
+  "\0": "file",
+  "7": "file",
+  "1": "hardlink",
+  "2": "symlink",
+  "3": "char",
+  "4": "block",
+  "5": "dir",
+  "6": "fifo",
+};
+
+export function normalize(raw: string): string {
+  let p = raw;
+  while (p.startsWith("./")) p = p.slice(2);
+  p = p.replace(/\/+$/, "");
+  return p === "" || p === "." ? "." : p;
+}
+
+function field(block: Buffer, start: number, length: number): Buffer {
+  const slice = block.subarray(start, start + length);
+  const nul = slice.indexOf(0);
+  return nul === -1 ? slice : slice.subarray(0, nul);
+}
+
+function octal(block: Buffer, start: number, length: number): number {
+  const raw = block.subarray(start, start + length);
+  // GNU base-256 for values that do not fit in octal.
+  if ((raw[0] as number) & 0x80) {
+    let value = (raw[0] as number) & 0x7f;
+    for (let i = 1; i < raw.length; i++) value = value * 256 + (raw[i] as number);
+    return value;
+  }
+  const text = field(block, start, length).toString("latin1").trim();
+  return text === "" ? 0 : Number.parseInt(text, 8);
+}
+
+/** PAX records: "<len> <key>=<value>\n", values kept as raw bytes. */
+export function parsePax(data: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let i = 0;
+  while (i < data.length) {
+    const space = data.indexOf(0x20, i);
+    if (space === -1) break;
+    const len = Number.parseInt(data.subarray(i, space).toString("latin1"), 10);
+    if (!Number.isFinite(len) || len <= 0 || i + len > data.length) break;
+    const record = data.subarray(space + 1, i + len - 1);
+    const eq = record.indexOf(0x3d);
+    if (eq > 0) out.set(record.subarray(0, eq).toString("latin1"), record.subarray(eq + 1));
+    i += len;
+  }
+  return out;
+}
+
+/** A Writable that parses a tar stream into a manifest; `result` resolves at the end. */
+export class ManifestBuilder extends Writable {
+  readonly manifest: Manifest = { entries: new Map(), bytes: 0, maxUid: 0, maxGid: 0 };
+  private pending = Buffer.alloc(0);
+  private state: "header" | "data" | "meta" | "done" = "header";
+  private remaining = 0;
+  private padding = 0;
+  private meta: Buffer[] = [];
+  private metaKind = "";
+  private current: ManifestEntry | null = null;
+  private hash: Hash | null = null;
+  private longName: Buffer | null = null;
+  private longLink: Buffer | null = null;
+  private pax: Map<string, Buffer> | null = null;
+  private globalPax = new Map<string, Buffer>();
+
+  constructor(private readonly hashContent = true) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.consume(chunk);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.state === "data" || this.state === "meta")
+      callback(new Error("tar stream ended in the middle of an entry"));
+    else callback();
+  }
+
+  private consume(chunk: Buffer): void {
+    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = Buffer.alloc(0);
+    while (buf.length > 0 && this.state !== "done") {
+      if (this.state === "data" || this.state === "meta") {
+        if (this.remaining > 0) {
+          const take = Math.min(this.remaining, buf.length);
+          const part = buf.subarray(0, take);
+          if (this.state === "data") this.hash?.update(part);
+          else this.meta.push(Buffer.from(part));
+          this.remaining -= take;
+          buf = buf.subarray(take);
+          continue;
+        }
+        if (this.padding > 0) {
+          const skip = Math.min(this.padding, buf.length);
+          this.padding -= skip;
+          buf = buf.subarray(skip);
+          if (this.padding > 0) continue;
+        }
+        this.endEntry();
+        continue;
+      }
+      if (buf.length < 512) {
+        this.pending = Buffer.from(buf);
+        return;
+      }
+      const block = buf.subarray(0, 512);
+      buf = buf.subarray(512);
+      this.header(block);
+    }
+  }
+
+  private header(block: Buffer): void {
+    if (block.every((b) => b === 0)) return; // end-of-archive blocks
+    const typeflag = String.fromCharCode(block[156] as number);
+    const size = octal(block, 124, 12);
+    const sizeFromPax = this.pax?.get("size") ?? this.globalPax.get("size");
+    const dataSize = sizeFromPax ? Number(sizeFromPax.toString("latin1")) : size;
+    this.remaining = dataSize;
+    this.padding = (512 - (dataSize % 512)) % 512;
+    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
+      this.state = "meta";
+      this.metaKind = typeflag;
+      this.meta = [];
+      if (dataSize === 0) this.endEntry();
+      return;
+    }
+    let name = field(block, 0, 100);
+    // POSIX ustar ("ustar\0" "00") splits long names into prefix + name; GNU ("ustar  ") does not.
+    if (block.subarray(257, 263).toString("latin1") === "ustar\u0000") {
+      const prefix = field(block, 345, 155);
+      if (prefix.length > 0) name = Buffer.concat([prefix, Buffer.from("/"), name]);
+    }
+    const pax = this.pax;
+    const path = normalize((pax?.get("path") ?? this.longName ?? name).toString("latin1"));
+    const link = (pax?.get("linkpath") ?? this.longLink ?? field(block, 157, 100)).toString("latin1");
+    const type = TYPES[typeflag] ?? "file";
+    const num = (key: string, fallback: number) => {
+      const v = pax?.get(key);
+      return v ? Math.floor(Number(v.toString("latin1"))) : fallback;
+    };
+    const xattrs: Record<string, string> = {};
+    const records = [...(pax ?? new Map<string, Buffer>())].filter(([k]) => k.startsWith("SCHILY.xattr."));
+    for (const [key, value] of records.sort(([x], [y]) => (x < y ? -1 : 1))) {
+      xattrs[key.slice("SCHILY.xattr.".length)] = value.toString("hex");
+    }
+    const entry: ManifestEntry = {
+      path,
+      type,
+      mode: octal(block, 100, 8) & 0o7777,
+      uid: num("uid", octal(block, 108, 8)),
+      gid: num("gid", octal(block, 116, 8)),
+      size: type === "file" ? dataSize : 0,
+      mtime: num("mtime", octal(block, 136, 12)),
+      sha256: null,
+      linkTarget: type === "symlink" ? link : null,
+      hardlinkTo: type === "hardlink" ? normalize(link) : null,
+      device: type === "char" || type === "block" ? `${octal(block, 329, 8)}:${octal(block, 337, 8)}` : null,
+      xattrs,
+    };
+    this.manifest.maxUid = Math.max(this.manifest.maxUid, entry.uid);
+    this.manifest.maxGid = Math.max(this.manifest.maxGid, entry.gid);
+    this.longName = null;
+    this.longLink = null;
+    this.pax = null;
+    this.current = entry;
+    this.hash = type === "file" && this.hashContent ? createHash("sha256") : null;
+    this.manifest.bytes += type === "file" ? dataSize : 0;
+    this.state = "data";
+    if (dataSize === 0) this.endEntry();
+  }
+
+  private endEntry(): void {
+    if (this.state === "meta") {
+      const data = Buffer.concat(this.meta);
+      if (this.metaKind === "L") this.longName = field(data, 0, data.length);
+      else if (this.metaKind === "K") this.longLink = field(data, 0, data.length);
+      else if (this.metaKind === "x") this.pax = parsePax(data);
+      else for (const [k, v] of parsePax(data)) this.globalPax.set(k, v);
+    } else if (this.current) {
+      if (this.hash) this.current.sha256 = this.hash.digest("hex");
+      this.manifest.entries.set(this.current.path, this.current);
+      this.current = null;
+      this.hash = null;
+    }
+    this.state = "header";
+    this.remaining = 0;
+    this.padding = 0;
+  }
+}
+
+export interface Difference {
+  path: string;
+  problem: string;
+}
+
+/** Resolves hardlinks to their group's content, so two tars that list a group in another order agree. */
+function resolved(manifest: Manifest): Map<string, ManifestEntry & { group: string }> {
+  const groups = new Map<string, string[]>();
+  for (const e of manifest.entries.values()) {
+    if (e.type !== "hardlink" || !e.hardlinkTo) continue;
+    const members = groups.get(e.hardlinkTo) ?? [e.hardlinkTo];
+    members.push(e.path);
+    groups.set(e.hardlinkTo, members);
+  }
+  const out = new Map<string, ManifestEntry & { group: string }>();
+  for (const e of manifest.entries.values()) {
+    const head = e.type === "hardlink" ? (e.hardlinkTo as string) : e.path;
+    const target = manifest.entries.get(head) ?? e;
+    const group = (groups.get(head) ?? []).sort().join("\u0000");
+    out.set(e.path, {
+      ...target,
+      path: e.path,
+      type: target.type === "hardlink" ? "file" : target.type,
+      group,
+      hardlinkTo: null,
+    });
+  }
+  return out;
+}
+
+const FIELDS = ["type", "mode", "uid", "gid", "size", "sha256", "linkTarget", "device", "group"] as const;
+
+/** Every way the target differs from the source; mtime of symlinks is not compared (not all tars restore it). */
+export function compareManifests(
+  source: Manifest,
+  target: Manifest,
+  options: { xattrs: boolean; limit?: number },
+): Difference[] {
+  const a = resolved(source);
+  const b = resolved(target);
+  const out: Difference[] = [];
+  const limit = options.limit ?? 200;
+  const show = (p: string) => JSON.stringify(p).slice(1, -1);
+  for (const [p, e] of a) {
+    if (out.length >= limit) break;
+    const t = b.get(p);
+    if (!t) {
+      out.push({ path: show(p), problem: "missing in the target" });
+      continue;
+    }
+    for (const f of FIELDS) {
+      if (e[f] !== t[f])
+        out.push({ path: show(p), problem: `${f}: source ${String(e[f])}, target ${String(t[f])}` });
+    }
+    if (e.type !== "symlink" && e.mtime !== t.mtime)
+      out.push({ path: show(p), problem: `mtime: source ${e.mtime}, target ${t.mtime}` });
+    if (options.xattrs && JSON.stringify(e.xattrs) !== JSON.stringify(t.xattrs)) {
+      out.push({
+        path: show(p),
+        problem: `xattrs: source ${Object.keys(e.xattrs).join(",") || "none"}, target ${Object.keys(t.xattrs).join(",") || "none"}`,
+      });
+    }
+  }
+  for (const p of b.keys()) {
+    if (out.length >= limit) break;
+    if (!a.has(p)) out.push({ path: show(p), problem: "only in the target" });
+  }
+  return out;
+}
