@@ -102,6 +102,7 @@ export class ManifestBuilder extends Writable {
   private longLink: Buffer | null = null;
   private pax: Map<string, Buffer> | null = null;
   private globalPax = new Map<string, Buffer>();
+  private sawEnd = false;
 
   constructor(private readonly hashContent = true) {
     super();
@@ -117,9 +118,11 @@ export class ManifestBuilder extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.state === "data" || this.state === "meta")
+    if (this.state === "data" || this.state === "meta" || this.pending.length > 0) {
       callback(new Error("tar stream ended in the middle of an entry"));
-    else callback();
+    } else if (!this.sawEnd) {
+      callback(new Error("tar stream ended without its end-of-archive marker"));
+    } else callback();
   }
 
   private consume(chunk: Buffer): void {
@@ -156,7 +159,10 @@ export class ManifestBuilder extends Writable {
   }
 
   private header(block: Buffer): void {
-    if (block.every((b) => b === 0)) return; // end-of-archive blocks
+    if (block.every((b) => b === 0)) {
+      this.sawEnd = true; // end-of-archive blocks
+      return;
+    }
     const typeflag = String.fromCharCode(block[156] as number);
     const size = octal(block, 124, 12);
     const sizeFromPax = this.pax?.get("size") ?? this.globalPax.get("size");
