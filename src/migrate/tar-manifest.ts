@@ -45,6 +45,8 @@ const TYPES: Record<string, EntryType> = {
   "6": "fifo",
 };
 
+const NO_XATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export function normalize(raw: string): string {
   let p = raw;
   while (p.startsWith("./")) p = p.slice(2);
@@ -190,9 +192,11 @@ export class ManifestBuilder extends Writable {
       const v = pax?.get(key);
       return v ? Math.floor(Number(v.toString("latin1"))) : fallback;
     };
-    const xattrs: Record<string, string> = {};
+    // Most entries have none: they share one empty object instead of one each.
+    let xattrs: Record<string, string> = NO_XATTRS;
     const records = [...(pax ?? new Map<string, Buffer>())].filter(([k]) => k.startsWith("SCHILY.xattr."));
     for (const [key, value] of records.sort(([x], [y]) => (x < y ? -1 : 1))) {
+      if (xattrs === NO_XATTRS) xattrs = {};
       xattrs[key.slice("SCHILY.xattr.".length)] = value.toString("hex");
     }
     const entry: ManifestEntry = {
@@ -245,55 +249,62 @@ export interface Difference {
   problem: string;
 }
 
-/** Resolves hardlinks to their group's content, so two tars that list a group in another order agree. */
-function resolved(manifest: Manifest): Map<string, ManifestEntry & { group: string }> {
-  const groups = new Map<string, string[]>();
+/** Hardlink groups by member path: the sorted members joined, for members of a group only. */
+function groups(manifest: Manifest): Map<string, string> {
+  const members = new Map<string, string[]>();
   for (const e of manifest.entries.values()) {
     if (e.type !== "hardlink" || !e.hardlinkTo) continue;
-    const members = groups.get(e.hardlinkTo) ?? [e.hardlinkTo];
-    members.push(e.path);
-    groups.set(e.hardlinkTo, members);
+    const list = members.get(e.hardlinkTo) ?? [e.hardlinkTo];
+    list.push(e.path);
+    members.set(e.hardlinkTo, list);
   }
-  const out = new Map<string, ManifestEntry & { group: string }>();
-  for (const e of manifest.entries.values()) {
-    const head = e.type === "hardlink" ? (e.hardlinkTo as string) : e.path;
-    const target = manifest.entries.get(head) ?? e;
-    const group = (groups.get(head) ?? []).sort().join("\u0000");
-    out.set(e.path, {
-      ...target,
-      path: e.path,
-      type: target.type === "hardlink" ? "file" : target.type,
-      group,
-      hardlinkTo: null,
-    });
+  const out = new Map<string, string>();
+  for (const list of members.values()) {
+    const key = list.sort().join("\u0000");
+    for (const p of list) out.set(p, key);
   }
   return out;
 }
 
-const FIELDS = ["type", "mode", "uid", "gid", "size", "sha256", "linkTarget", "device", "group"] as const;
+/** The entry that carries a path's content: the group's first member for a hardlink. */
+function content(manifest: Manifest, e: ManifestEntry): ManifestEntry {
+  return e.type === "hardlink" && e.hardlinkTo ? (manifest.entries.get(e.hardlinkTo) ?? e) : e;
+}
 
-/** Every way the target differs from the source; mtime of symlinks is not compared (not all tars restore it). */
+const FIELDS = ["type", "mode", "uid", "gid", "size", "sha256", "linkTarget", "device"] as const;
+
+/**
+ * Every way the target differs from the source. Two tars may list a hardlink group in another
+ * order, so hardlinks compare by content and group, not by which member came first. The mtime of
+ * symlinks is not compared (not every tar restores it). Works on the manifests as they are,
+ * without copies: memory stays at the two manifests.
+ */
 export function compareManifests(
   source: Manifest,
   target: Manifest,
   options: { xattrs: boolean; limit?: number },
 ): Difference[] {
-  const a = resolved(source);
-  const b = resolved(target);
+  const groupsA = groups(source);
+  const groupsB = groups(target);
   const out: Difference[] = [];
   const limit = options.limit ?? 200;
   const show = (p: string) => JSON.stringify(p).slice(1, -1);
-  for (const [p, e] of a) {
+  for (const [p, raw] of source.entries) {
     if (out.length >= limit) break;
-    const t = b.get(p);
-    if (!t) {
+    const rawT = target.entries.get(p);
+    if (!rawT) {
       out.push({ path: show(p), problem: "missing in the target" });
       continue;
     }
+    const e = content(source, raw);
+    const t = content(target, rawT);
     for (const f of FIELDS) {
-      if (e[f] !== t[f])
-        out.push({ path: show(p), problem: `${f}: source ${String(e[f])}, target ${String(t[f])}` });
+      const a = f === "type" && e[f] === "hardlink" ? "file" : e[f];
+      const b = f === "type" && t[f] === "hardlink" ? "file" : t[f];
+      if (a !== b) out.push({ path: show(p), problem: `${f}: source ${String(a)}, target ${String(b)}` });
     }
+    if ((groupsA.get(p) ?? "") !== (groupsB.get(p) ?? ""))
+      out.push({ path: show(p), problem: "hardlink group differs" });
     if (e.type !== "symlink" && e.mtime !== t.mtime)
       out.push({ path: show(p), problem: `mtime: source ${e.mtime}, target ${t.mtime}` });
     if (options.xattrs && JSON.stringify(e.xattrs) !== JSON.stringify(t.xattrs)) {
@@ -303,9 +314,9 @@ export function compareManifests(
       });
     }
   }
-  for (const p of b.keys()) {
+  for (const p of target.entries.keys()) {
     if (out.length >= limit) break;
-    if (!a.has(p)) out.push({ path: show(p), problem: "only in the target" });
+    if (!source.entries.has(p)) out.push({ path: show(p), problem: "only in the target" });
   }
   return out;
 }
