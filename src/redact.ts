@@ -1,6 +1,17 @@
-// Nothing that leaves the host may carry a secret. Every report passes through here: URL
-// credentials, auth headers, secret-looking key=value pairs, cloud keys and private keys.
-const RULES: { name: string; pattern: RegExp; replace: string }[] = [
+// Nothing that leaves the host may carry a secret. Reports pass through redactText; support
+// bundles through a Redactor, which also counts what each rule removed (never what it removed),
+// takes custom rules, and with obfuscation replaces host names, addresses and user names with
+// stable tokens whose mapping stays on the host.
+export interface Rule {
+  name: string;
+  pattern: RegExp;
+  replace: string | ((match: string, ...groups: string[]) => string);
+}
+
+const SECRET_KEY =
+  "(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
+
+export const BUILT_IN: Rule[] = [
   {
     name: "private-key",
     pattern: /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g,
@@ -17,18 +28,22 @@ const RULES: { name: string; pattern: RegExp; replace: string }[] = [
     replace: "$1 [REDACTED]",
   },
   {
+    // KEY=value, "key": "value", key: value; a value that opens a block ({ [) is structure, not a secret.
     name: "secret-assignment",
-    pattern:
-      /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*)(["']?\s*[=:]\s*["']?)(?!\[REDACTED)[^\s"',;}]+/gi,
+    pattern: new RegExp(
+      `\\b([A-Za-z0-9_.-]*${SECRET_KEY}[A-Za-z0-9_.-]*)(["']?\\s*[=:]\\s*["']?)(?!\\[REDACTED)([^\\s"',;{}\\[\\]]+)`,
+      "gi",
+    ),
     replace: "$1$2[REDACTED]",
   },
   { name: "aws-access-key", pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: "[REDACTED aws key]" },
   { name: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, replace: "[REDACTED token]" },
+  { name: "slack-token", pattern: /\bxox[abpors]-[A-Za-z0-9-]{10,}\b/g, replace: "[REDACTED token]" },
 ];
 
 export function redactText(text: string): string {
   let out = text;
-  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
+  for (const rule of BUILT_IN) out = out.replace(rule.pattern, rule.replace as string);
   return out;
 }
 
@@ -40,4 +55,110 @@ export function redactDeep<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
   }
   return value;
+}
+
+export interface CustomRules {
+  patterns: string[];
+  literals: string[];
+}
+
+export interface RedactorOptions {
+  custom?: CustomRules;
+  /** Replace host names, IP and MAC addresses and user names with stable tokens. */
+  obfuscate?: { hostnames: string[]; users: string[] };
+}
+
+export class Redactor {
+  private readonly rules: Rule[];
+  /** original -> token, for --obfuscate; written beside the bundle, never into it. */
+  readonly mapping = new Map<string, string>();
+  private readonly counters = new Map<string, number>();
+
+  constructor(options: RedactorOptions = {}) {
+    const custom: Rule[] = [
+      ...(options.custom?.literals ?? [])
+        .filter((l) => l.length > 0)
+        .map((l, i) => ({
+          name: `custom-literal-${i + 1}`,
+          pattern: new RegExp(escapeRegExp(l), "g"),
+          replace: "[REDACTED]",
+        })),
+      ...(options.custom?.patterns ?? []).map((p, i) => ({
+        name: `custom-pattern-${i + 1}`,
+        pattern: new RegExp(p, "g"),
+        replace: "[REDACTED]",
+      })),
+    ];
+    const obfuscation: Rule[] = [];
+    if (options.obfuscate) {
+      const token = (kind: string) => (match: string) => this.token(kind, match);
+      obfuscation.push(
+        { name: "obfuscate-mac", pattern: /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi, replace: token("mac") },
+        {
+          name: "obfuscate-ipv4",
+          pattern: /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g,
+          replace: token("ip"),
+        },
+        {
+          // Full eight groups, or "::"-compressed; three groups alone would be a clock time (02:30:03).
+          name: "obfuscate-ipv6",
+          pattern:
+            /\b(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?)(?![\w:])/gi,
+          replace: token("ip6"),
+        },
+      );
+      const words = (list: string[]) =>
+        [...new Set(list.filter((w) => w.length >= 3))].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      const hosts = words(options.obfuscate.hostnames);
+      if (hosts.length > 0)
+        obfuscation.push({
+          name: "obfuscate-hostname",
+          pattern: new RegExp(`\\b(?:${hosts.join("|")})\\b`, "g"),
+          replace: token("host"),
+        });
+      const users = words(options.obfuscate.users);
+      if (users.length > 0)
+        obfuscation.push({
+          name: "obfuscate-user",
+          pattern: new RegExp(`\\b(?:${users.join("|")})\\b`, "g"),
+          replace: token("user"),
+        });
+    }
+    this.rules = [...BUILT_IN, ...custom, ...obfuscation];
+  }
+
+  private token(kind: string, original: string): string {
+    let t = this.mapping.get(original);
+    if (t === undefined) {
+      t = `${kind}-${[...this.mapping.values()].filter((v) => v.startsWith(`${kind}-`)).length + 1}`;
+      this.mapping.set(original, t);
+    }
+    return t;
+  }
+
+  /** Redacts one text; returns it with the count of each rule that matched in it. */
+  text(input: string): { text: string; counts: Record<string, number> } {
+    let out = input;
+    const counts: Record<string, number> = {};
+    for (const rule of this.rules) {
+      out = out.replace(rule.pattern, (...args: unknown[]) => {
+        counts[rule.name] = (counts[rule.name] ?? 0) + 1;
+        const match = args[0] as string;
+        const groups = args.slice(1, -2) as string[];
+        return typeof rule.replace === "function"
+          ? rule.replace(match, ...groups)
+          : rule.replace.replace(/\$(\d)/g, (_, n: string) => groups[Number(n) - 1] ?? "");
+      });
+    }
+    for (const [k, v] of Object.entries(counts)) this.counters.set(k, (this.counters.get(k) ?? 0) + v);
+    return { text: out, counts };
+  }
+
+  totals(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
