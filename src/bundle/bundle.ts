@@ -67,7 +67,7 @@ async function collect(host: Host, c: Collector): Promise<Collected> {
         error = `exit ${r.exitCode}: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`;
       content =
         r.stdout || (r.exitCode !== 0 && r.stderr ? `# ${c.argv.join(" ")} failed\n${r.stderr}` : r.stdout);
-      if (error && !content) content = null;
+      if (r.notFound || r.timedOut || (error && !content)) content = null;
     } else if (c.paths) {
       const parts: string[] = [];
       for (const p of c.paths) {
@@ -159,6 +159,10 @@ export async function writeBundle(
     }
     manifest.redactions = redactor.totals();
     manifest.obfuscated = redactor.mapping.size > 0;
+    // Commands and errors name users, paths and sometimes secrets: they pass the same rules.
+    const clean = (s: string | undefined) => (s === undefined ? undefined : redactor.text(s).text);
+    for (const f of manifest.files) Object.assign(f, { command: clean(f.command), error: clean(f.error) });
+    for (const m of manifest.missing) m.error = clean(m.error) as string;
     pack.entry(
       { name: `${prefix}/manifest.json`, mode: 0o644, mtime: new Date() },
       `${JSON.stringify(manifest, null, 2)}\n`,

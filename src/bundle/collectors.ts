@@ -1,6 +1,7 @@
 // What a support bundle holds: each collector names its file in the archive and how to get its
 // content (a command as argv, or files of the host), with a timeout and a size cap. A collector
 // that fails or times out is recorded, never fatal.
+import { readFile } from "node:fs/promises";
 import type { Host, UserInfo } from "../host/types.js";
 
 export interface Collector {
@@ -46,7 +47,7 @@ export function collectors(options: {
     ...(user
       ? [
           {
-            file: `podman/rootless-${user.name}/${file}`,
+            file: `podman/rootless/${file}`,
             argv: ["podman", ...args],
             user: user.name,
             env: options.userEnv,
@@ -94,23 +95,23 @@ export function collectors(options: {
     ...(home
       ? [
           {
-            file: `config/user-${user?.name}/containers.conf`,
+            file: `config/user/containers.conf`,
             paths: [
               `${home}/.config/containers/containers.conf`,
               `${home}/.config/containers/containers.conf.d/`,
             ],
           },
           {
-            file: `config/user-${user?.name}/storage.conf`,
+            file: `config/user/storage.conf`,
             paths: [`${home}/.config/containers/storage.conf`],
           },
           {
-            file: `config/user-${user?.name}/registries.conf`,
+            file: `config/user/registries.conf`,
             paths: [`${home}/.config/containers/registries.conf`],
           },
           // Registry logins: only ever written redacted (every "auth" value goes).
           {
-            file: `config/user-${user?.name}/auth.json`,
+            file: `config/user/auth.json`,
             paths: [`${home}/.config/containers/auth.json`, `${home}/.docker/config.json`],
           },
         ]
@@ -140,7 +141,11 @@ export function collectors(options: {
     { file: "host/os-release.txt", paths: ["/etc/os-release"] },
     { file: "host/uname.txt", argv: ["uname", "-a"] },
     { file: "host/limits.txt", paths: ["/proc/self/limits"] },
-    ...options.compose.map((c, i) => ({ file: `compose/${i + 1}-${c.split("/").at(-1)}`, paths: [c] })),
+    // Compose files are the user's input on this machine, not files of the (possibly mounted) host root.
+    ...options.compose.map((c, i) => ({
+      file: `compose/${i + 1}-${c.split("/").at(-1)}`,
+      produce: () => readFile(c, "utf8"),
+    })),
     {
       file: "logs/podman-journal.txt",
       argv: [
