@@ -30,7 +30,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .version(toolVersion(), "-V, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // Options after a subcommand belong to it (`podlift doctor --root x`), before it to podlift.
+    .enablePositionalOptions()
+    .option("--root <dir>", "host root folder, for the guided setup", "/")
+    .option("-u, --user <name>", "target user, for the guided setup")
+    .option("--no-color", "no colour")
+    .action(async (opts: { root: string; user?: string; color: boolean }) => {
+      setExitCode(await guided(opts));
+    });
 
   const doctorCommand = program
     .command("doctor")
@@ -322,6 +330,92 @@ async function doctor(flags: DoctorFlags): Promise<number> {
     process.stdout.write(rendered ?? text());
   }
   return result.exitCode;
+}
+
+/** No subcommand: the guided setup on a terminal; elsewhere the doctor's report and a hint. */
+async function guided(opts: { root: string; user?: string; color: boolean }): Promise<number> {
+  const flags: DoctorFlags = {
+    only: [],
+    skip: [],
+    root: opts.root,
+    user: opts.user,
+    color: opts.color,
+    format: "text",
+  };
+  if (!interactive()) {
+    const code = await doctor(flags);
+    io.err(
+      "podlift: no terminal, so no questions: use podlift doctor, podlift fix, podlift migrate volumes, podlift bundle (see --help)\n",
+    );
+    return code;
+  }
+  const [{ runWizard }, { fixes }, engine, run, { stateDir }, reports] = await Promise.all([
+    import("./wizard.js"),
+    import("../fixes/index.js"),
+    import("./fix/engine.js"),
+    import("./fix/run.js"),
+    import("./fix/journal.js"),
+    import("../reports/index.js"),
+  ]);
+  const prepared = await prepare(flags, []);
+  const { host, facts, checks } = prepared;
+  const state = stateDir(host);
+  return runWizard(
+    {
+      host,
+      stateDir: state,
+      detect: prepared.run,
+      plan: (result) => engine.planFixes({ host, facts }, result, fixes),
+      apply: (result, plans) =>
+        run.applyAndVerify({
+          before: result,
+          host,
+          plans,
+          checks,
+          fixes,
+          factOptions: prepared.factOptions,
+          version: toolVersion(),
+        }),
+      async saveReport(result) {
+        const file = `${state}/reports/doctor-${result.startedAt.replace(/[-:]/g, "").replace(/\..*$/, "")}.json`;
+        await host.writer().writeFile(file, reports.writeJson(result), 0o600);
+        return host.root === "/" ? file : `${host.root}${file}`;
+      },
+      async migrate() {
+        const sock =
+          process.env.DOCKER_HOST ??
+          ((await host.stat("/var/run/docker.sock"))?.type === "socket" && host.isLive
+            ? "unix:///var/run/docker.sock"
+            : null);
+        if (!sock) return null;
+        const { DockerClient } = await import("./migrate/docker.js");
+        const docker = new DockerClient(sock);
+        if (
+          !(await docker.version().then(
+            () => true,
+            () => false,
+          ))
+        )
+          return null;
+        return async () => {
+          const user = facts.rootful ? undefined : facts.targetUser.name;
+          const code = await runMigrate([], {
+            user,
+            map: [],
+            onConflict: "fail",
+            verify: true,
+            parallel: 2,
+            format: "text",
+            via: "auto",
+            dockerHost: sock,
+          });
+          return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
+        };
+      },
+    },
+    io,
+    useColor(opts),
+  );
 }
 
 interface FixFlags extends RunFlags {
@@ -686,11 +780,13 @@ async function runBundle(flags: BundleFlags): Promise<number> {
     timeoutMs: flags.timeout,
   });
   const reports = await import("../reports/index.js");
-  let result: Awaited<ReturnType<typeof prepared.run>> | null = null;
-  const doctorReport = async () => {
-    result ??= await prepared.run();
-    return result;
+  // Both report collectors share one doctor run, even when they start at the same moment.
+  let pending: ReturnType<typeof prepared.run> | undefined;
+  const doctorReport = () => {
+    pending ??= prepared.run();
+    return pending;
   };
+
   list.unshift(
     { file: "doctor/report.json", produce: async () => reports.writeJson(await doctorReport()) },
     {

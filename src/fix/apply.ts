@@ -116,12 +116,14 @@ async function applyChange(
       const touched: JournalEntry[] = [];
       for (const path of change.touches ?? [])
         touched.push(await backupFile(host, writer, store, journal, path));
-      record.entries.push(...touched, {
+      // Journalled before it runs, so a kill mid-command still leaves the way back.
+      const entry: JournalEntry = {
         kind: "command",
         argv: change.argv,
         user: change.user,
         undo: change.undo,
-      });
+      };
+      record.entries.push(...touched, entry);
       await store.save(journal);
       const r = await host.run(change.argv, { user: change.user, timeoutMs: 120000 });
       for (const entry of touched) {
@@ -130,12 +132,15 @@ async function applyChange(
           entry.afterSha256 = after === null ? null : sha256(after);
         }
       }
-      await store.save(journal);
       if (r.exitCode !== 0) {
+        // A command that failed changed nothing to reverse: its undo must not run in the rollback.
+        record.entries.splice(record.entries.indexOf(entry), 1);
+        await store.save(journal);
         throw new Error(
           `\`${change.argv.join(" ")}\` failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
         );
       }
+      await store.save(journal);
       return;
     }
   }

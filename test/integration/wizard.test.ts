@@ -1,0 +1,116 @@
+// The guided setup, driven like a person would: a real terminal (tmux), keys sent, the screen
+// read back; then the host's state is checked. Against a scratch copy of a fixture host.
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { scratchCopy } from "../helpers.js";
+
+const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
+const hasTmux = (() => {
+  try {
+    execFileSync("tmux", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    if (process.env.PODLIFT_REQUIRE_LIVE === "1")
+      throw new Error("the wizard test needs tmux (PODLIFT_REQUIRE_LIVE=1)");
+    return false;
+  }
+})();
+
+const tmux = (...args: string[]) => execFileSync("tmux", args).toString();
+const screen = (session: string) => tmux("capture-pane", "-p", "-J", "-t", session);
+
+async function waitFor(session: string, text: string, ms = 20000): Promise<string> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    const s = screen(session);
+    if (s.includes(text)) return s;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`"${text}" did not appear; screen:\n${screen(session)}`);
+}
+
+describe.skipIf(!hasTmux || process.getuid?.() !== 0)("podlift with no arguments", () => {
+  it("on a terminal: detects, offers the safe fixes checked, applies and verifies them, says how to undo", async () => {
+    const root = scratchCopy("ubuntu-24.04-desktop");
+    const session = `podlift-wizard-${process.pid}`;
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "80",
+      "-y",
+      "50",
+      "-e",
+      "NO_COLOR=1",
+      `${process.execPath} ${BIN} --root ${root} --user alice; echo EXIT=$?; sleep 30`,
+    );
+    try {
+      const first = await waitFor(session, "What now?");
+      expect(first).toContain("1. What this host has");
+      expect(first).toMatch(/blocks: +Podman installed and recent, User namespaces/);
+      for (const line of first.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+      tmux("send-keys", "-t", session, "Enter"); // Choose fixes to apply
+      const checklist = await waitFor(session, "Which fixes should podlift apply?");
+      expect(checklist).toMatch(/◉ Resolve short image names through docker.io/);
+      expect(checklist).toMatch(/◯ Switch the AppArmor user-namespace restriction off host-wide \(risky\)/);
+      tmux("send-keys", "-t", session, "Enter");
+      await waitFor(session, "Apply 3 fix(es) now?");
+      tmux("send-keys", "-t", session, "y", "Enter");
+      const done = await waitFor(session, "EXIT=0", 60000);
+      expect(done).toContain("✔ short-names: applied and verified");
+      expect(done).toContain("No Docker engine answers here");
+      expect(done.replace(/\s+/g, " ")).toMatch(/undo: podlift undo --root \S+ --run \S+/);
+      expect(existsSync(path.join(root, "etc/containers/registries.conf.d/90-podlift-shortnames.conf"))).toBe(
+        true,
+      );
+      // A failed step (no loginctl in the fixture root) is rolled back, not left half-done.
+      expect(done).toContain("✖ linger: rolled-back");
+    } finally {
+      execFileSync("tmux", ["kill-session", "-t", session], { stdio: "ignore" });
+    }
+  }, 120000);
+
+  it("Ctrl-C at the first question exits 130 with nothing changed", async () => {
+    const root = scratchCopy("ubuntu-24.04-desktop");
+    const session = `podlift-wizard-c-${process.pid}`;
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "80",
+      "-y",
+      "40",
+      `${process.execPath} ${BIN} --root ${root} --user alice; echo EXIT=$?; sleep 30`,
+    );
+    try {
+      await waitFor(session, "What now?");
+      tmux("send-keys", "-t", session, "C-c");
+      await waitFor(session, "EXIT=130");
+      expect(existsSync(path.join(root, "var/lib/podlift/runs"))).toBe(false);
+    } finally {
+      execFileSync("tmux", ["kill-session", "-t", session], { stdio: "ignore" });
+    }
+  }, 60000);
+
+  it("without a terminal: the doctor's report, a hint, and the doctor's exit code", async () => {
+    const root = scratchCopy("fedora-40-rootless");
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, "--root", root],
+        { env: { ...process.env, CI: "true" } },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.stdout).toContain("Summary:");
+    expect(r.stderr).toContain("no terminal, so no questions");
+    expect(r.code).toBe(/exit (\d+)/.exec(r.stdout)?.[1] === "0" ? 0 : 1);
+  });
+});
