@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
 import type {
@@ -135,17 +136,7 @@ export class FixtureHost implements WritableHost {
         c.argv.every((a, i) => a === argv[i]),
     );
     if (entry === undefined) {
-      const why = `${argv[0]}: command not found`;
-      return {
-        argv,
-        exitCode: 127,
-        stdout: "",
-        stderr: why,
-        durationMs: 0,
-        timedOut: false,
-        failedToStart: why,
-        notFound: true,
-      };
+      return notStarted(argv, `${argv[0]}: command not found`, true);
     }
     if (entry.hang) {
       const timeoutMs = options.timeoutMs ?? 5000;
@@ -182,15 +173,7 @@ export class FixtureHost implements WritableHost {
       stdin,
       stdout,
       kill: () => {},
-      result: Promise.resolve({
-        argv,
-        exitCode: 127,
-        stdout: "",
-        stderr: why,
-        durationMs: 0,
-        timedOut: false,
-        failedToStart: why,
-      }),
+      result: Promise.resolve(notStarted(argv, why)),
     };
   }
 

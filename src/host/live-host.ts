@@ -4,6 +4,7 @@ import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/pro
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
 import { probeUnixSocket } from "./socket-probe.js";
@@ -163,17 +164,7 @@ export class LiveHost implements WritableHost {
     | { command: string[]; env: Record<string, string | undefined>; uid?: number; gid?: number }
     | { failed: CommandResult }
   > {
-    const fail = (why: string) => ({
-      failed: {
-        argv,
-        exitCode: 127,
-        stdout: "",
-        stderr: why,
-        durationMs: 0,
-        timedOut: false,
-        failedToStart: why,
-      },
-    });
+    const fail = (why: string) => ({ failed: notStarted(argv, why) });
     let command = [...argv];
     let uid: number | undefined;
     let gid: number | undefined;

@@ -1,0 +1,170 @@
+// podlift bundle: collect, redact, archive; or redact an existing bundle again.
+import path from "node:path";
+import { EXIT } from "../engine/exit-code.js";
+import { toolVersion } from "../version.js";
+import { io, prepare, Usage } from "./common.js";
+
+export interface BundleFlags {
+  output?: string;
+  obfuscate?: boolean;
+  redactRules?: string;
+  redactOnly?: string;
+  dryRun?: boolean;
+  compose: string[];
+  root: string;
+  user?: string;
+  timeout?: number;
+}
+
+async function loadRules(file: string | undefined) {
+  if (!file) return undefined;
+  const { readFile } = await import("node:fs/promises");
+  let raw: { patterns?: unknown; literals?: unknown };
+  try {
+    raw = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Usage(`--redact-rules ${file}: ${(error as Error).message}`);
+  }
+  const strings = (v: unknown, what: string) => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
+      throw new Usage(`--redact-rules ${file}: "${what}" must be a list of strings`);
+    return v as string[];
+  };
+  const rules = { patterns: strings(raw.patterns, "patterns"), literals: strings(raw.literals, "literals") };
+  for (const p of rules.patterns) {
+    try {
+      new RegExp(p, "g");
+    } catch (error) {
+      throw new Usage(
+        `--redact-rules ${file}: pattern ${JSON.stringify(p)} is not a valid regular expression: ${(error as Error).message}`,
+      );
+    }
+  }
+  return rules;
+}
+
+export async function runBundle(flags: BundleFlags): Promise<number> {
+  const [{ Redactor }, b, { collectors }, os] = await Promise.all([
+    import("../redact.js"),
+    import("../bundle/bundle.js"),
+    import("../bundle/collectors.js"),
+    import("node:os"),
+  ]);
+  const custom = await loadRules(flags.redactRules);
+  if (flags.redactOnly) {
+    const old = await b.readBundle(flags.redactOnly).catch((error: Error) => {
+      throw new Usage(`cannot read ${flags.redactOnly}: ${error.message}`);
+    });
+    const output = flags.output ?? flags.redactOnly.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
+    const manifest = await b.writeBundle(
+      output,
+      old.prefix,
+      old.entries,
+      old.manifest.missing,
+      new Redactor({ custom }),
+      `podlift ${toolVersion()}`,
+    );
+    io.out(`${output}\n`);
+    io.err(
+      `podlift: re-redacted ${manifest.files.length} files (${
+        Object.entries(manifest.redactions)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(", ") || "nothing new"
+      })\n`,
+    );
+    return EXIT.ok;
+  }
+  const prepared = await prepare(
+    { only: [], skip: [], root: flags.root, user: flags.user, color: false, compose: undefined },
+    [],
+  );
+  const { host, facts } = prepared;
+  const user = facts.rootful ? null : facts.targetUser;
+  const { userEnv } = await import("../engine/podman-facts.js");
+  const dockerHost =
+    process.env.DOCKER_HOST ??
+    ((await host.stat("/var/run/docker.sock"))?.type === "socket" ? "unix:///var/run/docker.sock" : null);
+  const list = collectors({
+    host,
+    user,
+    userEnv: user ? await userEnv(host, user) : undefined,
+    compose: flags.compose.map((c) => path.resolve(c)),
+    dockerHost,
+    timeoutMs: flags.timeout,
+  });
+  const reports = await import("../../reports/index.js");
+  // Both report collectors share one doctor run, even when they start at the same moment.
+  let pending: ReturnType<typeof prepared.run> | undefined;
+  const doctorReport = () => {
+    pending ??= prepared.run();
+    return pending;
+  };
+
+  list.unshift(
+    { file: "doctor/report.json", produce: async () => reports.writeJson(await doctorReport()) },
+    {
+      file: "doctor/report.txt",
+      produce: async () => reports.writeText(await doctorReport(), { color: false, verbose: true }),
+    },
+    {
+      file: "host/environment.txt",
+      produce: async () =>
+        Object.entries(process.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort()
+          .join("\n"),
+    },
+  );
+  if (flags.dryRun) {
+    for (const c of list)
+      io.out(
+        `${c.file}: ${c.argv ? `$ ${c.user ? `(as ${c.user}) ` : ""}${c.argv.join(" ")}` : c.paths ? c.paths.join(", ") : "made by podlift"}\n`,
+      );
+    return EXIT.ok;
+  }
+  const hostName = os.hostname();
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+  const prefix = `podlift-bundle-${stamp}`;
+  const output = path.resolve(flags.output ?? `podlift-bundle-${hostName}-${stamp}.tar.gz`);
+  const { parsePasswd } = await import("../host/users.js");
+  const hostsFile = (await host.readFile("/etc/hosts")) ?? "";
+  const redactor = new Redactor({
+    custom,
+    obfuscate: flags.obfuscate
+      ? {
+          hostnames: [
+            hostName,
+            ((await host.readFile("/etc/hostname")) ?? "").trim(),
+            ...hostsFile
+              .split("\n")
+              .flatMap((l) => l.replace(/#.*/, "").trim().split(/\s+/).slice(1))
+              .filter((h) => !/^(localhost|ip6-|localhost\.)/.test(h)),
+          ],
+          users: parsePasswd((await host.readFile("/etc/passwd")) ?? "")
+            .filter((u) => u.uid >= 1000 && u.uid < 65534)
+            .map((u) => u.name)
+            .concat(user ? [user.name] : []),
+        }
+      : undefined,
+  });
+  const collected = await b.collectAll(host, list);
+  const { entries, missing } = b.entriesFrom(collected);
+  const manifest = await b.writeBundle(
+    output,
+    prefix,
+    entries,
+    missing,
+    redactor,
+    `podlift ${toolVersion()}`,
+  );
+  io.out(`${output}\n`);
+  io.err(
+    `podlift: ${manifest.files.length} files, ${missing.length} collectors had nothing; redacted: ${
+      Object.entries(manifest.redactions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "nothing"
+    }${flags.obfuscate ? `; mapping kept at ${output}.mapping.json (do not send it)` : ""}\n`,
+  );
+  return EXIT.ok;
+}

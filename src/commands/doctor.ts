@@ -1,0 +1,29 @@
+// podlift doctor: the checks, a report in the chosen format, the exit code CI branches on.
+import { type DoctorFlags, io, prepare, useColor } from "./common.js";
+
+export async function doctor(flags: DoctorFlags): Promise<number> {
+  const [{ run }, reports] = await Promise.all([
+    prepare(flags, flags.only),
+    import("../../reports/index.js"),
+  ]);
+  const result = await run();
+  const text = () => reports.writeText(result, { color: useColor(flags), verbose: flags.verbose === true });
+  const rendered =
+    flags.format === "json"
+      ? reports.writeJson(result)
+      : flags.format === "junit"
+        ? reports.writeJunit(result)
+        : null;
+  if (flags.output) {
+    const { writeFileAtomic } = await import("../atomic.js");
+    const fileText = rendered ?? reports.writeText(result, { color: false, verbose: flags.verbose === true });
+    await writeFileAtomic(flags.output, fileText);
+    io.out(text());
+    io.err(`podlift: ${flags.format} report written to ${flags.output}\n`);
+  } else {
+    io.out(rendered ?? text());
+  }
+  return result.exitCode;
+}
+
+/** No subcommand: the guided setup on a terminal; elsewhere the doctor's report and a hint. */

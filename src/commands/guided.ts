@@ -1,0 +1,91 @@
+// podlift with no subcommand: the guided setup on a terminal; elsewhere the doctor's report.
+import { EXIT } from "../engine/exit-code.js";
+import { toolVersion } from "../version.js";
+import { type DoctorFlags, interactive, io, prepare, useColor } from "./common.js";
+import { doctor } from "./doctor.js";
+import { runMigrate } from "./migrate.js";
+
+export async function guided(opts: { root: string; user?: string; color: boolean }): Promise<number> {
+  const flags: DoctorFlags = {
+    only: [],
+    skip: [],
+    root: opts.root,
+    user: opts.user,
+    color: opts.color,
+    format: "text",
+  };
+  if (!interactive()) {
+    const code = await doctor(flags);
+    io.err(
+      "podlift: no terminal, so no questions: use podlift doctor, podlift fix, podlift migrate volumes, podlift bundle (see --help)\n",
+    );
+    return code;
+  }
+  const [{ runWizard }, { fixes }, engine, run, { stateDir }, reports] = await Promise.all([
+    import("../wizard.js"),
+    import("../../fixes/index.js"),
+    import("../fix/engine.js"),
+    import("../fix/run.js"),
+    import("../fix/journal.js"),
+    import("../../reports/index.js"),
+  ]);
+  const prepared = await prepare(flags, []);
+  const { host, facts, checks } = prepared;
+  const state = stateDir(host);
+  return runWizard(
+    {
+      host,
+      stateDir: state,
+      detect: prepared.run,
+      plan: (result) => engine.planFixes({ host, facts }, result, fixes),
+      apply: (result, plans) =>
+        run.applyAndVerify({
+          before: result,
+          host,
+          plans,
+          checks,
+          fixes,
+          factOptions: prepared.factOptions,
+          version: toolVersion(),
+        }),
+      async saveReport(result) {
+        const file = `${state}/reports/doctor-${result.startedAt.replace(/[-:]/g, "").replace(/\..*$/, "")}.json`;
+        await host.writer().writeFile(file, reports.writeJson(result), 0o600);
+        return host.root === "/" ? file : `${host.root}${file}`;
+      },
+      async migrate() {
+        const sock =
+          process.env.DOCKER_HOST ??
+          ((await host.stat("/var/run/docker.sock"))?.type === "socket" && host.isLive
+            ? "unix:///var/run/docker.sock"
+            : null);
+        if (!sock) return null;
+        const { DockerClient } = await import("../migrate/docker.js");
+        const docker = new DockerClient(sock);
+        if (
+          !(await docker.version().then(
+            () => true,
+            () => false,
+          ))
+        )
+          return null;
+        return async () => {
+          const user = facts.rootful ? undefined : facts.targetUser.name;
+          const code = await runMigrate([], {
+            user,
+            map: [],
+            onConflict: "fail",
+            verify: true,
+            parallel: 2,
+            format: "text",
+            via: "auto",
+            dockerHost: sock,
+          });
+          return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
+        };
+      },
+    },
+    io,
+    useColor(opts),
+  );
+}

@@ -1,0 +1,157 @@
+// podlift migrate volumes: plan, ask, copy, report.
+import { EXIT } from "../engine/exit-code.js";
+import { interactive, io, Usage } from "./common.js";
+
+export interface MigrateFlags {
+  compose?: string;
+  user?: string;
+  map: string[];
+  onConflict: "fail" | "skip" | "replace";
+  stopContainers?: boolean;
+  keepPartial?: boolean;
+  verify: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  parallel: number;
+  dockerHost?: string;
+  format: "text" | "json";
+  via: "auto" | "engine-api";
+}
+
+export async function runMigrate(names: string[], flags: MigrateFlags): Promise<number> {
+  const [
+    { LiveHost },
+    { DockerClient },
+    { PodmanTarget },
+    plan,
+    { runMigration, formatBytes },
+    { lookupUser },
+  ] = await Promise.all([
+    import("../host/live-host.js"),
+    import("../migrate/docker.js"),
+    import("../migrate/podman.js"),
+    import("../migrate/plan.js"),
+    import("../migrate/run.js"),
+    import("../host/users.js"),
+  ]);
+  const host = new LiveHost("/");
+  let user = null;
+  if (flags.user) {
+    user = await lookupUser(host, flags.user);
+    if (user === null) throw new Usage(`unknown user "${flags.user}"`);
+    if (user.uid === 0) user = null;
+  } else if (host.currentUser().uid !== 0) {
+    user = host.currentUser();
+  }
+  const docker = new DockerClient(
+    flags.dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock",
+  );
+  const podman = new PodmanTarget(host, user);
+  const wanted = [...names, ...(flags.compose ? await plan.composeVolumes(flags.compose) : [])];
+  await docker.version(); // a clear "no Docker engine answers" before anything else
+  const createdImage = await docker.ensureHelperImage();
+  try {
+    return await migrateWith(docker, podman, host, user, wanted, flags, plan, runMigration, formatBytes);
+  } finally {
+    if (createdImage) await docker.removeHelperImage();
+  }
+}
+
+async function migrateWith(
+  docker: import("../migrate/docker.js").DockerClient,
+  podman: import("../migrate/podman.js").PodmanTarget,
+  host: import("../host/types.js").Host,
+  user: import("../host/types.js").UserInfo | null,
+  wanted: string[],
+  flags: MigrateFlags,
+  plan: typeof import("../migrate/plan.js"),
+  runMigration: typeof import("../migrate/run.js").runMigration,
+  formatBytes: (n: number) => string,
+): Promise<number> {
+  const items = await plan.planMigration(host, docker, podman, {
+    names: wanted,
+    map: plan.parseMap(flags.map),
+    sizes: true,
+    via: flags.via,
+  });
+  const describe = () => {
+    for (const i of items) {
+      const bits = [
+        i.sizeBytes === null ? "size unknown" : formatBytes(i.sizeBytes),
+        i.runningContainers.length ? `in use by ${i.runningContainers.join(", ")}` : "",
+        i.conflict === "exists"
+          ? `a Podman volume ${i.target} exists (--on-conflict ${flags.onConflict})`
+          : "",
+        i.conflict === "already-migrated" ? "already migrated" : "",
+        i.problem ?? "",
+      ].filter(Boolean);
+      io.out(
+        `${i.problem ? "✖" : "•"} ${i.source.Name} → ${i.target}${user ? ` (rootless, ${user.name})` : ""}: ${bits.join("; ")}\n`,
+      );
+    }
+  };
+  if (items.length === 0) {
+    io.out("No Docker volumes to migrate.\n");
+    return EXIT.ok;
+  }
+  if (flags.dryRun) {
+    if (flags.format === "json") io.out(`${JSON.stringify({ volumes: items }, null, 2)}\n`);
+    else describe();
+    return EXIT.ok;
+  }
+  let chosen = items.filter((i) => i.problem === null);
+  if (!flags.yes) {
+    if (!interactive()) {
+      describe();
+      io.err("podlift: nothing moved: no terminal to ask on. Pass --yes to migrate these volumes.\n");
+      return EXIT.failed;
+    }
+    describe();
+    const { checkbox } = await import("@inquirer/prompts");
+    const picked = await checkbox({
+      message: "Which volumes should podlift copy into Podman?",
+      choices: chosen.map((i) => ({
+        name: `${i.source.Name} → ${i.target}`,
+        value: i.source.Name,
+        checked: i.conflict !== "already-migrated",
+      })),
+    });
+    chosen = chosen.filter((i) => picked.includes(i.source.Name));
+  }
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    io.err("\npodlift: interrupted; stopping the copies and cleaning up\n");
+    interrupt.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const results = await runMigration(docker, podman, chosen, {
+    verify: flags.verify,
+    onConflict: flags.onConflict,
+    stopContainers: flags.stopContainers === true,
+    keepPartial: flags.keepPartial === true,
+    via: flags.via,
+    parallel: flags.parallel,
+    signal: interrupt.signal,
+    progress: interactive() && flags.format === "text" ? "default" : "silent",
+  }).finally(() => process.off("SIGINT", onSigint));
+  const blocked = items.filter((i) => i.problem !== null);
+  if (flags.format === "json") {
+    io.out(
+      `${JSON.stringify({ volumes: results, notMigrated: blocked.map((b) => ({ source: b.source.Name, problem: b.problem })) }, null, 2)}\n`,
+    );
+  } else {
+    for (const r of results) {
+      const mark = r.status === "failed" ? "✖" : "✔";
+      const stats =
+        r.status === "migrated"
+          ? ` ${formatBytes(r.bytes)}, ${r.entries} entries, ${r.durationMs} ms${r.verified ? ", verified" : ", not verified"}`
+          : "";
+      io.out(`${mark} ${r.source} → ${r.target}: ${r.status}${stats}${r.error ? `: ${r.error}` : ""}\n`);
+      for (const d of r.differences.slice(0, 20)) io.out(`    ${d.path}: ${d.problem}\n`);
+      for (const n of r.notes) io.out(`    note: ${n}\n`);
+    }
+    for (const b of blocked) io.out(`✖ ${b.source.Name}: not migrated: ${b.problem}\n`);
+  }
+  if (interrupt.signal.aborted) return EXIT.interrupted;
+  return results.some((r) => r.status === "failed") || blocked.length > 0 ? EXIT.failed : EXIT.ok;
+}
