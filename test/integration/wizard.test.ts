@@ -18,7 +18,12 @@ const hasTmux = (() => {
   }
 })();
 
-const tmux = (...args: string[]) => execFileSync("tmux", args).toString();
+// A terminal session stands for a person: it must not inherit CI=true from the test run.
+const tmux = (...args: string[]) =>
+  execFileSync(
+    "tmux",
+    args[0] === "new-session" ? ["new-session", "-e", "CI=", ...args.slice(1)] : args,
+  ).toString();
 const screen = (session: string) => tmux("capture-pane", "-p", "-J", "-t", session);
 
 async function waitFor(session: string, text: string, ms = 20000): Promise<string> {
@@ -73,6 +78,52 @@ describe.skipIf(!hasTmux || process.getuid?.() !== 0)("podlift with no arguments
       execFileSync("tmux", ["kill-session", "-t", session], { stdio: "ignore" });
     }
   }, 120000);
+
+  it("on this machine, for a throwaway user without subordinate ids: fixes it, and undo restores the host", async () => {
+    const { createUser, removeUser } = await import("./live.js");
+    const { readFileSync } = await import("node:fs");
+    const user = "podlift-t-wiz";
+    createUser(user, false);
+    const before = { subuid: readFileSync("/etc/subuid"), subgid: readFileSync("/etc/subgid") };
+    const session = `podlift-wizard-live-${process.pid}`;
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "80",
+      "-y",
+      "60",
+      "-e",
+      "NO_COLOR=1",
+      "-e",
+      "DOCKER_HOST=unix:///nonexistent/docker.sock",
+      `${process.execPath} ${BIN} --user ${user}; echo EXIT=$?; sleep 60`,
+    );
+    let runId: string | undefined;
+    try {
+      const first = await waitFor(session, "What now?", 60000);
+      expect(first).toContain("subuid/subgid ranges");
+      tmux("send-keys", "-t", session, "Enter");
+      const checklist = await waitFor(session, "Which fixes should podlift apply?");
+      expect(checklist).toMatch(/◉ Add subordinate uid\/gid ranges/);
+      tmux("send-keys", "-t", session, "Enter");
+      await waitFor(session, "now? Every change");
+      tmux("send-keys", "-t", session, "y", "Enter");
+      const done = await waitFor(session, "EXIT=0", 120000);
+      expect(done).toContain("✔ subid-ranges: applied and verified");
+      runId = /podlift undo --run (\S+)/.exec(done.replace(/\s+/g, " "))?.[1];
+      expect(readFileSync("/etc/subuid", "utf8")).toMatch(new RegExp(`^${user}:\\d+:65536$`, "m"));
+    } finally {
+      execFileSync("tmux", ["kill-session", "-t", session], { stdio: "ignore" });
+      if (runId) execFileSync(process.execPath, [BIN, "undo", "--run", runId]);
+      removeUser(user);
+    }
+    expect(runId).toBeDefined();
+    expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
+    expect(readFileSync("/etc/subgid").equals(before.subgid)).toBe(true);
+  }, 180000);
 
   it("Ctrl-C at the first question exits 130 with nothing changed", async () => {
     const root = scratchCopy("ubuntu-24.04-desktop");
