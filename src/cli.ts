@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { BundleFlags } from "./commands/bundle.js";
 import { type DoctorFlags, Usage } from "./commands/common.js";
+import type { ComposeFlags } from "./commands/compose.js";
 import type { FixFlags } from "./commands/fix.js";
 import type { MigrateFlags } from "./commands/migrate.js";
 import { EXIT } from "./engine/exit-code.js";
@@ -107,6 +108,22 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option("-u, --user <name>", "target user (default: SUDO_USER or you)")
     .action(async (opts: BundleFlags) => {
       setExitCode(await (await import("./commands/bundle.js")).runBundle(opts));
+    });
+
+  const compose = program.command("compose").description("Compose projects under Podman.");
+  compose
+    .command("check")
+    .description("Find what in a compose project breaks or behaves differently under Podman.")
+    .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
+    .option("--root <dir>", "host root folder", "/")
+    .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--fail-on <level>", "exit 1 on fail (default) or also on warn").choices(["warn", "fail"]),
+    )
+    .option("--no-color", "no colour")
+    .action(async (file: string | undefined, opts: ComposeFlags) => {
+      setExitCode(await (await import("./commands/compose.js")).runComposeCheck(file, opts));
     });
 
   const migrate = program.command("migrate").description("Move data from Docker to Podman.");

@@ -1,0 +1,250 @@
+// What in a compose project behaves differently or breaks under Podman, each rule a finding with
+// a stable code, the file position, why, and what to write instead. Host facts (rootless or not,
+// the unprivileged port start, SELinux, CDI devices) decide which rules apply.
+import type { Loaded, Position } from "./load.js";
+
+export interface ComposeFinding {
+  code: string;
+  status: "warn" | "fail";
+  service: string | null;
+  message: string;
+  remedy: string;
+  at: Position;
+}
+
+export interface HostContext {
+  rootless: boolean;
+  userName: string;
+  uid: number;
+  portStart: number;
+  selinuxEnforcing: boolean;
+  cdiDevices: string[];
+}
+
+type Service = Record<string, unknown>;
+const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+
+export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
+  const out: ComposeFinding[] = p.problems.map((x) => ({
+    code: x.code,
+    status: x.status,
+    service: null,
+    message: x.message,
+    remedy:
+      x.code === "compose.yaml-invalid"
+        ? "Correct the YAML at that position."
+        : "Set the variable in the environment or in .env next to the compose file.",
+    at: x.at,
+  }));
+  const services = (p.data.services ?? {}) as Record<string, Service>;
+  if (typeof services !== "object" || services === null || Array.isArray(services)) {
+    if (p.problems.length === 0)
+      out.push({
+        code: "compose.no-services",
+        status: "fail",
+        service: null,
+        message: 'no "services" mapping: is this a compose file?',
+        remedy: "Name the services under a top-level services: key.",
+        at: { line: 1, col: 1 },
+      });
+    return out;
+  }
+  const at = (key: string) => p.positions.get(key) ?? { line: 1, col: 1 };
+  const podmanSocket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
+  for (const [name, svc] of Object.entries(services)) {
+    if (!svc || typeof svc !== "object") continue;
+    const base = `services.${name}`;
+    const add = (f: Omit<ComposeFinding, "service">) => out.push({ ...f, service: name });
+
+    // Volumes: the engine socket, SELinux labels.
+    for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+      const { source, options, long } = mount(v);
+      const where = at(`${base}.volumes.${i}`);
+      if (DOCKER_SOCKETS.includes(source)) {
+        add({
+          code: "compose.docker-socket",
+          status: "warn",
+          message: `mounts Docker's socket ${source}; under Podman nothing listens there unless podman-docker or a Podman socket is set up`,
+          remedy: `Mount Podman's socket instead: ${podmanSocket}:${source}${host.selinuxEnforcing ? ":z" : ""} (start it with systemctl ${host.rootless ? "--user " : ""}enable --now podman.socket)`,
+          at: where,
+        });
+      }
+      const bind = long ? (v as Record<string, unknown>).type === "bind" : /^[./~$]/.test(source);
+      // The socket's own finding already says to label it.
+      if (
+        bind &&
+        host.selinuxEnforcing &&
+        !DOCKER_SOCKETS.includes(source) &&
+        !options.some((o) => o === "z" || o === "Z")
+      ) {
+        add({
+          code: "compose.bind-unlabeled",
+          status: "fail",
+          message: `bind mount of ${source} has no :z/:Z on this SELinux-enforcing host: the container is denied access`,
+          remedy: long
+            ? "Add bind: { selinux: z } to the mount."
+            : `Write ${String(v)}:z (or ,z after other options); never on system folders`,
+          at: where,
+        });
+      }
+      if (bind && host.rootless && typeof svc.user === "string" && svc.userns_mode === undefined) {
+        add({
+          code: "compose.user-bind-ownership",
+          status: "warn",
+          message: `runs as user ${svc.user} with a bind mount of ${source}: rootless, files it writes there belong to a subordinate id on the host, not to ${host.userName}`,
+          remedy:
+            "Add userns_mode: keep-id (the container user maps to yours), or chown the folder with podman unshare.",
+          at: where,
+        });
+      }
+    }
+    // Environment: DOCKER_HOST.
+    const env = svc.environment;
+    const entries = Array.isArray(env)
+      ? env.map((e) => String(e).split(/=(.*)/s).slice(0, 2))
+      : Object.entries((env as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v ?? "")]);
+    for (const [i, [key, value]] of entries.entries()) {
+      if (key === "DOCKER_HOST") {
+        add({
+          code: "compose.docker-host",
+          status: "warn",
+          message: `sets DOCKER_HOST=${value}: the container will talk to whatever listens there`,
+          remedy: `Point it at the Podman socket mounted into the container (unix://${podmanSocket} on the host).`,
+          at: at(Array.isArray(env) ? `${base}.environment.${i}` : `${base}.environment.${key}`),
+        });
+      }
+    }
+    // Ports.
+    if (host.rootless) {
+      for (const [i, port] of ((svc.ports as unknown[]) ?? []).entries()) {
+        const hostPort = publishedPort(port);
+        if (hostPort !== null && hostPort < host.portStart) {
+          add({
+            code: "compose.privileged-port",
+            status: "fail",
+            message: `publishes port ${hostPort}, below net.ipv4.ip_unprivileged_port_start (${host.portStart}): rootless Podman cannot bind it`,
+            remedy: `Publish a high port (${hostPort + 8000}) and redirect, or podlift fix --only unprivileged-ports.`,
+            at: at(`${base}.ports.${i}`),
+          });
+        }
+      }
+      if (svc.network_mode === "host") {
+        add({
+          code: "compose.host-network-rootless",
+          status: "warn",
+          message:
+            "network_mode: host under rootless Podman shares the host's network but cannot bind ports below the unprivileged start, and does not see rootful networks",
+          remedy: "Publish ports instead, or run this service rootful.",
+          at: at(`${base}.network_mode`),
+        });
+      }
+      if (svc.privileged === true) {
+        add({
+          code: "compose.privileged-rootless",
+          status: "warn",
+          message:
+            "privileged: true under rootless Podman grants only what your user has: device access and kernel settings still fail",
+          remedy:
+            "Request the devices and capabilities the service really needs (devices:, cap_add:), or run it rootful.",
+          at: at(`${base}.privileged`),
+        });
+      }
+    }
+    if (svc.userns_mode === "host" && host.rootless) {
+      add({
+        code: "compose.userns-host",
+        status: "warn",
+        message: "userns_mode: host is meaningless rootless: the container is always in your user namespace",
+        remedy: "Remove it, or use keep-id.",
+        at: at(`${base}.userns_mode`),
+      });
+    }
+    // Images.
+    if (typeof svc.image === "string" && isShortName(svc.image)) {
+      add({
+        code: "compose.short-image",
+        status: "warn",
+        message: `image ${svc.image} has no registry: Docker assumes docker.io, Podman asks its search registries (or fails without a terminal)`,
+        remedy: `Write image: ${qualify(svc.image)}`,
+        at: at(`${base}.image`),
+      });
+    }
+    // GPUs.
+    const devices =
+      ((((svc.deploy as Service)?.resources as Service)?.reservations as Service)?.devices as Service[]) ??
+      [];
+    for (const [i, d] of devices.entries()) {
+      const caps = (d?.capabilities as string[] | undefined) ?? [];
+      if (d?.driver === "nvidia" || caps.includes("gpu")) {
+        const cdi = host.cdiDevices.find((x) => x.startsWith("nvidia.com/gpu=")) ?? null;
+        add({
+          code: "compose.gpu-request",
+          status: host.cdiDevices.length === 0 ? "fail" : "warn",
+          message: `requests a GPU through deploy.resources (Docker's NVIDIA runtime); Podman hands GPUs over as CDI devices${host.cdiDevices.length === 0 ? ", and this host has no CDI spec" : ""}`,
+          remedy: `Use devices: [${cdi ? "nvidia.com/gpu=all" : "nvidia.com/gpu=all (after nvidia-ctk cdi generate)"}].`,
+          at: at(`${base}.deploy.resources.reservations.devices.${i}`),
+        });
+      }
+    }
+    if (svc.runtime === "nvidia") {
+      add({
+        code: "compose.nvidia-runtime",
+        status: "warn",
+        message: "runtime: nvidia is Docker's; Podman uses CDI devices",
+        remedy: "Remove runtime: and add devices: [nvidia.com/gpu=all].",
+        at: at(`${base}.runtime`),
+      });
+    }
+  }
+  // Networks: external ones must exist in Podman under that exact name.
+  for (const [key, net] of Object.entries((p.data.networks ?? {}) as Record<string, Service | null>)) {
+    if (net?.external) {
+      const netName = typeof net.name === "string" ? net.name : key;
+      out.push({
+        code: "compose.external-network",
+        status: "warn",
+        service: null,
+        message: `external network ${netName} must exist in Podman; Docker's networks do not come along`,
+        remedy: `podman network create ${netName}${host.rootless ? " (as the user who runs the project)" : ""}`,
+        at: at(`networks.${key}`),
+      });
+    }
+  }
+  return out.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+}
+
+function mount(v: unknown): { source: string; options: string[]; long: boolean } {
+  if (v && typeof v === "object") {
+    const m = v as Record<string, unknown>;
+    const selinux = (m.bind as Record<string, unknown> | undefined)?.selinux;
+    return {
+      source: String(m.source ?? ""),
+      options: typeof selinux === "string" ? [selinux] : [],
+      long: true,
+    };
+  }
+  const [source = "", , opts] = String(v).split(":");
+  return { source, options: opts ? opts.split(",") : [], long: false };
+}
+
+function publishedPort(port: unknown): number | null {
+  if (port && typeof port === "object") {
+    const published = (port as Record<string, unknown>).published;
+    return published === undefined ? null : Number.parseInt(String(published), 10);
+  }
+  const spec = String(port).split("/")[0] ?? "";
+  const parts = spec.replace(/^\[[^\]]*\]:/, "").split(":");
+  if (parts.length < 2) return null;
+  const hostPart = parts.length === 3 ? parts[1] : parts[0];
+  const n = Number.parseInt(String(hostPart).split("-")[0] ?? "", 10);
+  return Number.isNaN(n) ? null : n;
+}
+
+export function isShortName(image: string): boolean {
+  const first = image.split("/")[0] ?? "";
+  return !(image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost"));
+}
+
+export function qualify(image: string): string {
+  return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
+}
