@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { BundleFlags } from "./commands/bundle.js";
 import { type DoctorFlags, Usage } from "./commands/common.js";
-import type { ComposeFlags } from "./commands/compose.js";
+import type { ComposeFixFlags, ComposeFlags } from "./commands/compose.js";
 import type { FixFlags } from "./commands/fix.js";
 import type { MigrateFlags } from "./commands/migrate.js";
 import { EXIT } from "./engine/exit-code.js";
@@ -124,6 +124,24 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--no-color", "no colour")
     .action(async (file: string | undefined, opts: ComposeFlags) => {
       setExitCode(await (await import("./commands/compose.js")).runComposeCheck(file, opts));
+    });
+
+  compose
+    .command("fix")
+    .description(
+      "Offer the compose check's edits as a diff; apply, verify and journal them for podlift undo.",
+    )
+    .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
+    .option("--root <dir>", "host root folder", "/")
+    .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
+    .option("--dry-run", "print the diff and change nothing")
+    .option("-y, --yes", "apply without asking")
+    .option("--allow-risky", "with --yes, also add :z labels (they relabel host folders)")
+    .option("--no-color", "no colour")
+    .action(async (file: string | undefined, opts: ComposeFixFlags) => {
+      setExitCode(
+        await (await import("./commands/compose.js")).runComposeFix(file, { ...opts, format: "text" }),
+      );
     });
 
   const migrate = program.command("migrate").description("Move data from Docker to Podman.");

@@ -1,7 +1,7 @@
 // podlift compose check: what in a compose project breaks or behaves differently under Podman.
 import { parseSpec } from "../../checks/cdi-specs.js";
 import { EXIT } from "../engine/exit-code.js";
-import { io, prepare, Usage, useColor } from "./common.js";
+import { interactive, io, prepare, Usage, useColor } from "./common.js";
 
 export interface ComposeFlags {
   root: string;
@@ -11,16 +11,18 @@ export interface ComposeFlags {
   color: boolean;
 }
 
-export async function runComposeCheck(given: string | undefined, flags: ComposeFlags): Promise<number> {
+async function analyse(given: string | undefined, flags: ComposeFlags) {
   const [{ discover, loadProject, CANDIDATES }, { checkProject }] = await Promise.all([
     import("../compose-check/load.js"),
     import("../compose-check/rules.js"),
   ]);
   const file = await discover(process.cwd(), given);
   if (!file) throw new Usage(`no compose file here (looked for ${CANDIDATES.join(", ")}); name one`);
-  const project = await loadProject(file, process.env).catch((error: Error) => {
-    throw new Usage(`cannot read ${file}: ${error.message}`);
-  });
+  const load = () =>
+    loadProject(file, process.env).catch((error: Error) => {
+      throw new Usage(`cannot read ${file}: ${error.message}`);
+    });
+  const project = await load();
   const { host, facts } = await prepare(
     { only: [], skip: [], root: flags.root, user: flags.user, color: flags.color },
     [],
@@ -33,14 +35,20 @@ export async function runComposeCheck(given: string | undefined, flags: ComposeF
       if ("devices" in spec) cdiDevices.push(...spec.devices.map((d) => `${spec.kind}=${d}`));
     }
   }
-  const findings = checkProject(project, {
+  const context = {
     rootless: !facts.rootful,
     userName: facts.targetUser.name,
     uid: facts.targetUser.uid,
     portStart: Number.isNaN(start) ? 1024 : start,
     selinuxEnforcing: (await host.readFile("/sys/fs/selinux/enforce"))?.trim() === "1",
     cdiDevices,
-  });
+  };
+  const recheck = async () => checkProject(await load(), context);
+  return { file, project, host, facts, context, findings: checkProject(project, context), recheck };
+}
+
+export async function runComposeCheck(given: string | undefined, flags: ComposeFlags): Promise<number> {
+  const { file, project, facts, findings } = await analyse(given, flags);
   const failing = findings.filter(
     (f) => f.status === "fail" || (flags.failOn === "warn" && f.status === "warn"),
   );
@@ -65,4 +73,119 @@ export async function runComposeCheck(given: string | undefined, flags: ComposeF
     );
   }
   return failing.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+export interface ComposeFixFlags extends ComposeFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  allowRisky?: boolean;
+}
+
+/** podlift compose fix: the edits as one plan through the fix engine (journal, atomic write, undo). */
+export async function runComposeFix(given: string | undefined, flags: ComposeFixFlags): Promise<number> {
+  const { file, project, host, context, findings, recheck } = await analyse(given, flags);
+  const [{ editCompose }, { renderPlan }, { applyPlans, revertEntries }, { JournalStore }, { readFile }] =
+    await Promise.all([
+      import("../compose-check/edits.js"),
+      import("../fix/render.js"),
+      import("../fix/apply.js"),
+      import("../fix/journal.js"),
+      import("node:fs/promises"),
+    ]);
+  // The file as it is on disk (the host root does not apply: it is the user's own file).
+  const before = await readFile(file, "utf8");
+  const userLines = new Map<string, number>();
+  for (const [key, pos] of project.positions) {
+    const m = /^services\.([^.]+)\.user$/.exec(key);
+    if (m) userLines.set(m[1] as string, pos.line);
+  }
+  const edited = editCompose(before, findings, context, userLines);
+  for (const s of edited.skipped) io.err(`podlift: ${s.finding.code}: ${s.why}\n`);
+  const advisory = findings.filter(
+    (f) => !edited.applied.includes(f) && !edited.skipped.some((s) => s.finding === f),
+  );
+  if (edited.applied.length === 0) {
+    io.out(
+      `Nothing podlift can edit in ${file}.${advisory.length ? ` ${advisory.length} finding(s) need a decision: see podlift compose check.` : ""}\n`,
+    );
+    return advisory.some((f) => f.status === "fail") ? EXIT.failed : EXIT.ok;
+  }
+  const plan = {
+    fixId: "compose-edits",
+    title: `Edit ${file} for Podman`,
+    // Relabelling host folders (:z) is the risky edit; qualifying names and sockets is not.
+    risk: edited.applied.some((f) => f.code === "compose.bind-unlabeled")
+      ? ("confirm" as const)
+      : ("safe" as const),
+    summary: `${edited.applied.length} edit(s): ${[...new Set(edited.applied.map((f) => f.code))].join(", ")}. Every other line stays as it is.`,
+    changes: [
+      {
+        kind: "write-file" as const,
+        path: file,
+        before,
+        after: edited.text,
+        mode: 0o644,
+        needsRoot: false,
+        why: "edit the compose file",
+      },
+    ],
+    notes: advisory.map((f) => `line ${f.at.line}: ${f.message} (${f.code}) — ${f.remedy}`),
+    verify: ["podlift compose check"],
+  };
+  io.out(renderPlan(plan, useColor(flags)));
+  if (flags.dryRun) return EXIT.ok;
+  if (flags.yes && plan.risk === "confirm" && !flags.allowRisky) {
+    io.err(
+      "podlift: nothing changed: adding :z relabels host folders; pass --allow-risky with --yes to apply it\n",
+    );
+    return EXIT.failed;
+  }
+  if (!flags.yes) {
+    if (!interactive()) {
+      io.err("podlift: nothing changed: no terminal to ask on. Pass --yes to apply these edits.\n");
+      return EXIT.failed;
+    }
+    const { confirm } = await import("@inquirer/prompts");
+    if (!(await confirm({ message: "Apply these edits? podlift undo puts the file back.", default: false })))
+      return EXIT.ok;
+  }
+  // The compose file is the user's own: written through a host rooted at "/", whatever --root says.
+  const { LiveHost } = await import("../host/live-host.js");
+  const local = host.root === "/" ? host : new LiveHost("/");
+  const store = new JournalStore(local, local.writer());
+  const release = await store.lock();
+  try {
+    const journal = {
+      id: store.newId(),
+      startedAt: new Date().toISOString(),
+      user: local.currentUser().name,
+      fixes: [] as import("../fix/journal.js").JournalFix[],
+    };
+    const [outcome] = await applyPlans(local, store, journal, [plan]);
+    if (outcome?.status !== "applied") {
+      io.out(`✖ compose-edits: ${outcome?.status}: ${outcome?.error ?? ""}\n`);
+      return EXIT.failed;
+    }
+    // Verified when none of the edited findings comes back.
+    const again = await recheck();
+    const back = again.filter((f) =>
+      edited.applied.some((a) => a.code === f.code && a.service === f.service),
+    );
+    const record = journal.fixes[0] as import("../fix/journal.js").JournalFix;
+    if (back.length > 0) {
+      await revertEntries(local, store, journal.id, record.entries, true);
+      record.status = "rolled-back";
+      await store.save(journal);
+      io.out(
+        `✖ compose-edits: not verified (${back.map((f) => f.code).join(", ")} still found); the file is back as it was\n`,
+      );
+      return EXIT.failed;
+    }
+    record.status = "verified";
+    await store.save(journal);
+    io.out(`✔ compose-edits: applied and verified\n\nUndo with: podlift undo --run ${journal.id}\n`);
+    return EXIT.ok;
+  } finally {
+    await release();
+  }
 }

@@ -161,3 +161,106 @@ describe("podlift compose check (CLI, this machine)", () => {
     expect(none.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("podlift compose fix", () => {
+  const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
+  const run = async (cwd: string, args: string[]) => {
+    const { execFile } = await import("node:child_process");
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { cwd, env: { ...process.env, CI: "true" } },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+  };
+  const copy = async (project: string) => {
+    const { cpSync, mkdtempSync } = await import("node:fs");
+    const os = await import("node:os");
+    const dir = mkdtempSync(path.join(os.tmpdir(), `podlift-compose-${project}-`));
+    cpSync(path.join(DIR, project), dir, { recursive: true });
+    return dir;
+  };
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "edits only the lines it must, keeps comments, verifies, and undo restores the file byte for byte",
+    async () => {
+      const { readFileSync } = await import("node:fs");
+      const dir = await copy("jupyterhub");
+      const before = readFileSync(path.join(dir, "docker-compose.yml"));
+      const dry = await run(dir, ["compose", "fix", "--dry-run"]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain("+    image: docker.io/jupyterhub/jupyterhub:4.1");
+      expect(readFileSync(path.join(dir, "docker-compose.yml")).equals(before)).toBe(true);
+      const none = await run(dir, ["compose", "fix"]);
+      expect(none.code).toBe(1); // no terminal and no --yes
+      const r = await run(dir, ["compose", "fix", "--yes"]);
+      expect(r.stdout).toContain("✔ compose-edits: applied and verified");
+      const after = readFileSync(path.join(dir, "docker-compose.yml"), "utf8").split("\n");
+      const old = before.toString().split("\n");
+      expect(after.length).toBe(old.length);
+      expect(after.filter((l, i) => l !== old[i])).toEqual([
+        "    image: docker.io/jupyterhub/jupyterhub:4.1",
+        "      - /run/podman/podman.sock:/var/run/docker.sock",
+      ]);
+      expect(after[0]).toBe(
+        "# A JupyterHub whose spawner starts notebook containers through the engine socket.",
+      );
+      const runId = /podlift undo --run (\S+)/.exec(r.stdout)?.[1] as string;
+      expect((await run(dir, ["undo", "--run", runId])).code).toBe(0);
+      expect(readFileSync(path.join(dir, "docker-compose.yml")).equals(before)).toBe(true);
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "on an enforcing host, :z labels are risky: --yes alone refuses, --allow-risky applies",
+    async () => {
+      const { readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
+      const dir = await copy("multi-network");
+      const root = await copy("webapp"); // any folder works as a fake root for the SELinux state
+      mkdirSync(path.join(root, "sys/fs/selinux"), { recursive: true });
+      writeFileSync(path.join(root, "sys/fs/selinux/enforce"), "1");
+      const refused = await run(dir, ["compose", "fix", "--root", root, "--yes"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("--allow-risky");
+      const r = await run(dir, ["compose", "fix", "--root", root, "--yes", "--allow-risky"]);
+      expect(r.stdout).toContain("applied and verified");
+      expect(readFileSync(path.join(dir, "compose.yaml"), "utf8")).toContain(
+        "      - ./logs:/var/log/agent:z",
+      );
+    },
+  );
+
+  it("rootless edits: userns_mode: keep-id under the user: line once, :z after existing options", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { editCompose } = await import("../../src/compose-check/edits.js");
+    const file = path.join(DIR, "multi-network", "compose.yaml");
+    const { loaded, findings } = await check("multi-network", "compose.yaml");
+    const userLines = new Map([["agent", loaded.positions.get("services.agent.user")?.line ?? 0]]);
+    const edited = editCompose(readFileSync(file, "utf8"), findings, ROOTLESS, userLines);
+    expect(edited.text.split("\n").slice(4, 11)).toEqual([
+      "  agent:",
+      "    image: docker.io/example/agent:1",
+      "    privileged: true",
+      '    user: "1000:1000"',
+      "    userns_mode: keep-id",
+      "    volumes:",
+      "      - ./state:/var/lib/agent:Z",
+    ]);
+    expect(edited.text).toContain("      - ./logs:/var/log/agent:z\n");
+    expect(edited.applied.map((f) => f.code).sort()).toEqual([
+      "compose.bind-unlabeled",
+      "compose.user-bind-ownership",
+      "compose.user-bind-ownership",
+    ]);
+  });
+
+  it("a broken file gets no edits and a failing exit", async () => {
+    const dir = await copy("broken");
+    const r = await run(dir, ["compose", "fix", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Nothing podlift can edit");
+  });
+});

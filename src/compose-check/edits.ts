@@ -1,0 +1,98 @@
+// The edits `podlift compose fix` offers, made on the lines of the file itself so that comments,
+// quoting and layout stay exactly as the user wrote them; only the edited lines change.
+import type { ComposeFinding, HostContext } from "./rules.js";
+import { qualify } from "./rules.js";
+
+/** Finding codes an edit exists for. */
+export const EDITABLE = [
+  "compose.short-image",
+  "compose.docker-socket",
+  "compose.bind-unlabeled",
+  "compose.user-bind-ownership",
+];
+
+export interface Edited {
+  text: string;
+  applied: ComposeFinding[];
+  skipped: { finding: ComposeFinding; why: string }[];
+}
+
+/** `userLines`: where each service's `user:` line is, for userns_mode: keep-id to go under it. */
+export function editCompose(
+  text: string,
+  findings: ComposeFinding[],
+  host: HostContext,
+  userLines: Map<string, number>,
+): Edited {
+  const lines = text.split("\n");
+  const applied: ComposeFinding[] = [];
+  const skipped: Edited["skipped"] = [];
+  const socket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
+  const label = host.selinuxEnforcing ? "z" : null;
+  // Bottom-up, so inserted lines never move the positions of edits still to come.
+  // A user/bind finding is edited at its service's user: line, once per service.
+  const placed = findings
+    .filter((f) => EDITABLE.includes(f.code))
+    .map((f) =>
+      f.code === "compose.user-bind-ownership"
+        ? { ...f, at: { line: userLines.get(f.service ?? "") ?? f.at.line, col: 1 } }
+        : f,
+    );
+  const todo = placed.sort((a, b) => b.at.line - a.at.line || b.at.col - a.at.col);
+  const done = new Set<string>();
+  for (const f of todo) {
+    const i = f.at.line - 1;
+    const line = lines[i] ?? "";
+    const key = `${f.code}:${f.at.line}`;
+    // One edit can cover several findings (two bind mounts of one service, one keep-id line).
+    if (done.has(key)) {
+      applied.push(f);
+      continue;
+    }
+    const next = editLine(f, line, socket, label);
+    if (next === null) {
+      skipped.push({
+        finding: f,
+        why: `line ${f.at.line} is not in a form podlift edits (long syntax or a multi-line value); edit it by hand`,
+      });
+      continue;
+    }
+    done.add(key);
+    lines.splice(i, 1, ...next);
+    applied.push(f);
+  }
+  return { text: lines.join("\n"), applied, skipped };
+}
+
+function editLine(f: ComposeFinding, line: string, socket: string, label: string | null): string[] | null {
+  switch (f.code) {
+    case "compose.short-image": {
+      const m = /^(\s*image:\s*)(["']?)([^"'\s#]+)(\2)(\s*(#.*)?)$/.exec(line);
+      return m ? [`${m[1]}${m[2]}${qualify(m[3] as string)}${m[4]}${m[5]}`] : null;
+    }
+    case "compose.docker-socket": {
+      const m = /^(\s*-\s*["']?)(\/(?:var\/)?run\/docker\.sock)(:[^:"'\s]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(
+        line,
+      );
+      if (!m) return null;
+      const opts = m[4]
+        ? label && !/[zZ]/.test(m[4])
+          ? `${m[4]},${label}`
+          : m[4]
+        : label
+          ? `:${label}`
+          : "";
+      return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
+    }
+    case "compose.bind-unlabeled": {
+      const m = /^(\s*-\s*["']?)([^"'\s:]+:[^"'\s:]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
+      return m ? [`${m[1]}${m[2]}${m[3] ? `${m[3]},z` : ":z"}${m[4]}`] : null;
+    }
+    case "compose.user-bind-ownership": {
+      const m = /^(\s*)user:\s*\S/.exec(line);
+      return m ? [line, `${m[1]}userns_mode: keep-id`] : null;
+    }
+    default:
+      return null;
+  }
+}
