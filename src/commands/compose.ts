@@ -43,8 +43,66 @@ async function analyse(given: string | undefined, flags: ComposeFlags) {
     selinuxEnforcing: (await host.readFile("/sys/fs/selinux/enforce"))?.trim() === "1",
     cdiDevices,
   };
-  const recheck = async () => checkProject(await load(), context);
-  return { file, project, host, facts, context, findings: checkProject(project, context), recheck };
+  const { unreadableBinds, volumesToMigrate } = await import("../compose-check/host-rules.js");
+  const volumeSets = await knownVolumes(host, facts);
+  const all = async (p: typeof project) => {
+    const extra = [
+      ...(context.rootless && host.isLive
+        ? await unreadableBinds(p, facts.targetUser, await groupsOf(host, facts.targetUser))
+        : []),
+      ...(volumeSets ? volumesToMigrate(p, volumeSets.docker, volumeSets.podman) : []),
+    ];
+    return [...checkProject(p, context), ...extra].sort(
+      (a, b) => a.at.line - b.at.line || a.at.col - b.at.col,
+    );
+  };
+  const recheck = async () => all(await load());
+  return { file, project, host, facts, context, findings: await all(project), recheck };
+}
+
+/** Docker's and Podman's volume names, when a Docker engine answers; null otherwise. */
+async function knownVolumes(
+  host: import("../host/types.js").WritableHost,
+  facts: import("../engine/types.js").Facts,
+) {
+  const sock =
+    process.env.DOCKER_HOST ??
+    (host.isLive && (await host.stat("/var/run/docker.sock"))?.type === "socket"
+      ? "unix:///var/run/docker.sock"
+      : null);
+  if (!sock || !host.isLive) return null;
+  const { DockerClient } = await import("../migrate/docker.js");
+  const docker = new DockerClient(sock);
+  // A 5-second answer first: a hung engine must not hold the check up.
+  if (
+    !(await docker.version().then(
+      () => true,
+      () => false,
+    ))
+  )
+    return null;
+  const dockerNames = await docker.volumes().then(
+    (v) => new Set(v.map((x) => x.Name)),
+    () => null,
+  );
+  if (dockerNames === null) return null;
+  const user = facts.rootful ? undefined : facts.targetUser.name;
+  const r = await host.run(["podman", "volume", "ls", "--format", "{{.Name}}"], {
+    user: user === host.currentUser().name ? undefined : user,
+    timeoutMs: 10000,
+  });
+  return {
+    docker: dockerNames,
+    podman: new Set(r.exitCode === 0 ? r.stdout.split("\n").filter(Boolean) : []),
+  };
+}
+
+async function groupsOf(
+  host: import("../host/types.js").Host,
+  user: import("../host/types.js").UserInfo,
+): Promise<number[]> {
+  const r = await host.run(["id", "-G", user.name], { timeoutMs: 3000 });
+  return r.exitCode === 0 ? r.stdout.trim().split(/\s+/).map(Number) : [user.gid];
 }
 
 export async function runComposeCheck(given: string | undefined, flags: ComposeFlags): Promise<number> {

@@ -78,6 +78,7 @@ const cleanupPodman = (names: string[], user?: string) => {
   for (const n of names) podmanOk(["volume", "rm", "-f", n], user);
 };
 const ROOTFUL_VOLUMES = [
+  "shop_pgdata",
   "mig-api",
   "mig-killed",
   "mig-killed.podlift-partial",
@@ -216,6 +217,26 @@ describe.skipIf(skip !== null)("podlift migrate volumes (real dockerd and Podman
     expect(listing).toBe("1234:5678");
     cleanupPodman(["mig-rootless"], USER);
   }, 300000);
+
+  it("compose check names the project's volumes still in Docker, and migrate --compose moves them", async () => {
+    newVolume("shop_pgdata", (d) => writeFileSync(`${d}/PG_VERSION`, "16\n"));
+    const project = path.join(import.meta.dirname, "..", "fixtures", "compose", "webapp", "compose.yaml");
+    const check = () =>
+      new Promise<string>((resolve) =>
+        execFile(
+          process.execPath,
+          [BIN, "compose", "check", project, "--format", "json"],
+          { env: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}` } },
+          (_e, stdout) => resolve(stdout),
+        ),
+      );
+    const codes = () => check().then((out) => JSON.parse(out).findings.map((f: { code: string }) => f.code));
+    expect(await codes()).toContain("compose.volume-not-migrated");
+    const r = await migrate(["--compose", project]);
+    expect(r.json?.volumes[0]).toMatchObject({ source: "shop_pgdata", status: "migrated", verified: true });
+    expect(await codes()).not.toContain("compose.volume-not-migrated");
+    cleanupPodman(["shop_pgdata"]);
+  }, 120000);
 
   it("rootless: ids outside the user's ranges are found before the copy, with the fix", async () => {
     newVolume("mig-highids", (d) => {
