@@ -42,6 +42,11 @@ async function analyse(given: string | undefined, flags: ComposeFlags) {
     portStart: Number.isNaN(start) ? 1024 : start,
     selinuxEnforcing: (await host.readFile("/sys/fs/selinux/enforce"))?.trim() === "1",
     cdiDevices,
+    podmanCompose: await host
+      .run(["podman-compose", "--version"], { timeoutMs: 5000 })
+      .then((r) =>
+        r.exitCode === 0 ? (/podman-compose version:?\s*(\S+)/.exec(r.stdout)?.[1] ?? null) : null,
+      ),
   };
   const { unreadableBinds, volumesToMigrate } = await import("../compose-check/host-rules.js");
   const volumeSets = await knownVolumes(host, facts);

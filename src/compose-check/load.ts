@@ -111,6 +111,7 @@ export async function loadProject(
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        positions.set(`key:${at ? `${at}.${key}` : key}`, pos(pair.key));
         out[key] = walk(pair.value, at ? `${at}.${key}` : key);
       }
       return out;

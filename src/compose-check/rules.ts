@@ -1,6 +1,7 @@
 // What in a compose project behaves differently or breaks under Podman, each rule a finding with
 // a stable code, the file position, why, and what to write instead. Host facts (rootless or not,
 // the unprivileged port start, SELinux, CDI devices) decide which rules apply.
+import semver from "semver";
 import type { Loaded, Position } from "./load.js";
 
 export interface ComposeFinding {
@@ -19,10 +20,43 @@ export interface HostContext {
   portStart: number;
   selinuxEnforcing: boolean;
   cdiDevices: string[];
+  /** The installed podman-compose version, or null when none answers. */
+  podmanCompose?: string | null;
 }
+
+// podman-compose started every dependency unconditionally until conditional depends_on landed
+// (containers/podman-compose#866, fixed by #1082 and #1184, released by 1.4.0); Debian 12 ships 1.0.6.
+const CONDITIONS_FROM = "1.4.0";
 
 type Service = Record<string, unknown>;
 const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+
+// Top-level and service keys of the Compose specification; anything else (but x- extensions) is
+// a typo or a tool-specific key that Podman's compose providers may reject or ignore.
+// https://github.com/compose-spec/compose-spec/blob/main/05-services.md
+const TOP_KEYS = new Set([
+  "version",
+  "name",
+  "include",
+  "services",
+  "networks",
+  "volumes",
+  "configs",
+  "secrets",
+  "models",
+]);
+const SERVICE_KEYS = new Set(
+  (
+    "annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name cpu_count " +
+    "cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy " +
+    "develop device_cgroup_rules devices dns dns_opt dns_search domainname driver_opts entrypoint env_file environment expose " +
+    "extends external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation labels label_file links " +
+    "logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit models network_mode networks oom_kill_disable " +
+    "oom_score_adj pid pids_limit platform ports post_start pre_stop privileged profiles provider pull_policy read_only restart " +
+    "runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty " +
+    "ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir"
+  ).split(" "),
+);
 
 export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
   const out: ComposeFinding[] = p.problems.map((x) => ({
@@ -50,11 +84,24 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
     return out;
   }
   const at = (key: string) => p.positions.get(key) ?? { line: 1, col: 1 };
+  const unknown = (key: string, where: string, known: Set<string>, scope: string, service: string | null) => {
+    if (known.has(key) || key.startsWith("x-")) return;
+    out.push({
+      code: "compose.unknown-key",
+      status: "warn",
+      service,
+      message: `${scope} key "${key}" is not in the Compose specification: a typo, or a key only one tool knows`,
+      remedy: `Check the spelling; prefix tool-specific keys with x- so every compose provider ignores them.`,
+      at: p.positions.get(`key:${where}`) ?? at(where),
+    });
+  };
+  for (const key of Object.keys(p.data)) unknown(key, key, TOP_KEYS, "top-level", null);
   const podmanSocket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
   for (const [name, svc] of Object.entries(services)) {
     if (!svc || typeof svc !== "object") continue;
     const base = `services.${name}`;
     const add = (f: Omit<ComposeFinding, "service">) => out.push({ ...f, service: name });
+    for (const key of Object.keys(svc)) unknown(key, `${base}.${key}`, SERVICE_KEYS, "service", name);
 
     // Volumes: the engine socket, SELinux labels.
     for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
@@ -158,6 +205,28 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
         remedy: "Remove it, or use keep-id.",
         at: at(`${base}.userns_mode`),
       });
+    }
+    // depends_on conditions.
+    const deps = svc.depends_on;
+    if (deps && typeof deps === "object" && !Array.isArray(deps)) {
+      for (const [dep, spec] of Object.entries(deps as Record<string, Service | null>)) {
+        const condition = spec?.condition;
+        if (typeof condition !== "string" || condition === "service_started") continue;
+        const v = host.podmanCompose ?? null;
+        if (
+          v !== null &&
+          semver.valid(semver.coerce(v)) &&
+          semver.gte(semver.coerce(v) as semver.SemVer, CONDITIONS_FROM)
+        )
+          continue;
+        add({
+          code: "compose.depends-on-condition",
+          status: "warn",
+          message: `waits for ${dep} to be ${condition.replace("service_", "")}; podman-compose ${v ?? "(not installed here)"} ${v ? "starts it without waiting" : `honours this only from ${CONDITIONS_FROM}`}`,
+          remedy: `Use podman-compose ${CONDITIONS_FROM} or later, or docker-compose against the Podman socket; or make the service retry until ${dep} is ready.`,
+          at: at(`${base}.depends_on.${dep}`),
+        });
+      }
     }
     // Images.
     if (typeof svc.image === "string" && isShortName(svc.image)) {

@@ -77,6 +77,7 @@ describe("compose check", () => {
       "7:compose.bind-unlabeled",
       "14:compose.gpu-request",
       "19:compose.nvidia-runtime",
+      "22:compose.depends-on-condition",
     ]);
     expect(without.findings[1]?.status).toBe("fail");
     const withCdi = await check("gpu-notebook", "compose.yaml", {
@@ -87,7 +88,13 @@ describe("compose check", () => {
     expect(withCdi.findings.map((f) => `${f.code}:${f.status}`)).toEqual([
       "compose.gpu-request:warn",
       "compose.nvidia-runtime:warn",
+      "compose.depends-on-condition:warn",
     ]);
+    // Keyed by the installed podman-compose: Debian 12's 1.0.6 ignores conditions, 1.4 honours them.
+    const old = await check("gpu-notebook", "compose.yaml", { ...ROOTLESS, podmanCompose: "1.0.6" });
+    expect(old.findings.at(-1)?.message).toContain("podman-compose 1.0.6 starts it without waiting");
+    const recent = await check("gpu-notebook", "compose.yaml", { ...ROOTLESS, podmanCompose: "1.4.1" });
+    expect(recent.codes).not.toContain("22:compose.depends-on-condition");
   });
 
   it("host networking, privileged and user: under rootless; rootful sees none of them", async () => {
@@ -114,6 +121,18 @@ describe("compose check", () => {
     expect(findings[0]).toMatchObject({ code: "compose.yaml-invalid", status: "fail", at: { line: 6 } });
     const fine = await loadProject(path.join(DIR, "jupyterhub", "docker-compose.yml"), {});
     expect(fine.problems).toEqual([]);
+  });
+
+  it("unknown keys and unset variables are findings at their positions; x- keys are left alone", async () => {
+    const loaded = await loadProject(path.join(DIR, "typos.yaml"), {});
+    const found = checkProject(loaded, ROOTLESS).map(
+      (f) => `${f.at.line}:${f.code}:${f.message.split(":")[0]}`,
+    );
+    expect(found).toEqual([
+      '4:compose.unknown-key:service key "enviroment" is not in the Compose specification',
+      "7:compose.var-missing:variable UNSET_VAR is not set (in the environment or .env)",
+      '9:compose.unknown-key:top-level key "volumez" is not in the Compose specification',
+    ]);
   });
 
   it("reads .env files as compose tools do", () => {
