@@ -82,9 +82,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
   const { host, facts } = prepared;
   const user = facts.rootful ? null : facts.targetUser;
   const { userEnv } = await import("../engine/podman-facts.js");
-  const dockerHost =
-    process.env.DOCKER_HOST ??
-    ((await host.stat("/var/run/docker.sock"))?.type === "socket" ? "unix:///var/run/docker.sock" : null);
+  const dockerHost = await (await import("../migrate/docker.js")).dockerAddress(host);
   const list = collectors({
     host,
     user,

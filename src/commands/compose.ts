@@ -70,22 +70,9 @@ async function knownVolumes(
   host: import("../host/types.js").WritableHost,
   facts: import("../engine/types.js").Facts,
 ) {
-  const sock =
-    process.env.DOCKER_HOST ??
-    (host.isLive && (await host.stat("/var/run/docker.sock"))?.type === "socket"
-      ? "unix:///var/run/docker.sock"
-      : null);
-  if (!sock || !host.isLive) return null;
-  const { DockerClient } = await import("../migrate/docker.js");
-  const docker = new DockerClient(sock);
-  // A 5-second answer first: a hung engine must not hold the check up.
-  if (
-    !(await docker.version().then(
-      () => true,
-      () => false,
-    ))
-  )
-    return null;
+  const { answeringDocker } = await import("../migrate/docker.js");
+  const docker = await answeringDocker(host);
+  if (docker === null) return null;
   const dockerNames = await docker.volumes().then(
     (v) => new Set(v.map((x) => x.Name)),
     () => null,

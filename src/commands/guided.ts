@@ -54,21 +54,9 @@ export async function guided(opts: { root: string; user?: string; color: boolean
         return host.root === "/" ? file : `${host.root}${file}`;
       },
       async migrate() {
-        const sock =
-          process.env.DOCKER_HOST ??
-          ((await host.stat("/var/run/docker.sock"))?.type === "socket" && host.isLive
-            ? "unix:///var/run/docker.sock"
-            : null);
-        if (!sock) return null;
-        const { DockerClient } = await import("../migrate/docker.js");
-        const docker = new DockerClient(sock);
-        if (
-          !(await docker.version().then(
-            () => true,
-            () => false,
-          ))
-        )
-          return null;
+        const { answeringDocker } = await import("../migrate/docker.js");
+        const docker = await answeringDocker(host);
+        if (docker === null) return null;
         return async () => {
           const user = facts.rootful ? undefined : facts.targetUser.name;
           const code = await runMigrate([], {
@@ -79,7 +67,7 @@ export async function guided(opts: { root: string; user?: string; color: boolean
             parallel: 2,
             format: "text",
             via: "auto",
-            dockerHost: sock,
+            dockerHost: docker.dockerHost,
           });
           return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
         };

@@ -204,3 +204,30 @@ function readAll(res: IncomingMessage): Promise<string> {
     res.on("error", reject);
   });
 }
+
+/** Where a Docker engine would be: DOCKER_HOST, else the local socket when it exists. */
+export async function dockerAddress(
+  host: { isLive: boolean; stat(p: string): Promise<{ type: string } | null> },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | null> {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  return host.isLive && (await host.stat("/var/run/docker.sock"))?.type === "socket"
+    ? "unix:///var/run/docker.sock"
+    : null;
+}
+
+/** A client for the Docker engine, if one answers within 5 seconds; a hung engine holds nothing up. */
+export async function answeringDocker(host: {
+  isLive: boolean;
+  stat(p: string): Promise<{ type: string } | null>;
+}): Promise<DockerClient | null> {
+  const address = await dockerAddress(host);
+  if (address === null || !host.isLive) return null;
+  try {
+    const docker = new DockerClient(address);
+    await docker.version();
+    return docker;
+  } catch {
+    return null;
+  }
+}
