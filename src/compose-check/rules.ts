@@ -97,6 +97,12 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
   };
   for (const key of Object.keys(p.data)) unknown(key, key, TOP_KEYS, "top-level", null);
   const podmanSocket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
+  // Networks the project creates without a fixed name: their names are generated.
+  const declared = (p.data.networks ?? {}) as Record<string, Service | null>;
+  const projectNetworks = [
+    "default",
+    ...Object.keys(declared).filter((k) => !declared[k]?.external && !declared[k]?.name),
+  ];
   for (const [name, svc] of Object.entries(services)) {
     if (!svc || typeof svc !== "object") continue;
     const base = `services.${name}`;
@@ -151,6 +157,16 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
       ? env.map((e) => String(e).split(/=(.*)/s).slice(0, 2))
       : Object.entries((env as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v ?? "")]);
     for (const [i, [key, value]] of entries.entries()) {
+      const netKey = projectNetworks.find((n) => value === `${p.project}_${n}`);
+      if (netKey !== undefined) {
+        add({
+          code: "compose.network-name-assumption",
+          status: "warn",
+          message: `${key}=${value} spells out the generated network name <project>_${netKey}, which depends on how each compose tool derives the project name (folder name, -p, name:)`,
+          remedy: `Give the network a fixed name (networks: ${netKey}: name: ${value}) so every tool creates exactly that network.`,
+          at: at(Array.isArray(env) ? `${base}.environment.${i}` : `${base}.environment.${key}`),
+        });
+      }
       if (key === "DOCKER_HOST") {
         add({
           code: "compose.docker-host",

@@ -135,6 +135,13 @@ describe("compose check", () => {
     ]);
   });
 
+  it("an environment value that spells out a generated network name", async () => {
+    const loaded = await loadProject(path.join(DIR, "jupyterhub-spawner.yaml"), {});
+    const found = checkProject(loaded, ROOTLESS);
+    expect(found.map((f) => `${f.at.line}:${f.code}`)).toEqual(["6:compose.network-name-assumption"]);
+    expect(found[0]?.remedy).toContain("name: hub_spawn");
+  });
+
   it("reads .env files as compose tools do", () => {
     expect(parseEnvFile("# c\nA=1\nexport B = two \nC='x # y'\nD=v # comment\nbad line\n")).toEqual({
       A: "1",
