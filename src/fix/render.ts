@@ -75,10 +75,13 @@ export function renderScript(plans: Plan[]): string {
       out.push(`# ${change.why}`);
       if (change.kind === "write-file") {
         const marker = "PODLIFT_EOF";
-        out.push(
-          `install -D -m ${change.mode.toString(8).padStart(4, "0")} /dev/stdin ${quote(change.path)} <<'${marker}'`,
-        );
-        out.push(change.after.endsWith("\n") ? change.after.slice(0, -1) : change.after, marker);
+        const install = `install -D -m ${change.mode.toString(8).padStart(4, "0")} /dev/stdin ${quote(change.path)}`;
+        // A here-document reads best, but always ends in a newline: other content goes through printf, byte for byte.
+        if (change.after.endsWith("\n") && !change.after.split("\n").includes(marker)) {
+          out.push(`${install} <<'${marker}'`, change.after.slice(0, -1), marker);
+        } else {
+          out.push(`printf '%s' ${quote(change.after)} | ${install}`);
+        }
       } else if (change.kind === "sysctl") {
         out.push(`sysctl -w ${quote(`${change.key}=${change.after}`)}`);
       } else {

@@ -257,5 +257,37 @@ describe("fix plans on fixture hosts", () => {
     expect(script).toContain(
       "install -D -m 0644 /dev/stdin /etc/subuid <<'PODLIFT_EOF'\nolduser:100000:65536\nnewhire:165536:65536\nPODLIFT_EOF",
     );
+    // Content without a final newline goes through printf so the script writes it byte for byte.
+    const { renderScript: render } = await import("../../src/fix/render.js");
+    const exact = render([
+      {
+        ...planned.plans[0],
+        changes: [
+          { kind: "write-file", path: "/x", before: null, after: "no newline", mode: 0o600, why: "w" },
+        ],
+      } as never,
+    ]);
+    expect(exact).toContain("printf '%s' 'no newline' | install -D -m 0600 /dev/stdin /x");
+    // And the script really writes those bytes: run it on files in a scratch folder.
+    const { mkdtempSync, readFileSync: read } = await import("node:fs");
+    const { execFileSync } = await import("node:child_process");
+    const os = await import("node:os");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-script-"));
+    const contents = ["it's\nquoted 'twice'", "ends in newline\n", "PODLIFT_EOF\nmarker inside\n"];
+    const many = render([
+      {
+        ...planned.plans[0],
+        changes: contents.map((after, i) => ({
+          kind: "write-file",
+          path: `${dir}/f${i}`,
+          before: null,
+          after,
+          mode: 0o644,
+          why: "w",
+        })),
+      } as never,
+    ]);
+    execFileSync("sh", ["-c", many]);
+    for (const [i, c] of contents.entries()) expect(read(`${dir}/f${i}`, "utf8")).toBe(c);
   });
 });
