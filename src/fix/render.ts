@@ -75,7 +75,9 @@ export function renderScript(plans: Plan[]): string {
       out.push(`# ${change.why}`);
       if (change.kind === "write-file") {
         const marker = "PODLIFT_EOF";
-        const install = `install -D -m ${change.mode.toString(8).padStart(4, "0")} /dev/stdin ${quote(change.path)}`;
+        // Run as root, install would leave root owning a user's file (~/.profile): name the owner.
+        const owner = change.owner ? ` -o ${change.owner.uid} -g ${change.owner.gid}` : "";
+        const install = `install -D -m ${change.mode.toString(8).padStart(4, "0")}${owner} /dev/stdin ${quote(change.path)}`;
         // A here-document reads best, but always ends in a newline: other content goes through printf, byte for byte.
         if (change.after.endsWith("\n") && !change.after.split("\n").includes(marker)) {
           out.push(`${install} <<'${marker}'`, change.after.slice(0, -1), marker);

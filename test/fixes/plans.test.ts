@@ -255,7 +255,7 @@ describe("fix plans on fixture hosts", () => {
     const { planned } = await planOn(scratchCopy("no-subuid-entry"));
     const script = renderScript(planned.plans);
     expect(script).toContain(
-      "install -D -m 0644 /dev/stdin /etc/subuid <<'PODLIFT_EOF'\nolduser:100000:65536\nnewhire:165536:65536\nPODLIFT_EOF",
+      "install -D -m 0644 -o 0 -g 0 /dev/stdin /etc/subuid <<'PODLIFT_EOF'\nolduser:100000:65536\nnewhire:165536:65536\nPODLIFT_EOF",
     );
     // Content without a final newline goes through printf so the script writes it byte for byte.
     const { renderScript: render } = await import("../../src/fix/render.js");
