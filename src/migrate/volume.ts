@@ -101,8 +101,13 @@ export async function migrateVolume(
     }
 
     staging = stagingName(target);
-    if (await podman.exists(staging)) await podman.remove(staging); // left by an interrupted run
-    await podman.create(staging);
+    // Each podman call costs ~0.1 s: try to create first, and clear a staging volume left by an
+    // interrupted run only when there is one.
+    await podman.create(staging).catch(async (error: Error) => {
+      if (!/already exists/i.test(error.message)) throw error;
+      await podman.remove(staging as string);
+      await podman.create(staging as string);
+    });
     const stagingDir = await podman.mountpoint(staging);
     const source = await copy(docker, podman, volume, stagingDir, options, result);
     if (options.verify) {
@@ -114,7 +119,7 @@ export async function migrateVolume(
     }
     if (exists) await podman.remove(target); // replace: the old volume goes only now, after the copy verified
     await podman.create(target, { ...(volume.Labels ?? {}), [SOURCE_LABEL]: sourceLabel });
-    await podman.move(stagingDir, await podman.mountpoint(target));
+    await podman.move(stagingDir, await siblingMountpoint(podman, stagingDir, staging, target));
     await podman.remove(staging);
     staging = null;
     return done({ status: "migrated" });
@@ -138,6 +143,21 @@ export async function migrateVolume(
     }
     result.durationMs = Math.round(performance.now() - started);
   }
+}
+
+/** Local volumes live at <volumes>/<name>/_data: derive the new one's folder, asking Podman only if that guess is wrong. */
+async function siblingMountpoint(
+  podman: PodmanTarget,
+  stagingDir: string,
+  staging: string,
+  target: string,
+): Promise<string> {
+  const suffix = `/${staging}/_data`;
+  if (stagingDir.endsWith(suffix)) {
+    const guess = `${stagingDir.slice(0, -suffix.length)}/${target}/_data`;
+    if ((await podman.host.stat(guess))?.type === "dir") return guess;
+  }
+  return podman.mountpoint(target);
 }
 
 /** Volumes podlift cannot copy by their content, and why. */
