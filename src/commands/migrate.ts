@@ -49,11 +49,10 @@ export async function runMigrate(names: string[], flags: MigrateFlags): Promise<
   const podman = new PodmanTarget(host, user);
   const wanted = [...names, ...(flags.compose ? await plan.composeVolumes(flags.compose) : [])];
   await docker.version(); // a clear "no Docker engine answers" before anything else
-  const createdImage = await docker.ensureHelperImage();
   try {
     return await migrateWith(docker, podman, host, user, wanted, flags, plan, runMigration, formatBytes);
   } finally {
-    if (createdImage) await docker.removeHelperImage();
+    await docker.removeHelperImage();
   }
 }
 
@@ -71,7 +70,9 @@ async function migrateWith(
   const items = await plan.planMigration(host, docker, podman, {
     names: wanted,
     map: plan.parseMap(flags.map),
-    sizes: true,
+    // Sizes make Docker walk every volume: worth it for a person (plan, ETA), not for --yes runs.
+    sizes:
+      flags.dryRun === true || (!flags.yes && interactive()) || (interactive() && flags.format === "text"),
     via: flags.via,
   });
   const describe = () => {

@@ -143,8 +143,23 @@ export class DockerClient {
     });
   }
 
-  /** Imports an image from an empty tar, once; true when this call created it. */
-  async ensureHelperImage(): Promise<boolean> {
+  private helperImage: Promise<boolean> | undefined;
+
+  /** The helper image, imported on first need only (reading volume folders needs none). */
+  private ensureHelperImage(): Promise<boolean> {
+    this.helperImage ??= this.importHelperImage();
+    return this.helperImage;
+  }
+
+  /** Removes the helper image if this client imported it. */
+  async removeHelperImage(): Promise<void> {
+    if (this.helperImage && (await this.helperImage.catch(() => false))) {
+      await this.call("DELETE", `/images/${HELPER_IMAGE}`).catch(() => undefined);
+    }
+  }
+
+  /** Imports an image from an empty tar unless it is there; true when this call created it. */
+  private async importHelperImage(): Promise<boolean> {
     try {
       await this.call("GET", `/images/${HELPER_IMAGE}/json`);
       return false;
@@ -163,12 +178,9 @@ export class DockerClient {
     return true;
   }
 
-  removeHelperImage() {
-    return this.call("DELETE", `/images/${HELPER_IMAGE}`).catch(() => undefined);
-  }
-
   /** A container that is created and never started, with the volume mounted read-only. */
   async createHelper(volume: string): Promise<string> {
+    await this.ensureHelperImage();
     const created = await this.call<{ Id: string }>("POST", "/containers/create", {
       Image: HELPER_IMAGE,
       Cmd: ["/podlift-never-runs"],

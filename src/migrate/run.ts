@@ -1,5 +1,5 @@
 // A migration run: the chosen volumes, a few at a time, each with its own progress line. The
-// caller provides the helper image (docker.ensureHelperImage) and removes it afterwards.
+// caller removes the helper image afterwards (docker.removeHelperImage), if reading needed one.
 import type { DockerClient } from "./docker.js";
 import type { PlanItem } from "./plan.js";
 import type { PodmanTarget } from "./podman.js";
