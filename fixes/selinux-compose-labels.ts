@@ -2,6 +2,7 @@
 // them on an enforcing host. Risky: relabelling changes the host folder's context. :z (shared),
 // never :Z, and never SELinux switched off.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
+import { labelBindLine } from "../src/compose-check/edits.js";
 import type { Fix } from "../src/fix/types.js";
 
 const SYSTEM = /^(\/|\/home\/?|\/usr(\/.*)?|\/etc(\/.*)?|\/var\/?|\/root\/?)$/;
@@ -31,11 +32,9 @@ export const fix: Fix = {
       }
       const i = bind.line - 1;
       const line = lines[i] ?? "";
-      const short = new RegExp(
-        `^(\\s*-\\s*["']?)(${escapeRegExp(bind.source)}:${escapeRegExp(bind.target)})(:[\\w,]+)?(["']?\\s*(#.*)?)$`,
-      ).exec(line);
-      if (short) {
-        lines[i] = `${short[1]}${short[2]}${short[3] ? `${short[3]},z` : ":z"}${short[4]}`;
+      const labelled = labelBindLine(line);
+      if (labelled !== null) {
+        lines[i] = labelled;
         edited++;
         continue;
       }
@@ -81,7 +80,3 @@ export const fix: Fix = {
     };
   },
 };
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

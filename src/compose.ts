@@ -17,6 +17,8 @@ export interface ComposeBind {
   target: string;
   /** Mount options such as z, Z, ro; for the long syntax, bind.selinux. */
   options: string[];
+  /** Written in the long (mapping) syntax. */
+  long: boolean;
   line: number;
 }
 
@@ -62,13 +64,14 @@ export function parseCompose(text: string, path: string): ComposeInfo {
     const ports = pair.value.get("ports", true);
     if (isSeq(ports)) {
       for (const item of ports.items) {
-        for (const p of parsePort(item)) info.ports.push({ service: name, ...p, line: lineOf(item) });
+        for (const p of publishedPorts(plain(item)))
+          info.ports.push({ service: name, ...p, line: lineOf(item) });
       }
     }
     const volumes = pair.value.get("volumes", true);
     if (isSeq(volumes)) {
       for (const item of volumes.items) {
-        const bind = parseBind(item);
+        const bind = bindMount(plain(item));
         if (bind) info.binds.push({ service: name, ...bind, line: lineOf(item) });
       }
     }
@@ -76,23 +79,28 @@ export function parseCompose(text: string, path: string): ComposeInfo {
   return info;
 }
 
-function parsePort(item: unknown): { hostPort: number; protocol: string }[] {
-  if (isMap(item)) {
-    const published = item.get("published");
-    const protocol = String(item.get("protocol") ?? "tcp");
-    return published === undefined
+/**
+ * The host ports a `ports:` entry publishes, from plain data: "[ip:]host:container[/proto]" (an
+ * IPv6 ip is bracketed; ranges expand) or the long syntax. A container port alone publishes none.
+ */
+export function publishedPorts(item: unknown): { hostPort: number; protocol: string }[] {
+  if (item && typeof item === "object") {
+    const m = item as Record<string, unknown>;
+    const protocol = String(m.protocol ?? "tcp");
+    return m.published === undefined
       ? []
-      : expandRange(String(published)).map((hostPort) => ({ hostPort, protocol }));
+      : expandRange(String(m.published)).map((hostPort) => ({ hostPort, protocol }));
   }
-  if (!isScalar(item)) return [];
-  // [ip:]host:container[/proto]; an IPv6 host ip is bracketed. Only a container port: no host port.
-  const raw = String(item.value);
-  const [spec, protocol = "tcp"] = raw.split("/");
-  const withoutIp = (spec ?? "").replace(/^\[[^\]]*\]:/, "");
-  const parts = withoutIp.split(":");
+  if (item === null || item === undefined) return [];
+  const [spec, protocol = "tcp"] = String(item).split("/");
+  const parts = (spec ?? "").replace(/^\[[^\]]*\]:/, "").split(":");
   if (parts.length < 2) return [];
   const host = parts.length === 3 ? parts[1] : parts[0];
   return expandRange(host ?? "").map((hostPort) => ({ hostPort, protocol }));
+}
+
+function plain(node: unknown): unknown {
+  return isMap(node) || isSeq(node) || isScalar(node) ? node.toJSON() : node;
 }
 
 function expandRange(text: string): number[] {
@@ -104,19 +112,20 @@ function expandRange(text: string): number[] {
   return Array.from({ length: end - start + 1 }, (_, i) => start + i);
 }
 
-function parseBind(item: unknown): Omit<ComposeBind, "service" | "line"> | null {
-  if (isMap(item)) {
-    if (item.get("type") !== "bind") return null;
-    const bind = item.get("bind");
-    const selinux = isMap(bind) ? bind.get("selinux") : undefined;
-    const options = [selinux, item.get("read_only") === true ? "ro" : undefined].filter(
+/** A `volumes:` entry that is a bind mount, from plain data; null for named volumes. */
+export function bindMount(item: unknown): Omit<ComposeBind, "service" | "line"> | null {
+  if (item && typeof item === "object") {
+    const m = item as Record<string, unknown>;
+    if (m.type !== "bind") return null;
+    const selinux = (m.bind as Record<string, unknown> | undefined)?.selinux;
+    const options = [selinux, m.read_only === true ? "ro" : undefined].filter(
       (o): o is string => typeof o === "string",
     );
-    return { source: String(item.get("source") ?? ""), target: String(item.get("target") ?? ""), options };
+    return { source: String(m.source ?? ""), target: String(m.target ?? ""), options, long: true };
   }
-  if (!isScalar(item)) return null;
-  const [source, target, opts] = String(item.value).split(":");
+  if (typeof item !== "string") return null;
+  const [source, target, opts] = item.split(":");
   // A named volume has no slash or dot at the start; only host paths are bind mounts.
   if (target === undefined || source === undefined || !/^[./~$]/.test(source)) return null;
-  return { source, target, options: opts ? opts.split(",") : [] };
+  return { source, target, options: opts ? opts.split(",") : [], long: false };
 }

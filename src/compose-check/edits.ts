@@ -85,8 +85,8 @@ function editLine(f: ComposeFinding, line: string, socket: string, label: string
       return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
     }
     case "compose.bind-unlabeled": {
-      const m = /^(\s*-\s*["']?)([^"'\s:]+:[^"'\s:]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
-      return m ? [`${m[1]}${m[2]}${m[3] ? `${m[3]},z` : ":z"}${m[4]}`] : null;
+      const labelled = labelBindLine(line);
+      return labelled === null ? null : [labelled];
     }
     case "compose.user-bind-ownership": {
       const m = /^(\s*)user:\s*\S/.exec(line);
@@ -95,4 +95,10 @@ function editLine(f: ComposeFinding, line: string, socket: string, label: string
     default:
       return null;
   }
+}
+
+/** A short-syntax bind mount line with :z added (or ,z after its options); null for other lines. */
+export function labelBindLine(line: string): string | null {
+  const m = /^(\s*-\s*["']?)([^"'\s:]+:[^"'\s:]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
+  return m ? `${m[1]}${m[2]}${m[3] ? `${m[3]},z` : ":z"}${m[4]}` : null;
 }

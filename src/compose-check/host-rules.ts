@@ -2,6 +2,7 @@
 // read, and named volumes whose data is still in Docker.
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { bindMount } from "../compose.js";
 import type { UserInfo } from "../host/types.js";
 import type { Loaded } from "./load.js";
 import type { ComposeFinding } from "./rules.js";
@@ -18,11 +19,8 @@ export async function unreadableBinds(
   const dir = path.dirname(p.file);
   for (const [name, svc] of Object.entries((p.data.services ?? {}) as Record<string, Service>)) {
     for (const [i, v] of ((svc?.volumes as unknown[]) ?? []).entries()) {
-      const source =
-        typeof v === "string"
-          ? (v.split(":")[0] ?? "")
-          : String((v as Service)?.type === "bind" ? ((v as Service).source ?? "") : "");
-      if (!/^[./~]/.test(source)) continue;
+      const source = bindMount(v)?.source ?? "";
+      if (!/^[./~]/.test(source)) continue; // named volumes, and sources left as a variable
       const full = path.resolve(dir, source.replace(/^~(?=\/)/, user.home));
       const s = await stat(full).catch(() => null);
       if (s === null) continue; // compose creates missing bind sources

@@ -2,6 +2,7 @@
 // a stable code, the file position, why, and what to write instead. Host facts (rootless or not,
 // the unprivileged port start, SELinux, CDI devices) decide which rules apply.
 import semver from "semver";
+import { bindMount, publishedPorts } from "../compose.js";
 import type { Loaded, Position } from "./load.js";
 
 export interface ComposeFinding {
@@ -111,7 +112,9 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
 
     // Volumes: the engine socket, SELinux labels.
     for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
-      const { source, options, long } = mount(v);
+      const mounted = bindMount(v);
+      if (mounted === null) continue; // a named volume
+      const { source, options, long } = mounted;
       const where = at(`${base}.volumes.${i}`);
       if (DOCKER_SOCKETS.includes(source)) {
         add({
@@ -122,10 +125,8 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
           at: where,
         });
       }
-      const bind = long ? (v as Record<string, unknown>).type === "bind" : /^[./~$]/.test(source);
       // The socket's own finding already says to label it.
       if (
-        bind &&
         host.selinuxEnforcing &&
         !DOCKER_SOCKETS.includes(source) &&
         !options.some((o) => o === "z" || o === "Z")
@@ -140,7 +141,7 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
           at: where,
         });
       }
-      if (bind && host.rootless && typeof svc.user === "string" && svc.userns_mode === undefined) {
+      if (host.rootless && typeof svc.user === "string" && svc.userns_mode === undefined) {
         add({
           code: "compose.user-bind-ownership",
           status: "warn",
@@ -180,7 +181,7 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
     // Ports.
     if (host.rootless) {
       for (const [i, port] of ((svc.ports as unknown[]) ?? []).entries()) {
-        const hostPort = publishedPort(port);
+        const hostPort = publishedPorts(port)[0]?.hostPort ?? null;
         if (hostPort !== null && hostPort < host.portStart) {
           add({
             code: "compose.privileged-port",
@@ -296,33 +297,6 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
     }
   }
   return out.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
-}
-
-function mount(v: unknown): { source: string; options: string[]; long: boolean } {
-  if (v && typeof v === "object") {
-    const m = v as Record<string, unknown>;
-    const selinux = (m.bind as Record<string, unknown> | undefined)?.selinux;
-    return {
-      source: String(m.source ?? ""),
-      options: typeof selinux === "string" ? [selinux] : [],
-      long: true,
-    };
-  }
-  const [source = "", , opts] = String(v).split(":");
-  return { source, options: opts ? opts.split(",") : [], long: false };
-}
-
-function publishedPort(port: unknown): number | null {
-  if (port && typeof port === "object") {
-    const published = (port as Record<string, unknown>).published;
-    return published === undefined ? null : Number.parseInt(String(published), 10);
-  }
-  const spec = String(port).split("/")[0] ?? "";
-  const parts = spec.replace(/^\[[^\]]*\]:/, "").split(":");
-  if (parts.length < 2) return null;
-  const hostPart = parts.length === 3 ? parts[1] : parts[0];
-  const n = Number.parseInt(String(hostPart).split("-")[0] ?? "", 10);
-  return Number.isNaN(n) ? null : n;
 }
 
 export function isShortName(image: string): boolean {

@@ -67,6 +67,31 @@ function migrate(args: string[]) {
   });
 }
 
+/** Starts a migration in the background; returns once its staging volume exists. */
+async function migrateInBackground(volume: string, socket: string, extra: string[] = []) {
+  const child = spawn(process.execPath, [
+    BIN,
+    "migrate",
+    "volumes",
+    volume,
+    "--docker-host",
+    `unix://${socket}`,
+    ...extra,
+    "--yes",
+    "--format",
+    "json",
+  ]);
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on("exit", r));
+  for (let i = 0; i < 100 && !podmanOk(["volume", "exists", `${volume}.podlift-partial`]); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, exited, output: () => out };
+}
+
 function newVolume(name: string, build?: (dir: string) => void): string {
   docker("volume", "create", name);
   const dir = docker("volume", "inspect", "--format", "{{.Mountpoint}}", name);
@@ -165,30 +190,11 @@ describe.skipIf(skip !== null)("podlift migrate volumes (real dockerd and Podman
     const pid = Number(
       execFileSync("cat", [path.join(path.dirname(second.socket), "docker.pid")]).toString(),
     );
-    const child = spawn(process.execPath, [
-      BIN,
-      "migrate",
-      "volumes",
-      "mig-killed",
-      "--docker-host",
-      `unix://${second.socket}`,
-      "--via",
-      "engine-api",
-      "--yes",
-      "--format",
-      "json",
-    ]);
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    for (let i = 0; i < 100 && !podmanOk(["volume", "exists", "mig-killed.podlift-partial"]); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const run = await migrateInBackground("mig-killed", second.socket, ["--via", "engine-api"]);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(pid, "SIGKILL");
-    const code = await new Promise((r) => child.on("exit", r));
-    expect(code).toBe(1);
-    expect(JSON.parse(out).volumes[0]).toMatchObject({
+    expect(await run.exited).toBe(1);
+    expect(JSON.parse(run.output()).volumes[0]).toMatchObject({
       status: "failed",
       error: expect.stringMatching(/Docker engine (closed|ended) the stream|socket hang up|ECONNRESET/),
     });
@@ -333,28 +339,10 @@ describe.skipIf(skip !== null)("podlift migrate volumes (real dockerd and Podman
   it("Ctrl-C mid-stream: exit 130, the partial copy removed, the source intact", async () => {
     const src = newVolume("mig-interrupt", (d) => buildVolume(d, { largeMiB: 1024 }));
     const before = walk(src);
-    const child = spawn(process.execPath, [
-      BIN,
-      "migrate",
-      "volumes",
-      "mig-interrupt",
-      "--docker-host",
-      `unix://${dockerd.socket}`,
-      "--yes",
-      "--format",
-      "json",
-    ]);
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    // Wait until the staging volume exists, then interrupt.
-    for (let i = 0; i < 100 && !podmanOk(["volume", "exists", "mig-interrupt.podlift-partial"]); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    child.kill("SIGINT");
-    const code = await new Promise((r) => child.on("exit", r));
-    expect(code).toBe(130);
-    expect(JSON.parse(out).volumes[0]).toMatchObject({ status: "failed" });
+    const run = await migrateInBackground("mig-interrupt", dockerd.socket);
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(JSON.parse(run.output()).volumes[0]).toMatchObject({ status: "failed" });
     expect(podmanOk(["volume", "exists", "mig-interrupt.podlift-partial"])).toBe(false);
     expect(podmanOk(["volume", "exists", "mig-interrupt"])).toBe(false);
     expect(walk(src)).toEqual(before);

@@ -18,12 +18,27 @@ const hasTmux = (() => {
   }
 })();
 
-// A terminal session stands for a person: it must not inherit CI=true from the test run.
-const tmux = (...args: string[]) =>
-  execFileSync(
-    "tmux",
-    args[0] === "new-session" ? ["new-session", "-e", "CI=", ...args.slice(1)] : args,
-  ).toString();
+const tmux = (...args: string[]) => execFileSync("tmux", args).toString();
+
+/**
+ * podlift with these arguments in a detached 80-column terminal. The session stands for a person:
+ * it must not inherit CI=true from the test run. The shell stays a while so the exit can be read.
+ */
+function startPodlift(session: string, args: string, rows: number, env: Record<string, string> = {}) {
+  const vars = Object.entries({ CI: "", ...env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    "-x",
+    "80",
+    "-y",
+    String(rows),
+    ...vars,
+    `${process.execPath} ${BIN} ${args}; echo EXIT=$?; sleep 60`,
+  );
+}
 const screen = (session: string) => tmux("capture-pane", "-p", "-J", "-t", session);
 
 async function waitFor(session: string, text: string, ms = 20000): Promise<string> {
@@ -40,19 +55,7 @@ describe.skipIf(!hasTmux || process.getuid?.() !== 0)("podlift with no arguments
   it("on a terminal: detects, offers the safe fixes checked, applies and verifies them, says how to undo", async () => {
     const root = scratchCopy("ubuntu-24.04-desktop");
     const session = `podlift-wizard-${process.pid}`;
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "80",
-      "-y",
-      "50",
-      "-e",
-      "NO_COLOR=1",
-      `${process.execPath} ${BIN} --root ${root} --user alice; echo EXIT=$?; sleep 30`,
-    );
+    startPodlift(session, `--root ${root} --user alice`, 50, { NO_COLOR: "1" });
     try {
       const first = await waitFor(session, "What now?");
       expect(first).toContain("1. What this host has");
@@ -86,21 +89,10 @@ describe.skipIf(!hasTmux || process.getuid?.() !== 0)("podlift with no arguments
     createUser(user, false);
     const before = { subuid: readFileSync("/etc/subuid"), subgid: readFileSync("/etc/subgid") };
     const session = `podlift-wizard-live-${process.pid}`;
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "80",
-      "-y",
-      "60",
-      "-e",
-      "NO_COLOR=1",
-      "-e",
-      "DOCKER_HOST=unix:///nonexistent/docker.sock",
-      `${process.execPath} ${BIN} --user ${user}; echo EXIT=$?; sleep 60`,
-    );
+    startPodlift(session, `--user ${user}`, 60, {
+      NO_COLOR: "1",
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
     let runId: string | undefined;
     try {
       const first = await waitFor(session, "What now?", 60000);
@@ -128,17 +120,7 @@ describe.skipIf(!hasTmux || process.getuid?.() !== 0)("podlift with no arguments
   it("Ctrl-C at the first question exits 130 with nothing changed", async () => {
     const root = scratchCopy("ubuntu-24.04-desktop");
     const session = `podlift-wizard-c-${process.pid}`;
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "80",
-      "-y",
-      "40",
-      `${process.execPath} ${BIN} --root ${root} --user alice; echo EXIT=$?; sleep 30`,
-    );
+    startPodlift(session, `--root ${root} --user alice`, 40);
     try {
       await waitFor(session, "What now?");
       tmux("send-keys", "-t", session, "C-c");
