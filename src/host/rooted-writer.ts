@@ -11,7 +11,9 @@ export class RootedWriter implements HostWriter {
   async writeFile(p: string, content: string | Buffer, mode: number, owner?: { uid: number; gid: number }) {
     const real = await this.fs.resolve(p);
     await mkdir(path.dirname(real), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(real, content, { mode, owner });
+    // The fix engine names the mode it wants (undo puts the recorded one back); links under --root
+    // were resolved inside the root by fs.resolve, so none is followed out of it here.
+    await writeFileAtomic(real, content, { mode, forceMode: true, owner, followSymlinks: this.fs.root === "/" });
   }
 
   async removeFile(p: string) {
