@@ -5,6 +5,7 @@
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 import { classify, errorLine } from "../src/classify.js";
 import { userEnv } from "../src/engine/podman-facts.js";
+import { within } from "../src/engine/runner.js";
 import type { Check, CheckContext, Finding } from "../src/engine/types.js";
 import type { UserInfo } from "../src/host/types.js";
 
@@ -20,7 +21,9 @@ export const check: Check = {
   applies: () => true,
   async run(ctx) {
     const { host, facts } = ctx;
-    if ((await facts.podman.version()) === null) {
+    // The long limit is for `podman run` alone: finding podman keeps to the run's --timeout.
+    const prepMs = ctx.timeoutMs ?? RUN_TIMEOUT_MS;
+    if ((await within(facts.podman.version(), prepMs, "`podman --version`")) === null) {
       return [
         {
           code: "canary.no-podman",
@@ -43,7 +46,7 @@ export const check: Check = {
         },
       ];
     }
-    const libraries = await sharedLibraries(ctx);
+    const libraries = await within(sharedLibraries(ctx), prepMs, "`ldd /usr/bin/true`");
     return (await Promise.all(users.map((user) => canaryFor(ctx, user, libraries)))).flat();
   },
 };

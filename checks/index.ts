@@ -5,6 +5,7 @@ import { check as apiSockets } from "./api-sockets.js";
 import { check as canary } from "./canary.js";
 import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
+import { check as hostFiles } from "./host-files.js";
 import { check as linger } from "./linger.js";
 import { check as podmanCompose } from "./podman-compose.js";
 import { check as podmanVersion } from "./podman-version.js";
@@ -20,6 +21,7 @@ import { check as userNamespaces } from "./user-namespaces.js";
 import { check as xdgRuntimeDir } from "./xdg-runtime-dir.js";
 
 export const checks: readonly Check[] = [
+  hostFiles,
   podmanVersion,
   subuidRanges,
   userNamespaces,

@@ -57,6 +57,7 @@ export async function writeFileAtomic(
   content: string | Buffer,
   options: AtomicOptions = {},
 ): Promise<WriteResult> {
+  if (file === "") throw new OutputError("the output file name is empty", true);
   if (file.endsWith("/") && file !== "/") throw new OutputError(`${file} names a folder, not a file`, true);
   const data = typeof content === "string" ? Buffer.from(content) : content;
   if (isPassThrough(file)) return writeInPlace(file, data, file);
@@ -92,6 +93,35 @@ export async function writeFileAtomic(
   return { how: "replaced", path: real };
 }
 
+/**
+ * Checks, before any work, that `file` can be written by writeFileAtomic (so a bundle that takes
+ * a minute to collect does not fail at the end). Returns whether it names a regular file (new or
+ * existing) rather than a device, FIFO or stream.
+ */
+export async function checkOutputTarget(file: string): Promise<{ regular: boolean }> {
+  if (file === "") throw new OutputError("the output file name is empty", true);
+  if (file.endsWith("/") && file !== "/") throw new OutputError(`${file} names a folder, not a file`, true);
+  if (isPassThrough(file)) return { regular: false };
+  const target = await followLinks(file);
+  if ("passThrough" in target) return { regular: false };
+  let info: import("node:fs").Stats;
+  try {
+    info = await lstat(target.path);
+  } catch (error) {
+    if (!isMissing(error)) throw outputError(file, error);
+    await requireFolder(file, path.dirname(target.path));
+    return { regular: true };
+  }
+  if (info.isDirectory()) throw new OutputError(`${file} is a folder, not a file`, true);
+  if (info.isCharacterDevice() || info.isFIFO()) return { regular: false };
+  if (!info.isFile())
+    throw new OutputError(
+      `${file} is a ${info.isBlockDevice() ? "block device" : info.isSocket() ? "socket" : "special file"}; podlift writes only to regular files, character devices and FIFOs`,
+      true,
+    );
+  return { regular: true };
+}
+
 /** /dev/stdout, /proc/self/fd/1 and the like: written through, never renamed over. */
 function isPassThrough(file: string): boolean {
   const abs = path.resolve(file);
@@ -122,7 +152,8 @@ async function requireFolder(file: string, dir: string): Promise<void> {
     if (!s.isDirectory()) throw new OutputError(`cannot write ${file}: ${dir} is not a folder`, true);
   } catch (error) {
     if (error instanceof OutputError) throw error;
-    if (isMissing(error)) throw new OutputError(`cannot write ${file}: the folder ${dir} does not exist`, true);
+    if (isMissing(error))
+      throw new OutputError(`cannot write ${file}: the folder ${dir} does not exist`, true);
     throw outputError(file, error);
   }
 }
@@ -219,7 +250,10 @@ async function writeInPlace(shown: string, data: Buffer, target: string): Promis
   try {
     // O_APPEND: a regular file behind /dev/stdout is added to, as a shell's > would have left it.
     const flags =
-      constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (info.isFile() ? constants.O_APPEND : 0);
+      constants.O_WRONLY |
+      constants.O_NONBLOCK |
+      constants.O_NOCTTY |
+      (info.isFile() ? constants.O_APPEND : 0);
     handle = await open(target, flags);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENXIO")
@@ -280,6 +314,9 @@ export function outputError(file: string, error: unknown): OutputError {
     case "EPIPE":
       return new OutputError(`cannot write ${file}: the reader went away`, false);
     default:
-      return new OutputError(`cannot write ${file}: ${e?.code ?? (e instanceof Error ? e.message : String(e))}`, false);
+      return new OutputError(
+        `cannot write ${file}: ${e?.code ?? (e instanceof Error ? e.message : String(e))}`,
+        false,
+      );
   }
 }

@@ -265,9 +265,12 @@ function list(value: string, previous: string[]): string[] {
   ];
 }
 
+/** Node timers take at most 2^31-1 ms; a larger value would fire at once, not never. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError("expected a positive whole number of milliseconds");
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_TIMER_MS)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_TIMER_MS}`);
   return Number(value);
 }
 
@@ -285,15 +288,36 @@ async function handleError(error: unknown): Promise<number> {
     // --help and --version end here too, with exit code 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const [{ UsageError }, { ComposeError }, { LockedError }, { PlanOutdated }, { DockerError }] =
-    await Promise.all([
-      import("./engine/facts.js"),
-      import("./compose.js"),
-      import("./fix/journal.js"),
-      import("./fix/apply.js"),
-      import("./migrate/docker.js"),
-    ]);
-  const message = error instanceof Error ? error.message : String(error);
+  const [
+    { UsageError },
+    { ComposeError },
+    { LockedError },
+    { PlanOutdated },
+    { DockerError },
+    { OutputError },
+    { UnreadableFileError },
+    { safeLine },
+  ] = await Promise.all([
+    import("./engine/facts.js"),
+    import("./compose.js"),
+    import("./fix/journal.js"),
+    import("./fix/apply.js"),
+    import("./migrate/docker.js"),
+    import("./atomic.js"),
+    import("./host/safe-read.js"),
+    import("./text/safe-text.js"),
+  ]);
+  // Messages name host paths and user input: shown with control characters escaped.
+  const message = safeLine(error instanceof Error ? error.message : String(error));
+  if (error instanceof OutputError) {
+    process.stderr.write(`podlift: ${message}\n`);
+    return error.usage ? EXIT.usage : EXIT.failed;
+  }
+  // A file named on the command line (or one a command needs) that is a FIFO, a folder, too large.
+  if (error instanceof UnreadableFileError) {
+    process.stderr.write(`podlift: ${message}\n`);
+    return EXIT.usage;
+  }
   if (error instanceof LockedError || error instanceof PlanOutdated || error instanceof DockerError) {
     process.stderr.write(`podlift: ${message}\n`);
     return EXIT.failed;
@@ -309,6 +333,13 @@ async function handleError(error: unknown): Promise<number> {
 }
 
 export async function run(): Promise<never> {
+  // `podlift undo --list | head -1`: a reader that goes away ends our output quietly. Later
+  // writes are dropped and the command still ends with its own exit code.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
   const code = await main();
   process.exit(code);
 }

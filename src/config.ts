@@ -1,7 +1,10 @@
 // podlift.json in the working folder (or --config FILE): team-wide choices for doctor runs, most
 // of all which checks to skip and why. The reason is shown in every report.
-import { readFile } from "node:fs/promises";
 import { UsageError } from "./engine/facts.js";
+import { readRegularText } from "./host/safe-read.js";
+
+/** The largest delay a Node timer takes (2^31-1 ms, about 24.8 days); above it, timers fire at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface Config {
   path: string | null;
@@ -13,13 +16,16 @@ export interface Config {
 
 export async function loadConfig(explicit: string | undefined, cwd: string): Promise<Config> {
   const path = explicit ?? `${cwd}/podlift.json`;
-  let text: string;
+  let text: string | null;
   try {
-    text = await readFile(path, "utf8");
+    // A regular file only, and a small one: a FIFO named podlift.json must not hang the run.
+    text = await readRegularText(path, { maxBytes: 1024 * 1024 });
   } catch (error) {
-    if (explicit === undefined && (error as NodeJS.ErrnoException).code === "ENOENT")
-      return { path: null, skip: {} };
-    throw new UsageError(`cannot read config file ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read config file: ${(error as Error).message}`);
+  }
+  if (text === null) {
+    if (explicit === undefined) return { path: null, skip: {} };
+    throw new UsageError(`cannot read config file ${path}: it does not exist`);
   }
   let raw: unknown;
   try {
@@ -54,8 +60,12 @@ export function validate(raw: unknown, path: string): Config {
     config.failOn = r.failOn;
   }
   if (r.timeoutMs !== undefined) {
-    if (!Number.isInteger(r.timeoutMs) || (r.timeoutMs as number) < 1)
-      throw bad('"timeoutMs" must be a positive integer');
+    if (
+      !Number.isInteger(r.timeoutMs) ||
+      (r.timeoutMs as number) < 1 ||
+      (r.timeoutMs as number) > MAX_TIMEOUT_MS
+    )
+      throw bad(`"timeoutMs" must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
     config.timeoutMs = r.timeoutMs as number;
   }
   if (r.ports !== undefined) {

@@ -2,8 +2,7 @@
 // .tar.gz (mode 0600) with a manifest of what each file is, where it came from, and what was
 // redacted (rule and count, never the secret). Obfuscation's mapping stays beside it, on the host.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, rename, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import tar from "tar-stream";
@@ -142,8 +141,10 @@ export async function writeBundle(
     redactions: {},
   };
   const pack = tar.pack();
-  const tmp = `${output}.podlift-${process.pid}`;
-  const done = pipeline(pack, createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+  const gzip = createGzip();
+  const chunks: Buffer[] = [];
+  gzip.on("data", (c: Buffer) => chunks.push(c));
+  const done = pipeline(pack, gzip);
   try {
     for (const e of entries) {
       const { text, counts } = redactor.text(e.content);
@@ -169,13 +170,13 @@ export async function writeBundle(
     );
     pack.finalize();
     await done;
-    await chmod(tmp, 0o600);
-    await rename(tmp, output);
   } catch (error) {
     pack.destroy();
-    await rm(tmp, { force: true });
     throw error;
   }
+  // Collectors are capped, so the archive is built in memory and then written by the one writer:
+  // atomically over a regular file (always 0600: it describes the host), through a device or FIFO.
+  await writeFileAtomic(output, Buffer.concat(chunks), { mode: 0o600, forceMode: true });
   if (redactor.mapping.size > 0) {
     await writeFileAtomic(
       `${output}.mapping.json`,

@@ -1,6 +1,7 @@
 // podlift bundle: collect, redact, archive; or redact an existing bundle again.
 import path from "node:path";
 import { EXIT } from "../engine/exit-code.js";
+import { safeLine } from "../text/safe-text.js";
 import { toolVersion } from "../version.js";
 import { io, prepare, Usage } from "./common.js";
 
@@ -18,10 +19,12 @@ export interface BundleFlags {
 
 async function loadRules(file: string | undefined) {
   if (!file) return undefined;
-  const { readFile } = await import("node:fs/promises");
+  const { readRegularText } = await import("../host/safe-read.js");
   let raw: { patterns?: unknown; literals?: unknown };
   try {
-    raw = JSON.parse(await readFile(file, "utf8"));
+    const text = await readRegularText(file, { maxBytes: 1024 * 1024 });
+    if (text === null) throw new Error("no such file");
+    raw = JSON.parse(text);
   } catch (error) {
     throw new Usage(`--redact-rules ${file}: ${(error as Error).message}`);
   }
@@ -52,11 +55,21 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     import("node:os"),
   ]);
   const custom = await loadRules(flags.redactRules);
+  const { checkOutputTarget } = await import("../atomic.js");
   if (flags.redactOnly) {
-    const old = await b.readBundle(flags.redactOnly).catch((error: Error) => {
-      throw new Usage(`cannot read ${flags.redactOnly}: ${error.message}`);
+    const { stat } = await import("node:fs/promises");
+    const input = flags.redactOnly;
+    // Only a regular file is opened: a FIFO here would block a worker thread forever.
+    const kind = await stat(input).then(
+      (s) => (s.isFile() ? null : "is not a regular file"),
+      (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "does not exist" : (e.code ?? e.message)),
+    );
+    if (kind !== null) throw new Usage(`cannot read ${safeLine(input)}: it ${kind}`);
+    const output = flags.output ?? input.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
+    await checkOutputTarget(output);
+    const old = await b.readBundle(input).catch((error: Error) => {
+      throw new Usage(`cannot read ${safeLine(input)}: ${error.message}`);
     });
-    const output = flags.output ?? flags.redactOnly.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
     const manifest = await b.writeBundle(
       output,
       old.prefix,
@@ -65,7 +78,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
       new Redactor({ custom }),
       `podlift ${toolVersion()}`,
     );
-    io.out(`${output}\n`);
+    io.out(`${safeLine(output)}\n`);
     io.err(
       `podlift: re-redacted ${manifest.files.length} files (${
         Object.entries(manifest.redactions)
@@ -75,6 +88,11 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     );
     return EXIT.ok;
   }
+  const output = flags.output ?? `podlift-bundle-${os.hostname()}-${stampNow()}.tar.gz`;
+  // A wrong --output fails now, not after a minute of collecting.
+  const target = await checkOutputTarget(output);
+  if (flags.obfuscate && !target.regular)
+    throw new Usage("--obfuscate keeps its mapping beside the bundle: --output must name a regular file");
   const prepared = await prepare(
     { only: [], skip: [], root: flags.root, user: flags.user, color: false, compose: undefined },
     [],
@@ -122,9 +140,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     return EXIT.ok;
   }
   const hostName = os.hostname();
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
-  const prefix = `podlift-bundle-${stamp}`;
-  const output = path.resolve(flags.output ?? `podlift-bundle-${hostName}-${stamp}.tar.gz`);
+  const prefix = `podlift-bundle-${stampNow()}`;
   const { parsePasswd } = await import("../host/users.js");
   const hostsFile = (await host.readFile("/etc/hosts")) ?? "";
   const redactor = new Redactor({
@@ -156,7 +172,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     redactor,
     `podlift ${toolVersion()}`,
   );
-  io.out(`${output}\n`);
+  io.out(`${safeLine(output)}\n`);
   io.err(
     `podlift: ${manifest.files.length} files, ${missing.length} collectors had nothing; redacted: ${
       Object.entries(manifest.redactions)
@@ -165,4 +181,8 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     }${flags.obfuscate ? `; mapping kept at ${output}.mapping.json (do not send it)` : ""}\n`,
   );
   return EXIT.ok;
+}
+
+function stampNow(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
 }

@@ -1,4 +1,5 @@
 // podlift doctor: the checks, a report in the chosen format, the exit code CI branches on.
+import { safeLine } from "../text/safe-text.js";
 import { type DoctorFlags, io, prepare, useColor } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {
@@ -17,9 +18,12 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
   if (flags.output) {
     const { writeFileAtomic } = await import("../atomic.js");
     const fileText = rendered ?? reports.writeText(result, { color: false, verbose: flags.verbose === true });
-    await writeFileAtomic(flags.output, fileText);
-    io.out(text());
-    io.err(`podlift: ${flags.format} report written to ${flags.output}\n`);
+    if (flags.output === "-") io.out(fileText);
+    else {
+      await writeFileAtomic(flags.output, fileText, { mode: 0o644 });
+      io.out(text());
+      io.err(`podlift: ${flags.format} report written to ${safeLine(flags.output)}\n`);
+    }
   } else {
     io.out(rendered ?? text());
   }

@@ -40,6 +40,14 @@ export async function runDoctor(options: DoctorOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const selected = selectChecks(options.checks, options.only, options.skip);
+  // The config file's skip ids are held to the same rule as --skip: a typo must not silently
+  // leave a check running (or a team believing one is skipped).
+  const knownIds = new Set(options.checks.map((c) => c.id));
+  const unknownSkips = Object.keys(options.configSkips ?? {}).filter((id) => !knownIds.has(id));
+  if (unknownSkips.length > 0)
+    throw new UsageError(
+      `config file: unknown check id in "skip": ${unknownSkips.join(", ")} (see \`podlift checks\`)`,
+    );
   // Every running check listens for the interrupt: that is by design, not a leak.
   if (options.interrupt) setMaxListeners(selected.length + 10, options.interrupt);
   const results: CheckResult[] = new Array(selected.length);

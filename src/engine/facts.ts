@@ -1,8 +1,10 @@
 // Facts are gathered once per run and handed to every check, so checks never look up the OS,
 // the kernel or the target user themselves.
 import type { ComposeInfo } from "../compose.js";
+import { UnreadableFileError } from "../host/safe-read.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { lookupUser } from "../host/users.js";
+import { safeLine } from "../text/safe-text.js";
 import { podmanFacts } from "./podman-facts.js";
 import type { Facts, OsRelease } from "./types.js";
 
@@ -14,14 +16,28 @@ export interface FactOptions {
   compose?: ComposeInfo | null;
 }
 
+/**
+ * Gathers the facts every check gets. A host file that cannot be read (a folder or FIFO where
+ * os-release belongs, a symlink loop, no permission) never stops the run: it is recorded in
+ * `problems` and the `host-files` check reports it, so a report is always written.
+ */
 export async function gatherFacts(host: Host, options: FactOptions = {}): Promise<Facts> {
   const me = host.currentUser();
   const sudoUser = me.uid === 0 ? host.env("SUDO_USER") : undefined;
+  const problems: FactProblem[] = [];
+  const read = async (p: string, fact: string): Promise<string | null> => {
+    try {
+      return await host.readFile(p);
+    } catch (error) {
+      problems.push(asProblem(p, fact, error));
+      return null;
+    }
+  };
   const [osText, kernel, target, virtualization] = await Promise.all([
-    host.readFile("/etc/os-release").then((t) => t ?? host.readFile("/usr/lib/os-release")),
-    host.readFile("/proc/sys/kernel/osrelease"),
-    resolveTarget(host, me, options.user ?? sudoUser),
-    detectVirtualization(host),
+    read("/etc/os-release", "os").then((t) => t ?? read("/usr/lib/os-release", "os")),
+    read("/proc/sys/kernel/osrelease", "kernel"),
+    read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
+    detectVirtualization(host).catch(() => null),
   ]);
   const compose = options.compose ?? null;
   const ports = [
@@ -40,13 +56,39 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     ports,
     compose,
     podman: podmanFacts(host),
+    problems,
   };
 }
 
-async function resolveTarget(host: Host, me: UserInfo, name: string | undefined): Promise<UserInfo> {
+/** A host file the facts needed and could not read. */
+export interface FactProblem {
+  path: string;
+  /** Which fact went without it: os, kernel, users. */
+  fact: string;
+  kind: string;
+  message: string;
+}
+
+function asProblem(p: string, fact: string, error: unknown): FactProblem {
+  if (error instanceof UnreadableFileError)
+    return { path: p, fact, kind: error.kind, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { path: p, fact, kind: "io", message: `${p} cannot be read: ${message}` };
+}
+
+async function resolveTarget(
+  host: Host,
+  me: UserInfo,
+  name: string | undefined,
+  problems: FactProblem[],
+): Promise<UserInfo> {
   if (name === undefined || name === me.name) return me;
   const user = await lookupUser(host, name);
-  if (user === null) throw new UsageError(`unknown user "${name}" (not in /etc/passwd nor known to NSS)`);
+  const passwd = problems.find((p) => p.fact === "users");
+  if (user === null)
+    throw new UsageError(
+      `unknown user "${safeLine(name)}" (${passwd ? `${safeLine(passwd.message)}; ` : ""}not in /etc/passwd nor known to NSS)`,
+    );
   return user;
 }
 

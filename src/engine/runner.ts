@@ -1,5 +1,6 @@
 // Runs checks concurrently, each under its own deadline. A check that throws or runs out of
 // time becomes status "error" for that check alone; the run itself always completes.
+import { UnreadableFileError } from "../host/safe-read.js";
 import type { Host } from "../host/types.js";
 import type { Check, CheckResult, CheckStatus, Facts, Finding } from "./types.js";
 
@@ -14,6 +15,19 @@ export function worstStatus(findings: readonly Finding[]): CheckStatus {
 }
 
 export class CheckTimeout extends Error {}
+
+/** Rejects with CheckTimeout when `work` takes longer than `ms` (a step within a long check). */
+export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckTimeout(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 export class Interrupted extends Error {}
 
 export function skipped(check: Check, reason: string): CheckResult {
@@ -47,20 +61,24 @@ export async function runCheck(
     else interrupt?.addEventListener("abort", onInterrupt, { once: true });
   });
   try {
-    const findings = await Promise.race([check.run({ host, facts, signal: controller.signal }), deadline]);
+    const findings = await Promise.race([check.run({ host, facts, signal: controller.signal, timeoutMs: defaultTimeoutMs }), deadline]);
     const elapsed = Math.round(performance.now() - started);
     return base(check, { status: worstStatus(findings), findings, durationMs: elapsed });
   } catch (error) {
     const elapsed = Math.round(performance.now() - started);
+    if (error instanceof UnreadableFileError) {
+      const finding = unreadableFinding(check, error);
+      return base(check, { status: finding.status, findings: [finding], durationMs: elapsed });
+    }
     const message = error instanceof Error ? error.message : String(error);
     const finding: Finding = {
       code: error instanceof CheckTimeout ? "check.timeout" : "check.error",
       status: "fail",
       message:
         error instanceof CheckTimeout
-          ? `The check did not finish within ${timeoutMs} ms.`
+          ? `The check did not finish in time: ${message}.`
           : `The check could not run: ${message}`,
-      evidence: error instanceof CheckTimeout ? { timeoutMs } : { error: message },
+      evidence: error instanceof CheckTimeout ? { timeoutMs, error: message } : { error: message },
       remedy:
         error instanceof CheckTimeout
           ? "Something on the host is not answering (a hung command or socket). Run with --verbose, or raise --timeout."
@@ -72,6 +90,25 @@ export async function runCheck(
     if (onInterrupt) interrupt?.removeEventListener("abort", onInterrupt);
     controller.abort();
   }
+}
+
+/**
+ * A file the check needs is a FIFO, a device, a folder, a loop or unreadable: that is the host's
+ * state, reported as a finding (podman and shadow-utils trip over it too), never a read that hangs.
+ */
+export function unreadableFinding(check: Check, error: UnreadableFileError): Finding {
+  const denied = error.kind === "permission";
+  return {
+    code: "host.unreadable-file",
+    status: denied ? "warn" : "fail",
+    message: `${error.message}, so "${check.title}" cannot be verified.`,
+    evidence: { path: error.path, kind: error.kind },
+    remedy: denied
+      ? "Run podlift as root (sudo podlift doctor) so it can read the file."
+      : error.kind === "too-large"
+        ? "Check what wrote this file: it is far larger than such a file should be."
+        : "Replace it with a regular file (or remove it if it should not exist): the tools that read it are blocked or misled by it too.",
+  };
 }
 
 function base(check: Check, rest: Omit<CheckResult, "id" | "title" | "docs">): CheckResult {

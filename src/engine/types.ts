@@ -2,6 +2,7 @@
 
 import type { ComposeInfo } from "../compose.js";
 import type { Host, UserInfo } from "../host/types.js";
+import type { FactProblem } from "./facts.js";
 import type { PodmanFacts } from "./podman-facts.js";
 
 export type FindingStatus = "pass" | "warn" | "fail";
@@ -44,6 +45,8 @@ export interface Facts {
   compose: ComposeInfo | null;
   /** Podman as seen by root and by the target user; gathered at most once, on first use. */
   podman: PodmanFacts;
+  /** Host files the facts needed and could not read; the host-files check reports them. */
+  problems?: FactProblem[];
 }
 
 export interface CheckContext {
@@ -51,6 +54,11 @@ export interface CheckContext {
   facts: Facts;
   /** Aborted when the check's time is up: pass it to every command and probe. */
   signal: AbortSignal;
+  /**
+   * The run's per-check timeout (--timeout). A check with a longer limit of its own (the canary)
+   * keeps to this one for everything but its one long step.
+   */
+  timeoutMs?: number;
 }
 
 export interface Check {

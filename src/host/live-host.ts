@@ -1,9 +1,10 @@
 // The real machine. With --root other than "/" (the node's root mounted at /host), files are
 // read under that root and commands run inside it through chroot, which needs root.
-import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { killTree, newMarker, track, untrack } from "./process-group.js";
 import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
@@ -91,7 +92,11 @@ export class LiveHost implements WritableHost {
       for (const file of files) {
         const target = path.join(top, file);
         await mkdir(path.dirname(target), { recursive: true });
-        await copyFile(await this.fs.resolve(file), target);
+        const source = await this.fs.resolve(file);
+        // Only regular files are copied: a FIFO here would block the copy forever.
+        const info = await stat(source);
+        if (!info.isFile()) throw new Error(`${file} is not a regular file`);
+        await copyFile(source, target);
         await chmod(target, 0o755);
       }
       if (owner.uid !== this.me.uid) await chownTree(top, owner.uid, owner.gid);
@@ -106,7 +111,7 @@ export class LiveHost implements WritableHost {
   spawn(argv: readonly string[], options: Omit<RunOptions, "timeoutMs" | "input"> = {}): StreamingCommand {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
-    let child: { kill(signal?: NodeJS.Signals): boolean } | undefined;
+    let child: { kill(): void } | undefined;
     const result = (async (): Promise<CommandResult> => {
       const started = performance.now();
       const prepared = await this.prepare(argv, options);
@@ -117,11 +122,11 @@ export class LiveHost implements WritableHost {
       }
       const { execa } = await import("execa");
       const [file, ...args] = prepared.command as [string, ...string[]];
+      const marker = newMarker();
       const proc = execa(file, args, {
         reject: false,
-        cancelSignal: options.signal,
-        forceKillAfterDelay: 2000,
-        env: prepared.env,
+        detached: true,
+        env: { ...prepared.env, PODLIFT_CHILD: marker },
         extendEnv: true,
         uid: prepared.uid,
         gid: prepared.gid,
@@ -131,7 +136,11 @@ export class LiveHost implements WritableHost {
         buffer: { stdout: false, stderr: true },
         maxBuffer: { stderr: 1024 * 1024 },
       });
-      child = proc;
+      if (proc.pid !== undefined) track(marker, proc.pid);
+      const killAll = () => void killTree(proc.pid, marker);
+      child = { kill: killAll };
+      if (options.signal?.aborted) killAll();
+      else options.signal?.addEventListener("abort", killAll, { once: true });
       stdin.pipe(proc.stdin as NodeJS.WritableStream);
       // A consumer that stops reading must not make the writer crash on EPIPE.
       proc.stdin?.on("error", () => {});
@@ -143,6 +152,8 @@ export class LiveHost implements WritableHost {
           stdin.destroy(new Error(`${argv[0]} exited (${code}) before reading all its input`));
       });
       const r = await proc;
+      untrack(marker);
+      options.signal?.removeEventListener("abort", killAll);
       return {
         argv,
         exitCode: (r as { code?: string }).code === "ENOENT" ? 127 : (r.exitCode ?? null),
@@ -153,7 +164,7 @@ export class LiveHost implements WritableHost {
         notFound: (r as { code?: string }).code === "ENOENT",
       };
     })();
-    return { stdin, stdout, result, kill: () => child?.kill("SIGKILL") };
+    return { stdin, stdout, result, kill: () => child?.kill() };
   }
 
   /** Resolves the user switch and the chroot every command goes through, or why it cannot run. */
@@ -197,12 +208,13 @@ export class LiveHost implements WritableHost {
     const { command, env, uid, gid } = prepared;
     const { execa } = await import("execa");
     const [file, ...args] = command as [string, ...string[]];
-    const result = await execa(file, args, {
+    const marker = newMarker();
+    // Its own process group (detached), and our own deadline: execa's timeout would kill the
+    // child alone and then wait for its children to close the output pipes, possibly forever.
+    const proc = execa(file, args, {
       reject: false,
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      forceKillAfterDelay: 500,
-      cancelSignal: options.signal,
-      env,
+      detached: true,
+      env: { ...env, PODLIFT_CHILD: marker },
       extendEnv: true,
       uid,
       gid,
@@ -212,16 +224,43 @@ export class LiveHost implements WritableHost {
       stripFinalNewline: false,
       maxBuffer: 8 * 1024 * 1024,
     });
+    if (proc.pid !== undefined) track(marker, proc.pid);
+    let timedOut = false;
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= killTree(proc.pid, marker).then(() => {
+        // Whatever still holds the pipes open (nothing should) must not keep us waiting.
+        setTimeout(() => {
+          proc.stdout?.destroy();
+          proc.stderr?.destroy();
+        }, 1000).unref();
+      });
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const onAbort = () => stop();
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    let result: Awaited<typeof proc>;
+    try {
+      result = await proc;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      untrack(marker);
+    }
     // chroot reports a missing program as exit 127, execa as ENOENT.
     const notFound =
       (result as { code?: string }).code === "ENOENT" || (!this.isLive && result.exitCode === 127);
     return {
       argv,
-      exitCode: notFound ? 127 : (result.exitCode ?? null),
+      exitCode: notFound ? 127 : timedOut ? null : (result.exitCode ?? null),
       stdout: String(result.stdout ?? ""),
       stderr: String(result.stderr ?? ""),
       durationMs: Math.round(performance.now() - started),
-      timedOut: result.timedOut === true,
+      timedOut,
       failedToStart: notFound ? `${argv[0]}: command not found` : undefined,
       notFound,
     };

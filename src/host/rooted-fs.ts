@@ -1,13 +1,12 @@
 // File access confined to a root folder, as the node's root is mounted at /host in a pod.
 // Absolute symlinks inside the tree (/var/run -> /run) are followed *within* the root, never
 // out of it, so a fixture or a mounted root can never make podlift read the wrong machine.
-import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
-import type { FileType, StatInfo } from "./types.js";
+import { kindOfStats, readRegularFile, UnreadableFileError } from "./safe-read.js";
+import type { StatInfo } from "./types.js";
 
 const MAX_LINKS = 40;
-
-export class PathEscapeError extends Error {}
 
 export class RootedFs {
   constructor(readonly root: string) {}
@@ -33,7 +32,7 @@ export class RootedFs {
       } catch {
         continue; // not a symlink, or absent: keep walking
       }
-      if (++hops > MAX_LINKS) throw new PathEscapeError(`too many symlinks resolving ${hostPath}`);
+      if (++hops > MAX_LINKS) throw new UnreadableFileError(hostPath, "loop");
       done.pop();
       const rest = splitParts(target);
       if (target.startsWith("/")) done.length = 0;
@@ -47,13 +46,12 @@ export class RootedFs {
     return buf === null ? null : buf.toString("utf8");
   }
 
-  async readBuffer(hostPath: string): Promise<Buffer | null> {
-    try {
-      return await readFile(await this.resolve(hostPath));
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
+  /**
+   * A regular file's bytes (bounded), or null when absent. A FIFO, device, folder, loop or an
+   * unreadable file throws UnreadableFileError, which the engine reports as a host finding.
+   */
+  async readBuffer(hostPath: string, maxBytes?: number): Promise<Buffer | null> {
+    return readRegularFile(await this.resolve(hostPath), { displayPath: hostPath, maxBytes });
   }
 
   async listDir(hostPath: string): Promise<string[] | null> {
@@ -61,7 +59,7 @@ export class RootedFs {
       return (await readdir(await this.resolve(hostPath))).sort();
     } catch (error) {
       if (isMissing(error)) return null;
-      throw error;
+      throw asUnreadable(hostPath, error);
     }
   }
 
@@ -70,7 +68,7 @@ export class RootedFs {
       const real = await this.resolve(hostPath, followLast);
       const s = followLast ? await stat(real) : await lstat(real);
       return {
-        type: fileType(s),
+        type: kindOfStats(s),
         mode: s.mode & 0o7777,
         uid: s.uid,
         gid: s.gid,
@@ -78,9 +76,18 @@ export class RootedFs {
       };
     } catch (error) {
       if (isMissing(error)) return null;
-      throw error;
+      throw asUnreadable(hostPath, error);
     }
   }
+}
+
+/** A loop or a denied folder on the way is a fact about the host, not a podlift defect. */
+function asUnreadable(hostPath: string, error: unknown): unknown {
+  if (error instanceof UnreadableFileError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "ELOOP") return new UnreadableFileError(hostPath, "loop");
+  if (code === "EACCES" || code === "EPERM") return new UnreadableFileError(hostPath, "permission");
+  return error;
 }
 
 function splitParts(p: string): string[] {
@@ -90,15 +97,4 @@ function splitParts(p: string): string[] {
 export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function fileType(s: import("node:fs").Stats): FileType {
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "dir";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isSocket()) return "socket";
-  if (s.isCharacterDevice()) return "char";
-  if (s.isBlockDevice()) return "block";
-  if (s.isFIFO()) return "fifo";
-  return "other";
 }

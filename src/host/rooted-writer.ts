@@ -1,23 +1,45 @@
 // The write side of a host, confined to its root like the read side (RootedFs).
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../atomic.js";
 import { isMissing, type RootedFs } from "./rooted-fs.js";
-import type { HostWriter } from "./types.js";
+import type { HostWriter, WriteReport } from "./types.js";
 
 export class RootedWriter implements HostWriter {
   constructor(private readonly fs: RootedFs) {}
 
-  async writeFile(p: string, content: string | Buffer, mode: number, owner?: { uid: number; gid: number }) {
+  async writeFile(
+    p: string,
+    content: string | Buffer,
+    mode: number,
+    owner?: { uid: number; gid: number },
+  ): Promise<WriteReport> {
     const real = await this.fs.resolve(p);
-    await mkdir(path.dirname(real), { recursive: true, mode: 0o755 });
+    const createdDirs = await this.makeParents(real);
     // The fix engine names the mode it wants (undo puts the recorded one back); links under --root
     // were resolved inside the root by fs.resolve, so none is followed out of it here.
     await writeFileAtomic(real, content, { mode, forceMode: true, owner, followSymlinks: this.fs.root === "/" });
+    return { createdDirs };
   }
 
   async removeFile(p: string) {
     await rm(await this.fs.resolve(p, false), { force: true });
+  }
+
+  async removeEmptyDir(p: string): Promise<boolean> {
+    try {
+      // rmdir removes only an empty folder, and never follows a link in the last component.
+      await rmdir(await this.fs.resolve(p, false));
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (isMissing(error) || code === "ENOTEMPTY" || code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await rename(await this.fs.resolve(from, false), await this.fs.resolve(to, false));
   }
 
   async writeSysctl(key: string, value: string) {
@@ -25,17 +47,30 @@ export class RootedWriter implements HostWriter {
     await writeFile(await this.fs.resolve(`/proc/sys/${key.replaceAll(".", "/")}`), `${value}\n`);
   }
 
+  /**
+   * Creates the file only if nothing is there, with its whole content at once: the content goes
+   * to a temporary file that is then hard-linked to the name (link fails if the name exists), so
+   * a reader never sees a half-written lock.
+   */
   async createExclusive(p: string, content: string): Promise<boolean> {
     const real = await this.fs.resolve(p);
-    await mkdir(path.dirname(real), { recursive: true, mode: 0o755 });
+    await this.makeParents(real);
+    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.podlift-${process.pid}-${Date.now()}`);
+    const handle = await open(tmp, "wx", 0o644);
     try {
-      const handle = await open(real, "wx", 0o644);
       await handle.writeFile(content);
+      await handle.sync();
+    } finally {
       await handle.close();
+    }
+    try {
+      await link(tmp, real);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
       throw error;
+    } finally {
+      await rm(tmp, { force: true });
     }
   }
 
@@ -46,5 +81,23 @@ export class RootedWriter implements HostWriter {
       if (isMissing(error)) return null;
       throw error;
     }
+  }
+
+  /** mkdir -p of a real path's folder; returns the host paths of the folders it made, outermost first. */
+  private async makeParents(real: string): Promise<string[]> {
+    const dir = path.dirname(real);
+    const first = await mkdir(dir, { recursive: true, mode: 0o755 });
+    if (first === undefined) return [];
+    const made: string[] = [];
+    for (let d = dir; ; d = path.dirname(d)) {
+      made.unshift(this.hostPath(d));
+      if (d === first || d === path.dirname(d)) break;
+    }
+    return made;
+  }
+
+  private hostPath(real: string): string {
+    if (this.fs.root === "/") return real;
+    return `/${path.relative(this.fs.root, real)}`;
   }
 }

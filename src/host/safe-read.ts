@@ -102,7 +102,10 @@ export interface SafeReadOptions {
  * The bytes of a regular file, or null when it does not exist. Anything else (a FIFO, a device,
  * a folder, a loop, too large, no permission) throws UnreadableFileError; never blocks.
  */
-export async function readRegularFile(realPath: string, options: SafeReadOptions = {}): Promise<Buffer | null> {
+export async function readRegularFile(
+  realPath: string,
+  options: SafeReadOptions = {},
+): Promise<Buffer | null> {
   const shown = options.displayPath ?? realPath;
   const max = options.maxBytes ?? MAX_READ_BYTES;
   let before: import("node:fs").Stats;
@@ -114,7 +117,8 @@ export async function readRegularFile(realPath: string, options: SafeReadOptions
   }
   const type = kindOfStats(before);
   if (type !== "file") throw new UnreadableFileError(shown, unreadableFor(type));
-  if (before.size > max) throw new UnreadableFileError(shown, "too-large", `${before.size} bytes, limit ${max}`);
+  if (before.size > max)
+    throw new UnreadableFileError(shown, "too-large", `${before.size} bytes, limit ${max}`);
   let handle: import("node:fs/promises").FileHandle;
   try {
     handle = await open(realPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -148,7 +152,10 @@ export async function readRegularFile(realPath: string, options: SafeReadOptions
 }
 
 /** readRegularFile as UTF-8 text. */
-export async function readRegularText(realPath: string, options: SafeReadOptions = {}): Promise<string | null> {
+export async function readRegularText(
+  realPath: string,
+  options: SafeReadOptions = {},
+): Promise<string | null> {
   const buf = await readRegularFile(realPath, options);
   return buf === null ? null : buf.toString("utf8");
 }

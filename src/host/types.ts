@@ -95,19 +95,36 @@ export interface Host {
  * resolved under the host's root like the read side.
  */
 export interface HostWriter {
-  /** Temporary file in the same folder, fsync, rename: the file is whole or untouched. */
+  /**
+   * Temporary file in the same folder, fsync, rename: the file is whole or untouched. Missing
+   * folders are created; a writer may report which (host paths, outermost first), so the fix
+   * journal can remove them again on undo.
+   */
   writeFile(
     path: string,
     content: string | Buffer,
     mode: number,
     owner?: { uid: number; gid: number },
-  ): Promise<void>;
+  ): Promise<void | WriteReport>;
   removeFile(path: string): Promise<void>;
   writeSysctl(key: string, value: string): Promise<void>;
   /** Raw bytes, for backups that must come back byte for byte. */
   readBytes(path: string): Promise<Buffer | null>;
   /** Creates the file only if it does not exist (a lock); false when it does. */
   createExclusive(path: string, content: string): Promise<boolean>;
+  /**
+   * Optional folder and rename operations the fix engine uses when a writer has them: a rename
+   * in one folder (taking over a stale lock), and removing a folder only when it is empty (true
+   * when removed; false when absent, not empty or not a folder).
+   */
+  rename?(from: string, to: string): Promise<void>;
+  removeEmptyDir?(path: string): Promise<boolean>;
+}
+
+/** What a write did beyond the file itself. */
+export interface WriteReport {
+  /** Folders the write created (host paths, outermost first); empty when all existed. */
+  createdDirs: string[];
 }
 
 /** A command whose standard input and output are streams (migration's tar pipes). */

@@ -19,7 +19,10 @@ export function parsePasswd(text: string): UserInfo[] {
 export async function lookupUser(host: Host, nameOrUid: string): Promise<UserInfo | null> {
   const byUid = /^\d+$/.test(nameOrUid);
   const match = (u: UserInfo) => (byUid ? String(u.uid) === nameOrUid : u.name === nameOrUid);
-  const local = parsePasswd((await host.readFile("/etc/passwd")) ?? "").find(match);
+  // An unreadable /etc/passwd (a folder, a FIFO, mode 000) is reported by the host-files check;
+  // here it only means asking NSS instead.
+  const text = await host.readFile("/etc/passwd").catch(() => null);
+  const local = parsePasswd(text ?? "").find(match);
   if (local) return local;
   if (!host.isLive) return null;
   const result = await host.run(["getent", "passwd", nameOrUid], { timeoutMs: 2000 });

@@ -1,0 +1,107 @@
+// Every command podlift starts runs in its own process group (a new session), and at its deadline
+// the whole group is killed: TERM, then KILL after a grace period. A child's children die with it
+// (a `podman` wrapper's `sleep`, a process that ignores TERM). A grandchild that left the group
+// with setsid is found by a marker in its environment, which every descendant inherits, and killed
+// too. Commands still running when podlift exits are killed the same way, so none outlives it.
+import { readdirSync, readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+
+export const GRACE_MS = 500;
+
+let counter = 0;
+const live = new Map<string, number>();
+let exitHookInstalled = false;
+
+/** A fresh marker for one command: `PODLIFT_CHILD=<marker>` goes into its environment. */
+export function newMarker(): string {
+  return `${process.pid}-${++counter}`;
+}
+
+/** Remembers a running command's group so an exiting podlift can kill it. */
+export function track(marker: string, pid: number): void {
+  live.set(marker, pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      // Synchronous by necessity: the process is going away.
+      for (const [marker, groupId] of live) {
+        signalGroup(groupId, "SIGKILL");
+        for (const pid of markedPidsSync(marker)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // gone
+          }
+        }
+      }
+    });
+  }
+}
+
+export function untrack(marker: string): void {
+  live.delete(marker);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** Pids whose environment carries this marker (those that left the group with setsid). */
+export async function markedPids(marker: string): Promise<number[]> {
+  const needle = Buffer.from(`PODLIFT_CHILD=${marker}\0`);
+  const found: number[] = [];
+  const entries = await readdir("/proc").catch(() => [] as string[]);
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (e) => {
+        const pid = Number(e);
+        if (pid === process.pid) return;
+        // /proc/<pid>/environ is a regular procfs file: it never blocks.
+        const env = await readFile(`/proc/${e}/environ`).catch(() => null);
+        if (env?.includes(needle)) found.push(pid);
+      }),
+  );
+  return found;
+}
+
+function markedPidsSync(marker: string): number[] {
+  const needle = Buffer.from(`PODLIFT_CHILD=${marker}\0`);
+  const found: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`).includes(needle)) found.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Kills a command's group and every process carrying its marker: TERM, grace, KILL. */
+export async function killTree(pid: number | undefined, marker: string): Promise<void> {
+  const signalAll = async (signal: NodeJS.Signals) => {
+    if (pid !== undefined) signalGroup(pid, signal);
+    for (const p of await markedPids(marker)) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        // gone
+      }
+    }
+  };
+  await signalAll("SIGTERM");
+  await new Promise((r) => setTimeout(r, GRACE_MS));
+  await signalAll("SIGKILL");
+}
