@@ -98,11 +98,23 @@ async function applyChange(
   switch (change.kind) {
     case "write-file": {
       const entry = await backupFile(host, writer, store, journal, change.path);
-      // Journal before writing: a kill after the rename still leaves a way back.
+      // Journal before writing: a kill after the rename still leaves a way back. The folders the
+      // write will create are journalled too (as foreseen now, then as the writer reports them),
+      // so undo can remove them again and never one that was there before.
+      if (entry.kind === "file") {
+        const missing = await missingFolders(host, change.path);
+        if (missing.length > 0) entry.createdDirs = missing;
+      }
       record.entries.push(entry);
       await store.save(journal);
-      await writer.writeFile(change.path, change.after, change.mode, change.owner);
-      if (entry.kind === "file") entry.afterSha256 = sha256(change.after);
+      const report = await writer.writeFile(change.path, change.after, change.mode, change.owner);
+      if (entry.kind === "file") {
+        entry.afterSha256 = sha256(change.after);
+        if (report) {
+          if (report.createdDirs.length > 0) entry.createdDirs = report.createdDirs;
+          else delete entry.createdDirs;
+        }
+      }
       await store.save(journal);
       return;
     }
@@ -146,6 +158,32 @@ async function applyChange(
   }
 }
 
+/** The folders above a file that do not exist yet, outermost first (what mkdir -p would make). */
+async function missingFolders(host: WritableHost, file: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = parent(file); dir !== "/" && dir !== ""; dir = parent(dir)) {
+    if ((await host.lstat(dir)) !== null) break;
+    missing.unshift(dir);
+  }
+  return missing;
+}
+
+function parent(p: string): string {
+  const i = p.replace(/\/+$/, "").lastIndexOf("/");
+  return i <= 0 ? "/" : p.slice(0, i);
+}
+
+/**
+ * Removes the folders a write created, deepest first, each only if it is empty now: one that
+ * holds anything (someone else's file) stays, and so do the folders above it.
+ */
+async function removeCreatedDirs(writer: HostWriter, dirs: string[]): Promise<void> {
+  if (!writer.removeEmptyDir) return;
+  // rmdir removes only an empty folder, so a folder holding anything (and every folder above
+  // it) stays; one already gone is passed over.
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await writer.removeEmptyDir(dir);
+}
+
 /**
  * Puts entries back in reverse order. A file someone edited after podlift wrote it is left alone
  * (and reported) unless `force`; rollback of a fix that just failed always forces.
@@ -172,6 +210,7 @@ export async function revertEntries(
         }
         if (entry.backup === null) {
           await writer.removeFile(entry.path);
+          await removeCreatedDirs(writer, entry.createdDirs ?? []);
         } else {
           const bytes = await store.backup(runId, entry.backup);
           if (bytes === null) throw new Error(`backup ${entry.backup} is missing`);

@@ -131,12 +131,17 @@ export class JournalStore {
    */
   async load(runId: string): Promise<Journal | null> {
     if (!isRunId(runId) || !(await this.list()).includes(runId)) return null;
+    return this.read(runId);
+  }
+
+  private async read(runId: string): Promise<Journal | null> {
     const file = `${this.runDir(runId)}/journal.json`;
     if ((await this.host.lstat(file))?.type !== "file") return null;
     const text = await this.host.readFile(file);
     if (text === null) return null;
     const journal = JSON.parse(text) as Journal;
-    if (journal.id !== runId) throw new Error(`${this.shown(file)} names another run (${safeLine(String(journal.id))})`);
+    if (journal.id !== runId)
+      throw new Error(`${this.shown(file)} names another run (${safeLine(String(journal.id))})`);
     return journal;
   }
 
@@ -150,10 +155,17 @@ export class JournalStore {
     return ids.sort();
   }
 
+  /** Every listed run with its journal (null when it cannot be read), oldest first. */
+  async all(): Promise<{ id: string; journal: Journal | null }[]> {
+    const out: { id: string; journal: Journal | null }[] = [];
+    for (const id of await this.list()) out.push({ id, journal: await this.read(id).catch(() => null) });
+    return out;
+  }
+
   /** The newest run that changed something and was not undone yet. */
   async latestUndoable(): Promise<Journal | null> {
     for (const id of (await this.list()).reverse()) {
-      const journal = await this.load(id).catch(() => null);
+      const journal = await this.read(id).catch(() => null);
       if (
         journal &&
         !journal.undoneAt &&
@@ -173,7 +185,10 @@ export class JournalStore {
    */
   async lock(): Promise<FixLock> {
     const path = `${this.dir}/lock`;
-    const where = this.host.root === "/" ? path : `${this.host.root}${path} (${path} under --root ${this.host.root})`;
+    const where =
+      this.host.root === "/"
+        ? path
+        : `${this.host.root}${path}, that is ${path} under --root ${this.host.root}`;
     const me = ownRecord();
     const mine = `${JSON.stringify(me)}\n`;
     let recovered: string | null = null;
@@ -193,19 +208,19 @@ export class JournalStore {
       if (!verdict.stale) {
         if (holder === null)
           throw new LockedError(
-            `the lock file ${where} holds no process id; if no podlift fix or undo is running, remove it`,
+            `the lock file holds no process id; if no podlift fix or undo is running, remove it (lock file: ${where})`,
           );
         throw new LockedError(
           verdict.why === "other-namespace"
-            ? `another podlift fix or undo may be running (pid ${holder.pid} in another pid namespace, such as another container); lock: ${where}. If none is running, remove that file`
-            : `another podlift fix or undo is running (pid ${holder.pid}); wait for it to finish (lock: ${where})`,
+            ? `another podlift fix or undo may be running (pid ${holder.pid} in another pid namespace, such as another container); if none is running, remove the lock file (lock file: ${where})`
+            : `another podlift fix or undo is running (pid ${holder.pid}); wait for it to finish (lock file: ${where})`,
         );
       }
       if (await this.takeOver(path, text)) {
-        recovered = `took over a stale lock ${where} left by pid ${holder?.pid} (${verdict.why})`;
+        recovered = `took over a stale lock left by pid ${holder?.pid}: ${verdict.why} (lock file: ${where})`;
       }
     }
-    throw new LockedError(`cannot take the lock ${where}; try again`);
+    throw new LockedError(`cannot take the lock; try again (lock file: ${where})`);
   }
 
   /**
@@ -228,7 +243,7 @@ export class JournalStore {
     const moved = (await this.host.readFile(aside)) ?? "";
     if (moved !== staleText) {
       // A fresh lock another run took just now: put it back (link fails if a third run got in).
-      if (this.writer.createExclusive) await this.writer.createExclusive(path, moved);
+      await this.writer.createExclusive(path, moved);
       await this.writer.removeFile(aside);
       return false;
     }
@@ -258,7 +273,8 @@ function staleness(holder: LockRecord, me: LockRecord): { stale: boolean; why: s
     return { stale: false, why: "other-namespace" };
   if (!isAlive(holder.pid)) return { stale: true, why: "that process is not running" };
   // The pid is in use, but by a later process than the one that took the lock.
-  if (holder.start && holder.pid !== process.pid && processStart(holder.pid) !== holder.start)
+  const start = holder.start ? processStart(holder.pid) : null;
+  if (start !== null && start !== holder.start)
     return { stale: true, why: "that process is not running; its pid was reused" };
   return { stale: false, why: "running" };
 }

@@ -2,9 +2,11 @@
 import type { FactOptions } from "../engine/facts.js";
 import type { Check, RunResult } from "../engine/types.js";
 import type { WritableHost } from "../host/types.js";
+import { safeLine } from "../text/safe-text.js";
 import { type ApplyOutcome, applyPlans, revertEntries } from "./apply.js";
+import { removeStaleTemps } from "./cleanup.js";
 import { type Verification, verifyFixes } from "./engine.js";
-import { type Journal, JournalStore } from "./journal.js";
+import { type FixLock, isRunId, type Journal, JournalStore, LockedError } from "./journal.js";
 import { needsRoot } from "./render.js";
 import type { Fix, Plan } from "./types.js";
 
@@ -22,6 +24,40 @@ export interface ApplyOptions {
   fixes: readonly Fix[];
   factOptions: FactOptions;
   version: string;
+  /**
+   * The lock the caller took before the doctor run the plans come from (fixLock). Without it,
+   * applyAndVerify takes the lock itself, which guards only the writes, not the planning.
+   */
+  lock?: FixLock;
+}
+
+/** A held fix lock, with what taking it cleaned up. */
+export interface HeldFixLock {
+  lock: FixLock;
+  /** What the user should hear: a stale lock taken over, stale temporary files removed. */
+  notices: string[];
+}
+
+/**
+ * Takes the one-run-at-a-time lock, then removes the temporary files killed runs left. A fix run
+ * takes it before its doctor run and planning and holds it through apply and verify: two runs
+ * planning from the same state would both apply (two subordinate ranges for one user).
+ */
+export async function fixLock(host: WritableHost): Promise<HeldFixLock> {
+  const store = new JournalStore(host, host.writer());
+  const lock = await store.lock();
+  const notices: string[] = [];
+  if (lock.recovered) notices.push(lock.recovered);
+  try {
+    const removed = await removeStaleTemps(host, store);
+    if (removed.length > 0)
+      notices.push(
+        `removed ${removed.length} temporary file(s) an interrupted podlift run left: ${removed.map((p) => safeLine(store.shown(p))).join(", ")}`,
+      );
+  } catch (error) {
+    notices.push(`could not look for stale temporary files: ${safeLine((error as Error).message)}`);
+  }
+  return { lock, notices };
 }
 
 /** Plans that need root while podlift is not root cannot be applied by podlift itself. */
@@ -32,7 +68,9 @@ export function rootBlocked(host: WritableHost, plan: Plan): boolean {
 export async function applyAndVerify(options: ApplyOptions): Promise<FixResult> {
   const { host, plans } = options;
   const store = new JournalStore(host, host.writer());
-  const release = await store.lock();
+  const release = options.lock ?? (await fixLock(host)).lock;
+  if (!(await release.held()))
+    throw new LockedError(`the lock ${release.path} is no longer this run's; nothing was applied`);
   try {
     const journal: Journal = {
       id: store.newId(),
@@ -79,7 +117,7 @@ export async function applyAndVerify(options: ApplyOptions): Promise<FixResult> 
     await store.save(journal);
     return { runId: journal.id, outcomes };
   } finally {
-    await release();
+    if (options.lock === undefined) await release();
   }
 }
 
@@ -87,29 +125,45 @@ export interface UndoResult {
   runId: string | null;
   restored: string[];
   problems: string[];
+  /** A stale lock taken over, stale temporary files removed (absent when none). */
+  notices?: string[];
 }
 
+/**
+ * Undoes one run: the newest undoable one, or `runId`, which must be one of the runs podlift
+ * lists in its own state folder (a path or an unknown id is refused, never read).
+ */
 export async function undoRun(
   host: WritableHost,
   runId: string | undefined,
   force: boolean,
 ): Promise<UndoResult> {
   const store = new JournalStore(host, host.writer());
-  const release = await store.lock();
+  if (runId !== undefined && !isRunId(runId))
+    return {
+      runId: null,
+      restored: [],
+      problems: [`${safeLine(runId)} is not a fix run id (see podlift undo --list)`],
+    };
+  const { lock: release, notices } = await fixLock(host);
+  const withNotices = (r: Omit<UndoResult, "notices">): UndoResult =>
+    notices.length > 0 ? { ...r, notices } : r;
   try {
     const journal = runId ? await store.load(runId) : await store.latestUndoable();
     if (journal === null)
-      return {
-        runId: runId ?? null,
+      return withNotices({
+        runId: null,
         restored: [],
-        problems: runId ? [`no fix run ${runId} under ${store.dir}`] : [],
-      };
+        problems: runId
+          ? [`no fix run ${runId} under ${store.shown(store.dir)} (see podlift undo --list)`]
+          : [],
+      });
     if (journal.undoneAt)
-      return {
+      return withNotices({
         runId: journal.id,
         restored: [],
-        problems: [`run ${journal.id} was already undone at ${journal.undoneAt}`],
-      };
+        problems: [`run ${journal.id} was already undone at ${safeLine(journal.undoneAt)}`],
+      });
     const restored: string[] = [];
     const problems: string[] = [];
     for (const fix of [...journal.fixes].reverse()) {
@@ -120,7 +174,7 @@ export async function undoRun(
     // With problems left, the run stays undoable: the user can look, then retry with --force.
     if (problems.length === 0) journal.undoneAt = new Date().toISOString();
     await store.save(journal);
-    return { runId: journal.id, restored, problems };
+    return withNotices({ runId: journal.id, restored, problems });
   } finally {
     await release();
   }

@@ -18,7 +18,12 @@ export class RootedWriter implements HostWriter {
     const createdDirs = await this.makeParents(real);
     // The fix engine names the mode it wants (undo puts the recorded one back); links under --root
     // were resolved inside the root by fs.resolve, so none is followed out of it here.
-    await writeFileAtomic(real, content, { mode, forceMode: true, owner, followSymlinks: this.fs.root === "/" });
+    await writeFileAtomic(real, content, {
+      mode,
+      forceMode: true,
+      owner,
+      followSymlinks: this.fs.root === "/",
+    });
     return { createdDirs };
   }
 

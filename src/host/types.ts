@@ -105,6 +105,7 @@ export interface HostWriter {
     content: string | Buffer,
     mode: number,
     owner?: { uid: number; gid: number },
+    // biome-ignore lint/suspicious/noConfusingVoidType: writers that report nothing stay valid
   ): Promise<void | WriteReport>;
   removeFile(path: string): Promise<void>;
   writeSysctl(key: string, value: string): Promise<void>;

@@ -1,7 +1,7 @@
 // The fix engine's guarantees: it refuses stale plans, rolls a failed fix back, never undoes
 // over someone else's edit without --force, runs one at a time, and a kill mid-write loses nothing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checks } from "../../checks/index.js";
@@ -87,7 +87,7 @@ describe("fix engine", () => {
     expect(t.file()).toBe("original\n");
   });
 
-  it("removes a file that did not exist before, on undo", async () => {
+  it("removes a file that did not exist before, and the folder it made for it, on undo", async () => {
     const t = await setup();
     await t.apply([
       t.plan([
@@ -96,7 +96,8 @@ describe("fix engine", () => {
     ]);
     expect(readFileSync(path.join(t.root, "etc/new.d/a.conf"), "utf8")).toBe("x\n");
     await undoRun(t.host, undefined, false);
-    expect(readdirSync(path.join(t.root, "etc/new.d"))).toEqual([]);
+    expect(existsSync(path.join(t.root, "etc/new.d"))).toBe(false);
+    expect(readdirSync(path.join(t.root, "etc")).sort()).toEqual(["example.conf", "passwd"]);
   });
 
   it("lets one fix run hold the lock at a time, and takes over a dead holder's lock", async () => {
