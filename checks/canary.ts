@@ -8,6 +8,7 @@ import { userEnv } from "../src/engine/podman-facts.js";
 import { within } from "../src/engine/runner.js";
 import type { Check, CheckContext, Finding } from "../src/engine/types.js";
 import type { UserInfo } from "../src/host/types.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
 const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
@@ -42,7 +43,7 @@ export const check: Check = {
           code: "canary.cannot-switch-user",
           status: "warn",
           message: `Cannot start a container as ${facts.targetUser.name} while running as ${me.name}.`,
-          remedy: `Run podlift as ${facts.targetUser.name}, or as root with --user ${facts.targetUser.name}.`,
+          remedy: `Run podlift as ${facts.targetUser.name}, or as root with --user ${shellQuote(facts.targetUser.name)}.`,
         },
       ];
     }

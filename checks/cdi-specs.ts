@@ -7,7 +7,9 @@
 import semver from "semver";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { Check, Finding } from "../src/engine/types.js";
+import { UnreadableFileError } from "../src/host/safe-read.js";
 import { printable } from "../src/subid.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 export const CDI_DIRS = ["/etc/cdi", "/var/run/cdi"];
 const KIND = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/;
@@ -32,31 +34,67 @@ export const check: Check = {
       for (const name of (await host.listDir(dir)) ?? []) {
         if (!/\.(ya?ml|json)$/.test(name)) continue;
         const path = `${dir}/${name}`;
-        const [text, info] = await Promise.all([host.readFile(path), host.stat(path)]);
-        if (text === null || info?.type !== "file") continue;
+        const info = await host.stat(path);
+        if (info === null) continue;
+        const user = facts.targetUser;
+        if (info.type !== "file") {
+          findings.push({
+            code: "cdi.not-a-file",
+            status: "warn",
+            message: `${printable(path)} is a ${info.type === "dir" ? "folder" : info.type}, not a CDI spec file; Podman reports an error for it.`,
+            evidence: { path, type: info.type },
+            remedy: `Remove it or move it out of ${dir}.`,
+          });
+          continue;
+        }
+        const readable = (info.mode & 0o004) !== 0 || (info.uid === user.uid && (info.mode & 0o400) !== 0);
+        const unreadable: Finding = {
+          code: "cdi.unreadable",
+          status: "fail",
+          message: `${printable(path)} is not readable by ${printable(user.name)} (mode ${info.mode.toString(8)}): rootless Podman will not see its devices.`,
+          evidence: { path, mode: info.mode.toString(8), owner: info.uid },
+          remedy: `sudo chmod 0644 ${shellQuote(path)}`,
+        };
+        let text: string | null;
+        try {
+          text = await host.readFile(path);
+        } catch (error) {
+          if (!(error instanceof UnreadableFileError)) throw error;
+          // podlift itself may not read it (not root): say what that means for the target user.
+          if (error.kind === "permission") {
+            if (!facts.rootful || !readable) findings.push(unreadable);
+            else
+              findings.push({
+                code: "cdi.unreadable",
+                status: "warn",
+                message: `${printable(path)} cannot be read by podlift (run as root to check it).`,
+                evidence: { path, mode: info.mode.toString(8), owner: info.uid },
+                remedy: "Run podlift as root: sudo podlift doctor.",
+              });
+          } else
+            findings.push({
+              code: "cdi.invalid",
+              status: "fail",
+              message: `${printable(error.message)}; Podman refuses every device in it.`,
+              evidence: { path, kind: error.kind },
+              remedy: `Regenerate or remove ${shellQuote(path)} (for NVIDIA: ${REGENERATE}).`,
+            });
+          continue;
+        }
+        if (text === null) continue;
         const parsed = parseSpec(path, text);
         if ("problem" in parsed) {
           findings.push({
             code: "cdi.invalid",
             status: "fail",
-            message: `${parsed.where}: ${parsed.problem}; Podman refuses every device in it.`,
+            message: `${printable(parsed.where)}: ${parsed.problem}; Podman refuses every device in it.`,
             evidence: { path },
-            remedy: `Regenerate or remove ${path} (for NVIDIA: ${REGENERATE}).`,
+            remedy: `Regenerate or remove ${shellQuote(path)} (for NVIDIA: ${REGENERATE}).`,
           });
           continue;
         }
         specs.push(parsed);
-        const user = facts.targetUser;
-        const readable = (info.mode & 0o004) !== 0 || (info.uid === user.uid && (info.mode & 0o400) !== 0);
-        if (!facts.rootful && !readable) {
-          findings.push({
-            code: "cdi.unreadable",
-            status: "fail",
-            message: `${path} is not readable by ${user.name} (mode ${info.mode.toString(8)}): rootless Podman will not see its devices.`,
-            evidence: { path, mode: info.mode.toString(8), owner: info.uid },
-            remedy: `sudo chmod 0644 ${path}`,
-          });
-        }
+        if (!facts.rootful && !readable) findings.push(unreadable);
       }
     }
     const owners = new Map<string, string>();
@@ -98,6 +136,7 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
   try {
     doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (error) {
+    if (error instanceof RangeError) return { problem: "nested too deeply to be a CDI spec", where: path };
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
       return {
@@ -113,11 +152,11 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
   const spec = doc as { cdiVersion?: unknown; kind?: unknown; devices?: unknown; containerEdits?: unknown };
   const version = typeof spec.cdiVersion === "string" ? semver.valid(spec.cdiVersion) : null;
   if (version === null)
-    return { problem: `cdiVersion "${printable(String(spec.cdiVersion))}" is not a version`, where: path };
+    return { problem: `cdiVersion ${describe(spec.cdiVersion)} is not a version`, where: path };
   if (semver.gt(version, "1.1.0"))
     return { problem: `cdiVersion ${version} is newer than Podman knows`, where: path };
   if (typeof spec.kind !== "string" || !KIND.test(spec.kind)) {
-    return { problem: `kind "${printable(String(spec.kind))}" is not vendor/class`, where: path };
+    return { problem: `kind ${describe(spec.kind)} is not vendor/class`, where: path };
   }
   if (!Array.isArray(spec.devices) || spec.devices.length === 0)
     return { problem: "no devices", where: path };
@@ -129,12 +168,26 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
   return { path, kind: spec.kind, devices, hostPaths: collectHostPaths(doc) };
 }
 
-function collectHostPaths(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) collectHostPaths(n, out);
-  else if (node && typeof node === "object") {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === "hostPath" && typeof v === "string") out.push(v);
-      else collectHostPaths(v, out);
+/** A value from the spec, shown safely whatever its type (an object has no safe toString). */
+function describe(value: unknown): string {
+  if (typeof value === "string") return `"${printable(value)}"`;
+  if (value === undefined) return "(missing)";
+  if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
+  return `(${Array.isArray(value) ? "a list" : "a mapping"})`;
+}
+
+/** Every hostPath in the spec; iterative, so a deeply nested spec cannot overflow the stack. */
+function collectHostPaths(root: unknown): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) stack.push(...node);
+    else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "hostPath" && typeof v === "string") out.push(v);
+        else if (v && typeof v === "object") stack.push(v);
+      }
     }
   }
   return out;

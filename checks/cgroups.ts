@@ -3,6 +3,7 @@
 // https://github.com/containers/podman/blob/main/troubleshooting.md (rootless cgroup limits)
 // https://rootlesscontaine.rs/getting-started/common/cgroup2/
 import type { Check, Finding } from "../src/engine/types.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 const WANTED = ["cpu", "memory", "pids", "io"];
 const DELEGATE =
@@ -51,7 +52,7 @@ export const check: Check = {
           status: "warn",
           message: `${facts.targetUser.name} has no systemd user slice: rootless resource limits are unavailable until the user logs in or lingers.`,
           evidence: { path },
-          remedy: `sudo loginctl enable-linger ${facts.targetUser.name}`,
+          remedy: `sudo loginctl enable-linger ${shellQuote(facts.targetUser.name)}`,
         });
       } else {
         const have = delegated.trim().split(/\s+/).filter(Boolean);

@@ -3,6 +3,7 @@
 // https://www.freedesktop.org/software/systemd/man/latest/loginctl.html (enable-linger)
 import type { Check, Finding } from "../src/engine/types.js";
 import { hasSystemd } from "../src/systemd.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {
   id: "linger",
@@ -37,7 +38,7 @@ export const check: Check = {
           status: "warn",
           message: `${user.name} does not linger: rootless containers run as services stop at logout and do not start at boot.`,
           evidence: { path, exists: false },
-          remedy: `sudo loginctl enable-linger ${user.name}`,
+          remedy: `sudo loginctl enable-linger ${shellQuote(user.name)}`,
         };
     return [finding];
   },

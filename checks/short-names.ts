@@ -4,6 +4,8 @@
 // when short-name-mode is enforcing and several registries match.
 // https://github.com/containers/image/blob/main/docs/containers-registries.conf.5.md
 import type { Check, Finding } from "../src/engine/types.js";
+import { UnreadableFileError } from "../src/host/safe-read.js";
+import { safeLine } from "../src/text/safe-text.js";
 
 export const check: Check = {
   id: "short-names",
@@ -13,9 +15,7 @@ export const check: Check = {
   async run({ host, facts }) {
     const userFile = `${facts.targetUser.home}/.config/containers/registries.conf`;
     const mainFile =
-      !facts.rootful && (await host.readFile(userFile)) !== null
-        ? userFile
-        : "/etc/containers/registries.conf";
+      !facts.rootful && (await host.stat(userFile)) !== null ? userFile : "/etc/containers/registries.conf";
     const dropDir = "/etc/containers/registries.conf.d";
     const files = [
       mainFile,
@@ -26,8 +26,25 @@ export const check: Check = {
     let registries: string[] | null = null;
     let mode: string | null = null;
     const read: string[] = [];
+    const findings: Finding[] = [];
     for (const file of files) {
-      const text = await host.readFile(file);
+      let text: string | null;
+      try {
+        text = await host.readFile(file);
+      } catch (error) {
+        if (!(error instanceof UnreadableFileError)) throw error;
+        findings.push({
+          code: "shortnames.unreadable",
+          status: "warn",
+          message: `${safeLine(error.message)}: podlift skipped it, and Podman may refuse to read its configuration.`,
+          evidence: { path: file, kind: error.kind },
+          remedy:
+            error.kind === "permission"
+              ? "Run podlift as root."
+              : `Remove it, or replace it with a regular registries.conf file.`,
+        });
+        continue;
+      }
       if (text === null) continue;
       read.push(file);
       const conf = readConf(text);
@@ -35,7 +52,6 @@ export const check: Check = {
       if (conf.mode !== null) mode = conf.mode;
     }
     const evidence = { files: read, unqualifiedSearchRegistries: registries ?? [], shortNameMode: mode };
-    const findings: Finding[] = [];
     if (registries === null || registries.length === 0) {
       findings.push({
         code: "shortnames.none",

@@ -3,6 +3,7 @@
 // https://www.freedesktop.org/software/systemd/man/latest/sd_booted.html (/run/systemd/system)
 import type { Check, Finding } from "../src/engine/types.js";
 import { hasSystemd, pid1 } from "../src/systemd.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {
   id: "systemd",
@@ -41,7 +42,7 @@ export const check: Check = {
               status: "warn",
               message: `${user.name} has no running systemd user manager: \`systemctl --user\` fails with "Failed to connect to bus".`,
               evidence: { path: `/run/user/${user.uid}/systemd` },
-              remedy: `Log in as ${user.name} (not su), or: sudo loginctl enable-linger ${user.name}`,
+              remedy: `Log in as ${user.name} (not su), or: sudo loginctl enable-linger ${shellQuote(user.name)}`,
             },
       );
     }

@@ -7,6 +7,7 @@
 import { findBinary, installHint } from "../src/distro.js";
 import { userEnv } from "../src/engine/podman-facts.js";
 import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 const PERSIST = (key: string, value: string) =>
   `sudo sysctl -w ${key}=${value} && echo '${key}=${value}' | sudo tee /etc/sysctl.d/90-podlift-userns.conf`;
@@ -183,7 +184,7 @@ async function functionalProbe(ctx: CheckContext, profileCoversPodman: boolean):
         code: "userns.probe-skipped",
         status: "warn",
         message: `Cannot create a user namespace as ${user.name} while running as ${me.name}; static settings only.`,
-        remedy: `Run podlift as ${user.name}, or as root with --user ${user.name}.`,
+        remedy: `Run podlift as ${user.name}, or as root with --user ${shellQuote(user.name)}.`,
       },
     ];
   }

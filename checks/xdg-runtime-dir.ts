@@ -3,6 +3,7 @@
 // keep the caller's value or none at all, and Podman then fails or falls back to /tmp.
 // https://github.com/containers/podman/blob/main/troubleshooting.md (XDG_RUNTIME_DIR)
 import type { Check, Finding } from "../src/engine/types.js";
+import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {
   id: "xdg-runtime-dir",
@@ -14,7 +15,7 @@ export const check: Check = {
     const expected = `/run/user/${user.uid}`;
     const isSelf = host.currentUser().name === user.name;
     const value = isSelf ? host.env("XDG_RUNTIME_DIR") : undefined;
-    const login = `Log in as ${user.name} directly (ssh, or machinectl shell ${user.name}@), not with su/sudo; or enable linger: sudo loginctl enable-linger ${user.name}`;
+    const login = `Log in as ${user.name} directly (ssh, or machinectl shell ${shellQuote(`${user.name}@`)}), not with su/sudo; or enable linger: sudo loginctl enable-linger ${shellQuote(user.name)}`;
     const findings: Finding[] = [];
     if (isSelf && value === undefined) {
       findings.push({

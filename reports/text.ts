@@ -2,6 +2,7 @@
 // line each, a summary line last. Colour only when asked (a terminal without NO_COLOR).
 import type { CheckResult, CheckStatus, Finding, RunResult } from "../src/engine/types.js";
 import { redactDeep } from "../src/redact.js";
+import { safeDeep } from "../src/text/safe-text.js";
 
 export interface TextOptions {
   color: boolean;
@@ -13,7 +14,8 @@ const COLOR: Record<CheckStatus, number> = { pass: 32, warn: 33, fail: 31, skip:
 const ORDER: CheckStatus[] = ["error", "fail", "warn", "pass", "skip"];
 
 export function writeText(raw: RunResult, options: TextOptions): string {
-  const result = redactDeep(raw);
+  // Host-derived text (PRETTY_NAME, sysctl values, file names) is data: no terminal escapes.
+  const result = safeDeep(redactDeep(raw));
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[0m` : text);
   const h = result.host;

@@ -34,7 +34,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     // Options after a subcommand belong to it (`podlift doctor --root x`), before it to podlift.
     .enablePositionalOptions()
-    .option("--root <dir>", "host root folder, for the guided setup", "/")
+    .addOption(new Option("--root <dir>", "host root folder, for the guided setup").default("/").argParser(rootDir))
     .option("-u, --user <name>", "target user, for the guided setup")
     .option("--no-color", "no colour")
     .action(async (opts: { root: string; user?: string; color: boolean }) => {
@@ -104,7 +104,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         .default([]),
     );
   bundle
-    .option("--root <dir>", "host root folder", "/")
+    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "target user (default: SUDO_USER or you)")
     .action(async (opts: BundleFlags) => {
       setExitCode(await (await import("./commands/bundle.js")).runBundle(opts));
@@ -115,7 +115,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command("check")
     .description("Find what in a compose project breaks or behaves differently under Podman.")
     .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
-    .option("--root <dir>", "host root folder", "/")
+    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(
@@ -132,7 +132,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       "Offer the compose check's edits as a diff; apply, verify and journal them for podlift undo.",
     )
     .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
-    .option("--root <dir>", "host root folder", "/")
+    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
     .option("--dry-run", "print the diff and change nothing")
     .option("-y, --yes", "apply without asking")
@@ -192,7 +192,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--run <id>", "the run to undo (see --list)")
     .option("--list", "list the fix runs podlift remembers")
     .option("--force", "restore files even if they changed after podlift wrote them")
-    .option("--root <dir>", "host root folder", "/")
+    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .action(async (opts: { run?: string; list?: boolean; force?: boolean; root: string }) => {
       setExitCode(await (await import("./commands/fix.js")).runUndo(opts));
     });
@@ -241,7 +241,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
 function addRunOptions(command: Command): Command {
   return command
-    .option("--root <dir>", "host root folder (e.g. /host when run in a pod)", "/")
+    .addOption(new Option("--root <dir>", "host root folder (e.g. /host when run in a pod)").default("/").argParser(rootDir))
     .option("-u, --user <name>", "target user for rootless checks (default: SUDO_USER or you)")
     .addOption(new Option("--timeout <ms>", "per-check timeout in milliseconds").argParser(positiveInt))
     .addOption(new Option("--ports <ports>", "ports you need to publish, e.g. 80,443").argParser(portList))
@@ -263,6 +263,12 @@ function list(value: string, previous: string[]): string[] {
       .map((s) => s.trim())
       .filter(Boolean),
   ];
+}
+
+/** --root "" would silently mean the working folder: a usage error instead. */
+function rootDir(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("expected a folder (the host's root, e.g. /host)");
+  return value;
 }
 
 /** Node timers take at most 2^31-1 ms; a larger value would fire at once, not never. */

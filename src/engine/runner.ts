@@ -14,13 +14,20 @@ export function worstStatus(findings: readonly Finding[]): CheckStatus {
   return worst;
 }
 
-export class CheckTimeout extends Error {}
+export class CheckTimeout extends Error {
+  /** The step that ran out of time, within a check with a long limit of its own. */
+  step?: string;
+}
 
 /** Rejects with CheckTimeout when `work` takes longer than `ms` (a step within a long check). */
 export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckTimeout(`${what} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const late = new CheckTimeout(`${what} did not finish within ${ms} ms`);
+      late.step = what;
+      reject(late);
+    }, ms);
   });
   try {
     return await Promise.race([work, late]);
@@ -61,7 +68,10 @@ export async function runCheck(
     else interrupt?.addEventListener("abort", onInterrupt, { once: true });
   });
   try {
-    const findings = await Promise.race([check.run({ host, facts, signal: controller.signal, timeoutMs: defaultTimeoutMs }), deadline]);
+    const findings = await Promise.race([
+      check.run({ host, facts, signal: controller.signal, timeoutMs: defaultTimeoutMs }),
+      deadline,
+    ]);
     const elapsed = Math.round(performance.now() - started);
     return base(check, { status: worstStatus(findings), findings, durationMs: elapsed });
   } catch (error) {
@@ -78,7 +88,12 @@ export async function runCheck(
         error instanceof CheckTimeout
           ? `The check did not finish in time: ${message}.`
           : `The check could not run: ${message}`,
-      evidence: error instanceof CheckTimeout ? { timeoutMs, error: message } : { error: message },
+      evidence:
+        error instanceof CheckTimeout
+          ? error.step === undefined
+            ? { timeoutMs }
+            : { timeoutMs, step: error.step }
+          : { error: message },
       remedy:
         error instanceof CheckTimeout
           ? "Something on the host is not answering (a hung command or socket). Run with --verbose, or raise --timeout."

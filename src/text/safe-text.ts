@@ -47,3 +47,15 @@ export function shellQuote(arg: string): string {
 export function shellLine(argv: readonly string[]): string {
   return argv.map(shellQuote).join(" ");
 }
+
+/** Every string in a value (a run result, a plan) with safeLine applied: for text writers. */
+export function safeDeep<T>(value: T): T {
+  if (typeof value === "string") return safeLine(value) as T;
+  if (Array.isArray(value)) return value.map((v) => safeDeep(v)) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[safeLine(k)] = safeDeep(v);
+    return out as T;
+  }
+  return value;
+}
