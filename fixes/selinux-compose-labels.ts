@@ -2,10 +2,10 @@
 // them on an enforcing host. Risky: relabelling changes the host folder's context. :z (shared),
 // never :Z, and never SELinux switched off.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
+import path from "node:path";
 import { labelBindLine } from "../src/compose-check/edits.js";
 import type { Fix } from "../src/fix/types.js";
-
-const SYSTEM = /^(\/|\/home\/?|\/usr(\/.*)?|\/etc(\/.*)?|\/var\/?|\/root\/?)$/;
+import { bindSourceOnHost, knownHomes, refusesRelabel } from "../src/selinux-paths.js";
 
 export const fix: Fix = {
   id: "selinux-compose-labels",
@@ -19,14 +19,17 @@ export const fix: Fix = {
     if (before === null) return `${compose.path} cannot be read`;
     const lines = before.split("\n");
     const notes: string[] = [];
+    // The same rule as podlift compose fix: never system folders, homes, or what holds a home.
+    const homes = await knownHomes(host);
     let edited = 0;
     // Bottom-up, so that lines inserted for one mount do not move the line numbers of the next.
     const binds = [...compose.binds].sort((a, b) => b.line - a.line);
     for (const bind of binds) {
       if (bind.options.some((o) => ["z", "Z", "shared", "private"].includes(o))) continue;
-      if (SYSTEM.test(bind.source)) {
+      const onHost = bindSourceOnHost(bind.source, path.dirname(compose.path), facts.targetUser.home);
+      if (refusesRelabel(onHost, homes)) {
         notes.push(
-          `line ${bind.line}: ${bind.source} is a system folder; relabelling it would break the host. Left alone.`,
+          `line ${bind.line}: no :z offered: ${onHost} is a system folder or home; relabelling it can lock users out; bind a subfolder or label it by hand. Left alone.`,
         );
         continue;
       }

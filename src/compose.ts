@@ -1,8 +1,9 @@
 // Reads what podlift needs from a Compose file: published host ports and bind mounts, with
 // their line numbers. Syntax per the Compose specification:
 // https://github.com/compose-spec/compose-spec/blob/main/05-services.md (ports, volumes)
-import { readFile } from "node:fs/promises";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { stat } from "node:fs/promises";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { readRegularFile, UnreadableFileError } from "./host/safe-read.js";
 
 export interface ComposePort {
   service: string;
@@ -31,19 +32,66 @@ export interface ComposeInfo {
 
 export class ComposeError extends Error {}
 
-export async function loadCompose(path: string): Promise<ComposeInfo> {
-  let text: string;
+/** The largest compose file podlift reads: real projects are a few kB; this bounds time and memory. */
+export const MAX_COMPOSE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A compose file's text through the bounded reader: null when it does not exist; a FIFO, device
+ * or folder throws UnreadableFileError (never blocks); a file over MAX_COMPOSE_BYTES throws
+ * ComposeError saying so. `shown`: the path to name (the host path under --root).
+ */
+export async function readComposeText(realPath: string, shown = realPath): Promise<string | null> {
   try {
-    text = await readFile(path, "utf8");
+    const bytes = await readRegularFile(realPath, { maxBytes: MAX_COMPOSE_BYTES, displayPath: shown });
+    return bytes === null ? null : bytes.toString("utf8");
   } catch (error) {
+    if (error instanceof UnreadableFileError && error.kind === "too-large") {
+      const size = await stat(realPath).then(
+        (s) => `${s.size} bytes`,
+        () => `more than ${MAX_COMPOSE_BYTES} bytes`,
+      );
+      throw new ComposeError(
+        `${shown} is ${size}; podlift reads compose files up to ${MAX_COMPOSE_BYTES} bytes`,
+      );
+    }
+    throw error;
+  }
+}
+
+export async function loadCompose(path: string): Promise<ComposeInfo> {
+  let text: string | null;
+  try {
+    text = await readComposeText(path);
+  } catch (error) {
+    if (error instanceof ComposeError) throw error;
     throw new ComposeError(`cannot read compose file ${path}: ${(error as Error).message}`);
   }
+  if (text === null) throw new ComposeError(`cannot read compose file ${path}: no such file`);
   return parseCompose(text, path);
+}
+
+/**
+ * Keys that repeat in a mapping, in one pass over the document. yaml's own check (uniqueKeys)
+ * compares each key with every key before it: quadratic in a mapping of 64k services.
+ */
+export function duplicateKeys(contents: unknown): Node[] {
+  const out: Node[] = [];
+  visit(contents as Node, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) out.push(pair.key as Node);
+        seen.add(key);
+      }
+    },
+  });
+  return out;
 }
 
 export function parseCompose(text: string, path: string): ComposeInfo {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -54,6 +102,8 @@ export function parseCompose(text: string, path: string): ComposeInfo {
     const range = (node as Node | undefined)?.range;
     return range ? lines.linePos(range[0]).line : 0;
   };
+  const dup = duplicateKeys(doc.contents)[0];
+  if (dup) throw new ComposeError(`${path}:${lineOf(dup)}: invalid YAML: Map keys must be unique`);
   const services = doc.get("services");
   if (!isMap(services)) throw new ComposeError(`${path}: no "services" mapping: is this a Compose file?`);
   const info: ComposeInfo = { path, services: [], ports: [], binds: [] };

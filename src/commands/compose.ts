@@ -1,6 +1,10 @@
 // podlift compose check: what in a compose project breaks or behaves differently under Podman.
+import path from "node:path";
 import { parseSpec } from "../../checks/cdi-specs.js";
+import { ComposeError } from "../compose.js";
+import type { HostContext } from "../compose-check/rules.js";
 import { EXIT } from "../engine/exit-code.js";
+import { UnreadableFileError } from "../host/safe-read.js";
 import { interactive, io, prepare, Usage, useColor } from "./common.js";
 
 export interface ComposeFlags {
@@ -11,22 +15,48 @@ export interface ComposeFlags {
   color: boolean;
 }
 
+/**
+ * The compose file as a path on the host being inspected. Under --root, a path that lies inside
+ * the root (the folder you stand in, or a path you name) is taken inside it; any other path is
+ * read as that host's own path (/srv/app/compose.yaml is <root>/srv/app/compose.yaml).
+ */
+export function composeHostPath(root: string, cwd: string, given: string): string {
+  const abs = path.resolve(cwd, given);
+  if (root === "/") return abs;
+  const rel = path.relative(root, abs);
+  if (rel === "") return "/";
+  return rel.startsWith("..") || path.isAbsolute(rel) ? abs : `/${rel.split(path.sep).join("/")}`;
+}
+
 async function analyse(given: string | undefined, flags: ComposeFlags) {
-  const [{ discover, loadProject, CANDIDATES }, { checkProject }] = await Promise.all([
-    import("../compose-check/load.js"),
-    import("../compose-check/rules.js"),
-  ]);
-  const file = await discover(process.cwd(), given);
-  if (!file) throw new Usage(`no compose file here (looked for ${CANDIDATES.join(", ")}); name one`);
-  const load = () =>
-    loadProject(file, process.env).catch((error: Error) => {
-      throw new Usage(`cannot read ${file}: ${error.message}`);
-    });
-  const project = await load();
+  const [{ discover, loadProject, CANDIDATES, ComposeMissing }, { checkProject }, { knownHomes }] =
+    await Promise.all([
+      import("../compose-check/load.js"),
+      import("../compose-check/rules.js"),
+      import("../selinux-paths.js"),
+    ]);
   const { host, facts } = await prepare(
     { only: [], skip: [], root: flags.root, user: flags.user, color: flags.color },
     [],
   );
+  // Read and written through the host, so that under --root both stay inside the root.
+  const resolve = (p: string) => host.fs.resolve(p);
+  const here = composeHostPath(host.root, process.cwd(), ".");
+  const file = await discover(
+    here,
+    given === undefined ? undefined : composeHostPath(host.root, process.cwd(), given),
+    resolve,
+  );
+  if (!file) throw new Usage(`no compose file here (looked for ${CANDIDATES.join(", ")}); name one`);
+  const load = () =>
+    loadProject(file, process.env, resolve).catch((error: Error) => {
+      // A FIFO, a device, a folder or a file past the size bound: one line, exit 2.
+      if (error instanceof UnreadableFileError || error instanceof ComposeError)
+        throw new Usage(error.message);
+      if (error instanceof ComposeMissing) throw new Usage(`cannot read ${file}: no such file`);
+      throw new Usage(`cannot read ${file}: ${error.message}`);
+    });
+  const project = await load();
   const start = Number((await host.readSysctl("net.ipv4.ip_unprivileged_port_start")) ?? 1024);
   const cdiDevices: string[] = [];
   for (const dir of ["/etc/cdi", "/var/run/cdi"]) {
@@ -35,7 +65,24 @@ async function analyse(given: string | undefined, flags: ComposeFlags) {
       if ("devices" in spec) cdiDevices.push(...spec.devices.map((d) => `${spec.kind}=${d}`));
     }
   }
-  const context = {
+  const { unreadableBinds, volumesToMigrate, localOnlyImages } = await import(
+    "../compose-check/host-rules.js"
+  );
+  const { answeringDocker } = await import("../migrate/docker.js");
+  // Optional: without an engine that answers, no volume or local-image findings.
+  const docker = await answeringDocker(host);
+  const volumeSets = docker ? await knownVolumes(docker, host, facts) : null;
+  const localImages = docker
+    ? await docker
+        .call<import("../compose-check/host-rules.js").DockerImageSummary[]>(
+          "GET",
+          "/images/json",
+          undefined,
+          10000,
+        )
+        .then(localOnlyImages, () => undefined)
+    : undefined;
+  const context: HostContext = {
     rootless: !facts.rootful,
     userName: facts.targetUser.name,
     uid: facts.targetUser.uid,
@@ -47,9 +94,10 @@ async function analyse(given: string | undefined, flags: ComposeFlags) {
       .then((r) =>
         r.exitCode === 0 ? (/podman-compose version:?\s*(\S+)/.exec(r.stdout)?.[1] ?? null) : null,
       ),
+    home: facts.targetUser.home,
+    homes: await knownHomes(host),
+    localImages,
   };
-  const { unreadableBinds, volumesToMigrate } = await import("../compose-check/host-rules.js");
-  const volumeSets = await knownVolumes(host, facts);
   const all = async (p: typeof project) => {
     const extra = [
       ...(context.rootless && host.isLive
@@ -65,14 +113,12 @@ async function analyse(given: string | undefined, flags: ComposeFlags) {
   return { file, project, host, facts, context, findings: await all(project), recheck };
 }
 
-/** Docker's and Podman's volume names, when a Docker engine answers; null otherwise. */
+/** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */
 async function knownVolumes(
+  docker: import("../migrate/docker.js").DockerClient,
   host: import("../host/types.js").WritableHost,
   facts: import("../engine/types.js").Facts,
 ) {
-  const { answeringDocker } = await import("../migrate/docker.js");
-  const docker = await answeringDocker(host);
-  if (docker === null) return null;
   const dockerNames = await docker.volumes().then(
     (v) => new Set(v.map((x) => x.Name)),
     () => null,
@@ -134,26 +180,24 @@ export interface ComposeFixFlags extends ComposeFlags {
 /** podlift compose fix: the edits as one plan through the fix engine (journal, atomic write, undo). */
 export async function runComposeFix(given: string | undefined, flags: ComposeFixFlags): Promise<number> {
   const { file, project, host, context, findings, recheck } = await analyse(given, flags);
-  const [{ editCompose }, { renderPlan }, { applyPlans, revertEntries }, { JournalStore }, { readFile }] =
+  const [{ editCompose }, { renderPlan }, { applyPlans, revertEntries }, { JournalStore }] =
     await Promise.all([
       import("../compose-check/edits.js"),
       import("../fix/render.js"),
       import("../fix/apply.js"),
       import("../fix/journal.js"),
-      import("node:fs/promises"),
     ]);
-  // The file as it is on disk (the host root does not apply: it is the user's own file).
-  const before = await readFile(file, "utf8");
+  // The very text that was checked; the fix engine refuses to write if the file changed since.
+  const before = project.text;
   const userLines = new Map<string, number>();
-  for (const [key, pos] of project.positions) {
-    const m = /^services\.([^.]+)\.user$/.exec(key);
-    if (m) userLines.set(m[1] as string, pos.line);
+  for (const name of Object.keys((project.data.services ?? {}) as object)) {
+    const at = project.positions.get(`services.${name}.user`);
+    if (at) userLines.set(name, at.line);
   }
   const edited = editCompose(before, findings, context, userLines);
   for (const s of edited.skipped) io.err(`podlift: ${s.finding.code}: ${s.why}\n`);
-  const advisory = findings.filter(
-    (f) => !edited.applied.includes(f) && !edited.skipped.some((s) => s.finding === f),
-  );
+  const handled = new Set([...edited.applied, ...edited.skipped.map((s) => s.finding)]);
+  const advisory = findings.filter((f) => !handled.has(f));
   if (edited.applied.length === 0) {
     io.out(
       `Nothing podlift can edit in ${file}.${advisory.length ? ` ${advisory.length} finding(s) need a decision: see podlift compose check.` : ""}\n`,
@@ -171,10 +215,11 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     changes: [
       {
         kind: "write-file" as const,
+        // A host path: under --root the write lands inside the root, like every fix's.
         path: file,
         before,
         after: edited.text,
-        mode: 0o644,
+        mode: (await host.stat(file))?.mode ?? 0o644,
         needsRoot: false,
         why: "edit the compose file",
       },
@@ -199,31 +244,28 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     if (!(await confirm({ message: "Apply these edits? podlift undo puts the file back.", default: false })))
       return EXIT.ok;
   }
-  // The compose file is the user's own: written through a host rooted at "/", whatever --root says.
-  const { LiveHost } = await import("../host/live-host.js");
-  const local = host.root === "/" ? host : new LiveHost("/");
-  const store = new JournalStore(local, local.writer());
+  // The one writer: the fix engine, through this host's writer and journal (podlift undo --root).
+  const store = new JournalStore(host, host.writer());
   const release = await store.lock();
   try {
     const journal = {
       id: store.newId(),
       startedAt: new Date().toISOString(),
-      user: local.currentUser().name,
+      user: host.currentUser().name,
       fixes: [] as import("../fix/journal.js").JournalFix[],
     };
-    const [outcome] = await applyPlans(local, store, journal, [plan]);
+    const [outcome] = await applyPlans(host, store, journal, [plan]);
     if (outcome?.status !== "applied") {
       io.out(`✖ compose-edits: ${outcome?.status}: ${outcome?.error ?? ""}\n`);
       return EXIT.failed;
     }
     // Verified when none of the edited findings comes back.
     const again = await recheck();
-    const back = again.filter((f) =>
-      edited.applied.some((a) => a.code === f.code && a.service === f.service),
-    );
+    const edits = new Set(edited.applied.map((a) => `${a.code}\0${a.service}`));
+    const back = again.filter((f) => edits.has(`${f.code}\0${f.service}`));
     const record = journal.fixes[0] as import("../fix/journal.js").JournalFix;
     if (back.length > 0) {
-      await revertEntries(local, store, journal.id, record.entries, true);
+      await revertEntries(host, store, journal.id, record.entries, true);
       record.status = "rolled-back";
       await store.save(journal);
       io.out(
@@ -233,7 +275,9 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     }
     record.status = "verified";
     await store.save(journal);
-    io.out(`✔ compose-edits: applied and verified\n\nUndo with: podlift undo --run ${journal.id}\n`);
+    io.out(
+      `✔ compose-edits: applied and verified\n\nUndo with: podlift undo --run ${journal.id}${host.root === "/" ? "" : ` --root ${host.root}`}\n`,
+    );
     return EXIT.ok;
   } finally {
     await release();

@@ -29,39 +29,47 @@ export function editCompose(
   const skipped: Edited["skipped"] = [];
   const socket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
   const label = host.selinuxEnforcing ? "z" : null;
-  // Bottom-up, so inserted lines never move the positions of edits still to come.
   // A user/bind finding is edited at its service's user: line, once per service.
-  const placed = findings
+  const todo = findings
     .filter((f) => EDITABLE.includes(f.code))
     .map((f) =>
       f.code === "compose.user-bind-ownership"
-        ? { ...f, at: { line: userLines.get(f.service ?? "") ?? f.at.line, col: 1 } }
-        : f,
+        ? { finding: f, line: userLines.get(f.service ?? "") ?? f.at.line }
+        : { finding: f, line: f.at.line },
     );
-  const todo = placed.sort((a, b) => b.at.line - a.at.line || b.at.col - a.at.col);
+  // Edits are collected by line and the text put together once at the end: linear in the file
+  // and the findings (splicing the array per edit is quadratic in a large file).
+  const replaced = new Map<number, string[]>();
   const done = new Set<string>();
-  for (const f of todo) {
-    const i = f.at.line - 1;
-    const line = lines[i] ?? "";
-    const key = `${f.code}:${f.at.line}`;
+  for (const { finding: f, line: at } of todo) {
+    const i = at - 1;
+    const key = `${f.code}:${at}`;
     // One edit can cover several findings (two bind mounts of one service, one keep-id line).
     if (done.has(key)) {
       applied.push(f);
       continue;
     }
-    const next = editLine(f, line, socket, label);
+    const earlier = replaced.get(i);
+    const next = editLine(f, earlier?.[0] ?? lines[i] ?? "", socket, label);
     if (next === null) {
       skipped.push({
         finding: f,
-        why: `line ${f.at.line} is not in a form podlift edits (long syntax or a multi-line value); edit it by hand`,
+        why: `line ${at} is not in a form podlift edits (long syntax or a multi-line value); edit it by hand`,
       });
       continue;
     }
     done.add(key);
-    lines.splice(i, 1, ...next);
+    replaced.set(i, [...next, ...(earlier?.slice(1) ?? [])]);
     applied.push(f);
   }
-  return { text: lines.join("\n"), applied, skipped };
+  if (replaced.size === 0) return { text, applied, skipped };
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const r = replaced.get(i);
+    if (r === undefined) out.push(line);
+    else for (const l of r) out.push(l);
+  }
+  return { text: out.join("\n"), applied, skipped };
 }
 
 function editLine(f: ComposeFinding, line: string, socket: string, label: string | null): string[] | null {

@@ -61,3 +61,29 @@ export function volumesToMigrate(p: Loaded, inDocker: Set<string>, inPodman: Set
   }
   return out;
 }
+
+/** An image as the Docker engine lists it (GET /images/json). */
+export interface DockerImageSummary {
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+}
+
+/**
+ * The name:tag of every image Docker holds only locally: a tag whose repository has no registry
+ * digest (built here, or tagged here from another image, and never pushed or pulled by that name).
+ */
+export function localOnlyImages(images: DockerImageSummary[]): Set<string> {
+  const out = new Set<string>();
+  for (const image of images) {
+    const digests = image.RepoDigests ?? [];
+    for (const tag of image.RepoTags ?? []) {
+      if (tag === "<none>:<none>") continue;
+      const repo = tag.slice(
+        0,
+        tag.lastIndexOf(":") > tag.lastIndexOf("/") ? tag.lastIndexOf(":") : tag.length,
+      );
+      if (!digests.some((d) => d.startsWith(`${repo}@`))) out.add(tag);
+    }
+  }
+  return out;
+}

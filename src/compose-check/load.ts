@@ -1,9 +1,11 @@
 // A compose project as compose tools see it: file discovery in the working folder, `.env` and the
 // environment for interpolation, and every value kept with its line and column.
 // https://github.com/compose-spec/compose-spec/blob/main/12-interpolation.md
-import { readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { MAX_COMPOSE_BYTES, readComposeText } from "../compose.js";
+import { readRegularFile } from "../host/safe-read.js";
 
 export const CANDIDATES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
@@ -20,7 +22,10 @@ export interface Problem {
 }
 
 export interface Loaded {
+  /** The compose file as a path on the host being inspected (under --root, inside that root). */
   file: string;
+  /** The file's text as read, which compose fix edits. */
+  text: string;
   project: string;
   /** The document as plain data, after interpolation. */
   data: Record<string, unknown>;
@@ -29,12 +34,20 @@ export interface Loaded {
   problems: Problem[];
 }
 
-export async function discover(cwd: string, given?: string): Promise<string | null> {
+/** Maps a host path to the real path to open: under --root, inside that root. */
+export type Resolve = (hostPath: string) => Promise<string>;
+const asIs: Resolve = async (p) => p;
+
+/**
+ * The compose file: the one given, else the first candidate that exists in `cwd`. Paths are
+ * host paths, opened through `resolve`; nothing is opened here, so a FIFO cannot block it.
+ */
+export async function discover(cwd: string, given?: string, resolve: Resolve = asIs): Promise<string | null> {
   if (given) return path.resolve(cwd, given);
   for (const name of CANDIDATES) {
     const file = path.join(cwd, name);
     if (
-      await readFile(file).then(
+      await stat(await resolve(file)).then(
         () => true,
         () => false,
       )
@@ -80,16 +93,40 @@ export function interpolate(
   );
 }
 
+export class ComposeMissing extends Error {}
+
+/**
+ * Reads the compose file and the .env beside it through the bounded reader (regular files only,
+ * at most MAX_COMPOSE_BYTES: a FIFO, a device or an oversized file throws, never hangs) and
+ * parses them. `file` is a host path; `resolve` maps it to the real one (under --root).
+ */
 export async function loadProject(
   file: string,
   processEnv: Record<string, string | undefined>,
+  resolve: Resolve = asIs,
 ): Promise<Loaded> {
-  const text = await readFile(file, "utf8");
+  const text = await readComposeText(await resolve(file), file);
+  if (text === null) throw new ComposeMissing(`${file}: no such file`);
+  const dotenvPath = path.join(path.dirname(file), ".env");
+  const dotenv = await readRegularFile(await resolve(dotenvPath), {
+    maxBytes: MAX_COMPOSE_BYTES,
+    displayPath: dotenvPath,
+  });
+  return parseProject(file, text, dotenv?.toString("utf8") ?? "", processEnv);
+}
+
+/** The project from the compose file's text and its .env's: pure, linear in the text. */
+export function parseProject(
+  file: string,
+  text: string,
+  dotenvText: string,
+  processEnv: Record<string, string | undefined>,
+): Loaded {
   const dir = path.dirname(file);
-  const dotenv = parseEnvFile(await readFile(path.join(dir, ".env"), "utf8").catch(() => ""));
-  const env = { ...dotenv, ...processEnv };
+  const env = { ...parseEnvFile(dotenvText), ...processEnv };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // Duplicate keys are found in the walk below, in one pass: yaml's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const problems: Problem[] = [];
   const pos = (node: unknown): Position => {
     const range = (node as Node | undefined)?.range;
@@ -109,8 +146,12 @@ export async function loadProject(
     positions.set(at, pos(node));
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
+      const seen = new Set<unknown>();
       for (const pair of node.items) {
-        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        const raw = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(raw)) duplicates.push(pos(pair.key));
+        seen.add(raw);
+        const key = String(raw);
         positions.set(`key:${at ? `${at}.${key}` : key}`, pos(pair.key));
         out[key] = walk(pair.value, at ? `${at}.${key}` : key);
       }
@@ -132,9 +173,23 @@ export async function loadProject(
     }
     return node === null || node === undefined ? null : node;
   };
-  const data = (doc.errors.length === 0 ? walk(doc.contents, "") : {}) as Record<string, unknown>;
+  const duplicates: Position[] = [];
+  let data = (doc.errors.length === 0 ? walk(doc.contents, "") : {}) as Record<string, unknown>;
+  if (duplicates.length > 0) {
+    // As a YAML error: reported at each repeated key, and nothing else is checked.
+    data = {};
+    positions.clear();
+    problems.length = 0;
+    for (const at of duplicates)
+      problems.push({
+        code: "compose.yaml-invalid",
+        status: "fail",
+        message: "invalid YAML: Map keys must be unique",
+        at,
+      });
+  }
   const project = String((data?.name as string | undefined) ?? path.basename(dir))
     .toLowerCase()
     .replace(/[^a-z0-9_-]/g, "");
-  return { file, project, data: data ?? {}, positions, problems };
+  return { file, text, project, data: data ?? {}, positions, problems };
 }

@@ -1,8 +1,10 @@
 // What in a compose project behaves differently or breaks under Podman, each rule a finding with
 // a stable code, the file position, why, and what to write instead. Host facts (rootless or not,
 // the unprivileged port start, SELinux, CDI devices) decide which rules apply.
+import path from "node:path";
 import semver from "semver";
 import { bindMount, publishedPorts } from "../compose.js";
+import { bindSourceOnHost, refusesRelabel } from "../selinux-paths.js";
 import type { Loaded, Position } from "./load.js";
 
 export interface ComposeFinding {
@@ -23,6 +25,15 @@ export interface HostContext {
   cdiDevices: string[];
   /** The installed podman-compose version, or null when none answers. */
   podmanCompose?: string | null;
+  /** The home of the user who runs the project (what ~ in a bind source means). */
+  home?: string;
+  /** Every home on the host (/etc/passwd, /home/*): never relabelled, nor what holds them. */
+  homes?: string[];
+  /**
+   * Images a Docker engine that answers holds only locally (built or tagged here, no registry
+   * digest), as name:tag (see imageTag); undefined when no engine answers.
+   */
+  localImages?: Set<string>;
 }
 
 // podman-compose started every dependency unconditionally until conditional depends_on landed
@@ -104,6 +115,7 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
     "default",
     ...Object.keys(declared).filter((k) => !declared[k]?.external && !declared[k]?.name),
   ];
+  const composeDir = path.dirname(p.file);
   for (const [name, svc] of Object.entries(services)) {
     if (!svc || typeof svc !== "object") continue;
     const base = `services.${name}`;
@@ -126,11 +138,22 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
         });
       }
       // The socket's own finding already says to label it.
-      if (
+      const unlabeled =
         host.selinuxEnforcing &&
         !DOCKER_SOCKETS.includes(source) &&
-        !options.some((o) => o === "z" || o === "Z")
-      ) {
+        !options.some((o) => o === "z" || o === "Z");
+      const onHost = unlabeled ? bindSourceOnHost(source, composeDir, host.home) : "";
+      if (unlabeled && refusesRelabel(onHost, host.homes)) {
+        // The same rule as the selinux-compose-labels fix: no :z edit is offered for these.
+        add({
+          code: "compose.bind-system-folder",
+          status: "fail",
+          message: `bind mount of ${source} has no :z/:Z on this SELinux-enforcing host: the container is denied access; no :z offered: ${onHost} is a system folder or home; relabelling it can lock users out (sshd can no longer read ~/.ssh)`,
+          remedy:
+            "Bind a subfolder that belongs to the app and label that (:z), or label this folder by hand if you are sure; podlift never relabels system folders and homes.",
+          at: where,
+        });
+      } else if (unlabeled) {
         add({
           code: "compose.bind-unlabeled",
           status: "fail",
@@ -245,13 +268,22 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
         });
       }
     }
-    // Images.
-    if (typeof svc.image === "string" && isShortName(svc.image)) {
+    // Images. A service that builds its image names it: nothing is pulled, nothing to qualify.
+    const image = typeof svc.image === "string" && svc.build === undefined ? svc.image : null;
+    if (image !== null && isShortName(image) && host.localImages?.has(imageTag(image))) {
+      add({
+        code: "compose.local-image",
+        status: "warn",
+        message: `image ${image} exists only in Docker's local storage (built or tagged on this host, in no registry): Podman cannot pull it, and docker.io/library/… would name another image or none`,
+        remedy: `Move it into Podman (docker save ${imageTag(image)} | podman load, as the user who runs the project), or tag it localhost/${imageTag(image)} and write image: localhost/${imageTag(image)}; or give the service a build: section.`,
+        at: at(`${base}.image`),
+      });
+    } else if (image !== null && isShortName(image)) {
       add({
         code: "compose.short-image",
         status: "warn",
-        message: `image ${svc.image} has no registry: Docker assumes docker.io, Podman asks its search registries (or fails without a terminal)`,
-        remedy: `Write image: ${qualify(svc.image)}`,
+        message: `image ${image} has no registry: Docker assumes docker.io, Podman asks its search registries (or fails without a terminal)`,
+        remedy: `Write image: ${qualify(image)}`,
         at: at(`${base}.image`),
       });
     }
@@ -302,6 +334,13 @@ export function checkProject(p: Loaded, host: HostContext): ComposeFinding[] {
 export function isShortName(image: string): boolean {
   const first = image.split("/")[0] ?? "";
   return !(image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost"));
+}
+
+/** A short image name as Docker lists it in RepoTags: name:tag, the tag "latest" when none is given. */
+export function imageTag(image: string): string {
+  if (image.includes("@")) return image;
+  const slash = image.lastIndexOf("/");
+  return image.indexOf(":", slash + 1) >= 0 ? image : `${image}:latest`;
 }
 
 export function qualify(image: string): string {

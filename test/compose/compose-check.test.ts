@@ -243,11 +243,13 @@ describe("podlift compose fix", () => {
   it.skipIf(process.getuid?.() !== 0)(
     "on an enforcing host, :z labels are risky: --yes alone refuses, --allow-risky applies",
     async () => {
-      const { readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
-      const dir = await copy("multi-network");
+      const { cpSync, readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
+      // Under --root the compose file is a path on that host: the project sits inside the root.
       const root = await copy("webapp"); // any folder works as a fake root for the SELinux state
       mkdirSync(path.join(root, "sys/fs/selinux"), { recursive: true });
       writeFileSync(path.join(root, "sys/fs/selinux/enforce"), "1");
+      const dir = path.join(root, "srv/agent");
+      cpSync(path.join(DIR, "multi-network"), dir, { recursive: true });
       const refused = await run(dir, ["compose", "fix", "--root", root, "--yes"]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("--allow-risky");
