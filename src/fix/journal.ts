@@ -233,7 +233,7 @@ export class JournalStore {
       return true;
     }
     const base = path.slice(path.lastIndexOf("/") + 1);
-    const aside = `${path.slice(0, path.lastIndexOf("/"))}/.${base}.podlift-${process.pid}-${Date.now()}`;
+    const aside = `${path.slice(0, path.lastIndexOf("/"))}/.${base}.podlift-${process.pid}-${uniqueNow()}`;
     try {
       await this.writer.rename(path, aside);
     } catch (error) {
@@ -253,6 +253,14 @@ export class JournalStore {
 }
 
 export class LockedError extends Error {}
+
+let lastStamp = 0;
+
+/** Date.now(), but never the same value twice in this process (names set aside stay unique). */
+function uniqueNow(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
 
 function parseLock(text: string): LockRecord | null {
   const trimmed = text.trim();

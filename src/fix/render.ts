@@ -1,31 +1,35 @@
 // A plan shown to a person (unified diffs and exact argv lines), as JSON, or as a shell script
 // the user reviews and runs with sudo when podlift itself may not change the host.
 import { createTwoFilesPatch } from "diff";
+import { hasControl, safeLine, safeText, shellLine, shellQuote } from "../text/safe-text.js";
 import type { Change, Plan } from "./types.js";
 
+/** A plan for a terminal: host-derived text (names, paths, diff lines) shown with controls escaped. */
 export function renderPlan(plan: Plan, color = false): string {
   const paint = (code: number, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const lines = [
-    `${paint(1, `[${plan.fixId}] ${plan.title}`)}${plan.risk === "confirm" ? paint(33, "  (risky: asks first, or needs --allow-risky)") : ""}`,
-    `  ${plan.summary}`,
+    `${paint(1, safeLine(`[${plan.fixId}] ${plan.title}`))}${plan.risk === "confirm" ? paint(33, "  (risky: asks first, or needs --allow-risky)") : ""}`,
+    `  ${safeText(plan.summary)}`,
   ];
   plan.changes.forEach((change, i) => {
-    lines.push(`  ${i + 1}. ${change.why}${needsRoot(change) ? paint(90, "  [root]") : ""}`);
-    lines.push(...describe(change).map((l) => `     ${colorDiffLine(l, paint)}`));
+    lines.push(`  ${i + 1}. ${safeLine(change.why)}${needsRoot(change) ? paint(90, "  [root]") : ""}`);
+    lines.push(...describe(change).map((l) => `     ${colorDiffLine(safeLine(l), paint)}`));
   });
-  for (const note of plan.notes) lines.push(`  ${paint(36, "note:")} ${note}`);
+  for (const note of plan.notes) lines.push(`  ${paint(36, "note:")} ${safeText(note)}`);
   lines.push(
-    `  ${paint(90, plan.verify.length ? `verified by re-running: ${plan.verify.join(", ")}` : "no check can verify this from here")}`,
+    `  ${paint(90, plan.verify.length ? `verified by re-running: ${safeLine(plan.verify.join(", "))}` : "no check can verify this from here")}`,
   );
   return `${lines.join("\n")}\n`;
 }
 
+/** The lines that show one change; each is one line (names with newlines are escaped). */
 function describe(change: Change): string[] {
   switch (change.kind) {
     case "write-file": {
+      const name = safeLine(change.path);
       const patch = createTwoFilesPatch(
-        change.before === null ? "/dev/null" : `a${change.path}`,
-        `b${change.path}`,
+        change.before === null ? "/dev/null" : `a${name}`,
+        `b${name}`,
         change.before ?? "",
         change.after,
         undefined,
@@ -36,12 +40,12 @@ function describe(change: Change): string[] {
         .split("\n")
         .slice(1)
         .filter((l, i, all) => !(i === all.length - 1 && l === ""));
-      return [`write ${change.path} (mode ${change.mode.toString(8).padStart(4, "0")})`, ...body];
+      return [`write ${shellQuote(name)} (mode ${change.mode.toString(8).padStart(4, "0")})`, ...body];
     }
     case "sysctl":
       return [`sysctl -w ${change.key}=${change.after}   (now: ${change.before ?? "unset"})`];
     case "command":
-      return [`$ ${change.user ? `(as ${change.user}) ` : ""}${change.argv.map(quote).join(" ")}`];
+      return [`$ ${change.user ? `(as ${change.user}) ` : ""}${shellLine(change.argv)}`];
   }
 }
 
@@ -57,11 +61,87 @@ export function needsRoot(change: Change): boolean {
 }
 
 /** Quotes an argument for display and for the review script; podlift itself never runs a shell. */
-export function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+export const quote = shellQuote;
+
+/** Characters a script line may not hold raw: controls other than tab and newline, and NUL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const RAW_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A printf format that writes `text` byte for byte, for a single-quoted shell word: backslash
+ * and % doubled, a single quote closed and reopened, and every character safeLine would escape
+ * (newline too, unless keepNewlines) as \ooo octal bytes, so the script holds none of them raw.
+ */
+function printfFormat(text: string, keepNewlines: boolean): string {
+  let out = "";
+  for (const c of text) {
+    if (c === "\\") out += "\\\\";
+    else if (c === "%") out += "%%";
+    else if (c === "'") out += "'\\''";
+    else if ((c === "\n" && keepNewlines) || c === "\t" || !hasControl(c)) out += c;
+    else for (const byte of Buffer.from(c, "utf8")) out += `\\${byte.toString(8).padStart(3, "0")}`;
+  }
+  return out;
 }
 
-/** A script of the plans for a person to read and run as root. */
+/**
+ * One argument for a script line. A host-derived name with a newline or another control
+ * character in it (a CDI spec named `x\ntouch /tmp/pwned\n.json`) is written as
+ * "$(printf '...\012...')", so no line of the script is ever split or hidden by it. Command
+ * substitution drops trailing newlines, so a name ending in one cannot be written: null.
+ */
+function scriptArg(arg: string): string | null {
+  if (!hasControl(arg)) return shellQuote(arg);
+  if (arg.endsWith("\n")) return null;
+  return `"$(printf '${printfFormat(arg, false)}')"`;
+}
+
+/** A comment line: never more than one line, whatever the text holds. */
+const comment = (text: string) => `# ${safeLine(text)}`;
+
+/** The script lines of one change, or why it cannot be written as a script. */
+function scriptLines(change: Change): string[] | { skip: string } {
+  const args = (values: string[]) => {
+    const out = values.map(scriptArg);
+    return out.every((a): a is string => a !== null) ? out : null;
+  };
+  if (change.kind === "write-file") {
+    const [path] = args([change.path]) ?? [];
+    if (path === undefined) return { skip: `the file name ${safeLine(change.path)} ends in a newline` };
+    const marker = "PODLIFT_EOF";
+    let owner = "";
+    if (change.owner) {
+      const { uid, gid } = change.owner;
+      if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid < 0 || gid < 0)
+        return { skip: "the owner is not a numeric uid and gid" };
+      // Run as root, install would leave root owning a user's file (~/.profile): name the owner.
+      owner = ` -o ${uid} -g ${gid}`;
+    }
+    const install = `install -D -m ${(change.mode & 0o7777).toString(8).padStart(4, "0")}${owner} /dev/stdin ${path}`;
+    const after = change.after;
+    // A here-document reads best, but always ends in a newline and holds text as it is: other
+    // content goes through printf, byte for byte, with control characters written as escapes.
+    if (RAW_UNSAFE.test(after)) return [`printf '${printfFormat(after, true)}' | ${install}`];
+    if (after.endsWith("\n") && !after.split("\n").includes(marker))
+      return [`${install} <<'${marker}'`, after.slice(0, -1), marker];
+    return [`printf '%s' ${shellQuote(after)} | ${install}`];
+  }
+  if (change.kind === "sysctl") {
+    const setting = args([`${change.key}=${change.after}`]);
+    return setting ? [`sysctl -w ${setting[0]}`] : { skip: "the sysctl value ends in a newline" };
+  }
+  const argv = args(change.argv);
+  if (argv === null) return { skip: "an argument ends in a newline" };
+  if (change.user === undefined) return [argv.join(" ")];
+  const user = args([change.user]);
+  return user ? [`runuser -u ${user[0]} -- ${argv.join(" ")}`] : { skip: "the user name ends in a newline" };
+}
+
+/**
+ * A script of the plans for a person to read and run as root. Every host-derived string in it
+ * (names, paths, contents, the reasons in comments) is quoted, escaped, or the change is left
+ * out with a warning: reading the script shows exactly what running it does.
+ */
 export function renderScript(plans: Plan[]): string {
   const out = [
     "#!/bin/sh",
@@ -69,29 +149,24 @@ export function renderScript(plans: Plan[]): string {
     "set -eu",
     "",
   ];
+  let skipped = 0;
   for (const plan of plans) {
-    out.push(`# [${plan.fixId}] ${plan.title}: ${plan.summary.replaceAll("\n", " ")}`);
+    out.push(comment(`[${plan.fixId}] ${plan.title}: ${plan.summary.replaceAll("\n", " ")}`));
+    for (const note of plan.notes) out.push(comment(`note: ${note}`));
     for (const change of plan.changes) {
-      out.push(`# ${change.why}`);
-      if (change.kind === "write-file") {
-        const marker = "PODLIFT_EOF";
-        // Run as root, install would leave root owning a user's file (~/.profile): name the owner.
-        const owner = change.owner ? ` -o ${change.owner.uid} -g ${change.owner.gid}` : "";
-        const install = `install -D -m ${change.mode.toString(8).padStart(4, "0")}${owner} /dev/stdin ${quote(change.path)}`;
-        // A here-document reads best, but always ends in a newline: other content goes through printf, byte for byte.
-        if (change.after.endsWith("\n") && !change.after.split("\n").includes(marker)) {
-          out.push(`${install} <<'${marker}'`, change.after.slice(0, -1), marker);
-        } else {
-          out.push(`printf '%s' ${quote(change.after)} | ${install}`);
-        }
-      } else if (change.kind === "sysctl") {
-        out.push(`sysctl -w ${quote(`${change.key}=${change.after}`)}`);
-      } else {
-        const argv = change.argv.map(quote).join(" ");
-        out.push(change.user ? `runuser -u ${quote(change.user)} -- ${argv}` : argv);
+      out.push(comment(change.why));
+      const lines = scriptLines(change);
+      if (Array.isArray(lines)) {
+        out.push(...lines);
+        continue;
       }
+      skipped++;
+      const why = `podlift: left out of this script: ${lines.skip}; do this step by hand`;
+      out.push(comment(why), `echo ${shellQuote(safeLine(why))} >&2`);
     }
     out.push("");
   }
+  if (skipped > 0)
+    out.push(`echo ${shellQuote(`podlift: ${skipped} step(s) were left out`)} >&2`, "exit 1", "");
   return `${out.join("\n")}\n`;
 }

@@ -5,6 +5,14 @@ import { writeFileAtomic } from "../atomic.js";
 import { isMissing, type RootedFs } from "./rooted-fs.js";
 import type { HostWriter, WriteReport } from "./types.js";
 
+let lastStamp = 0;
+
+/** Date.now(), but never the same value twice in this process (temporary names stay unique). */
+function uniqueNow(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
+
 export class RootedWriter implements HostWriter {
   constructor(private readonly fs: RootedFs) {}
 
@@ -60,7 +68,10 @@ export class RootedWriter implements HostWriter {
   async createExclusive(p: string, content: string): Promise<boolean> {
     const real = await this.fs.resolve(p);
     await this.makeParents(real);
-    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.podlift-${process.pid}-${Date.now()}`);
+    const tmp = path.join(
+      path.dirname(real),
+      `.${path.basename(real)}.podlift-${process.pid}-${uniqueNow()}`,
+    );
     const handle = await open(tmp, "wx", 0o644);
     try {
       await handle.writeFile(content);
