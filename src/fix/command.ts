@@ -2,6 +2,7 @@
 // Without a terminal and without --yes, nothing is applied and nothing waits for input.
 import type { RunResult } from "../engine/types.js";
 import type { WritableHost } from "../host/types.js";
+import { safeLine } from "../text/safe-text.js";
 import type { Planned } from "./engine.js";
 import { renderPlan, renderScript } from "./render.js";
 import { type FixResult, rootBlocked } from "./run.js";
@@ -60,7 +61,7 @@ export function printPlans(planned: Planned, mode: FixMode, io: Io): void {
   }
   for (const plan of planned.plans) io.out(`${renderPlan(plan, mode.color)}\n`);
   for (const u of planned.unplannable)
-    io.out(`- [${u.fixId}] ${u.title}: cannot be applied here: ${u.reason}\n`);
+    io.out(`- [${u.fixId}] ${u.title}: cannot be applied here: ${safeLine(u.reason)}\n`);
 }
 
 export function summarizeResult(result: FixResult, io: Io): number {
@@ -70,8 +71,8 @@ export function summarizeResult(result: FixResult, io: Io): number {
     else if (o.status === "applied") io.out(`✔ ${o.fixId}: applied (no check to verify it)\n`);
     else {
       failed++;
-      io.out(`✖ ${o.fixId}: ${o.status}: ${o.error ?? ""}\n`);
-      for (const r of o.remaining ?? []) io.out(`    still: ${r}\n`);
+      io.out(`✖ ${o.fixId}: ${o.status}: ${safeLine(o.error ?? "")}\n`);
+      for (const r of o.remaining ?? []) io.out(`    still: ${safeLine(r)}\n`);
     }
   }
   io.out(`\nUndo with: podlift undo --run ${result.runId}\n`);

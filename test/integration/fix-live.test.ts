@@ -94,6 +94,9 @@ describe.skipIf(skip !== null)("podlift fix on this machine", () => {
       const r = await podlift(["fix", "--yes", "--user", USER, "--only", "subid-ranges"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("another podlift fix or undo is running");
+      // Taken before the doctor run: the refused run planned nothing and names the lock file.
+      expect(r.stderr).toContain("(lock file: /var/lib/podlift/lock)");
+      expect(r.stdout).toBe("");
       expect(readFileSync("/etc/subuid").equals(before.subuid)).toBe(true);
     } finally {
       await release();
