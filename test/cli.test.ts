@@ -53,7 +53,7 @@ describe("podlift CLI", () => {
   it.each([
     [["doctor", "--fail-on", "sometimes"], /argument 'sometimes' is invalid/],
     [["doctor", "--only", "no-such-check"], /unknown check id: no-such-check/],
-    [["doctor", "--timeout", "soon"], /positive whole number/],
+    [["doctor", "--timeout", "soon"], /whole number from 1 to 2147483647/],
     [["doctor", "--ports", "80,http"], /"http" is not a port number/],
     [["doctor", "--frobnicate"], /unknown option '--frobnicate'/],
     [["doctor", "--root", "/nonexistent/podlift"], /--root \/nonexistent\/podlift is not a folder/],

@@ -1,3 +1,6 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { check } from "../../checks/cdi-specs.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
@@ -113,5 +116,67 @@ describe("cdi-specs", () => {
       ),
     );
     expect(r.find("cdi.unreadable").remedy).toBe("sudo chmod 0644 /etc/cdi/nvidia.yaml");
+  });
+
+  it("reports a folder named like a spec, and a FIFO, as not-a-file instead of an error", async () => {
+    const root = host({ "etc/cdi/good.yaml": SPEC("vendor.com/dev", ["a"]) });
+    mkdirSync(path.join(root, "etc/cdi/x.json"));
+    execFileSync("mkfifo", [path.join(root, "etc/cdi/pipe.yaml")]);
+    const r = await runOn(check, root);
+    expect(r.status).toBe("warn");
+    expect(r.findings.filter((f) => f.code === "cdi.not-a-file").map((f) => f.evidence?.type)).toEqual([
+      "fifo",
+      "dir",
+    ]);
+  });
+
+  it("reports a cdiVersion that is an object as invalid, and survives deep nesting in JSON and YAML", async () => {
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    const r = await runOn(
+      check,
+      host({
+        "etc/cdi/proto.json": JSON.stringify({ cdiVersion: { toString: 1 }, kind: "a.com/b", devices: [] }),
+        // Valid JSON nested 200,000 deep: walked without recursion, so it is simply a spec.
+        "etc/cdi/deep.json": `{"cdiVersion":"0.6.0","kind":"a.com/b","devices":[{"name":"x"}],"containerEdits":${deep(200000)}}`,
+        "etc/cdi/deep.yaml": `cdiVersion: 0.6.0\nkind: c.com/d\ndevices: [{name: y}]\ncontainerEdits: ${deep(100000)}\n`,
+      }),
+    );
+    expect(r.status).toBe("fail");
+    const invalid = r.findings.filter((f) => f.code === "cdi.invalid").map((f) => f.evidence?.path);
+    expect(invalid).toEqual(["/etc/cdi/deep.yaml", "/etc/cdi/proto.json"]);
+    expect(r.find("cdi.invalid").message).toMatch(/deep.yaml:\d+:\d+: invalid YAML/);
+    expect(r.findings.find((f) => f.evidence?.path === "/etc/cdi/proto.json")?.message).toContain(
+      "cdiVersion (a mapping) is not a version",
+    );
+  });
+
+  it("reports a spec podlift itself cannot read (not root) as cdi.unreadable, not an error", async () => {
+    const root = host({ "etc/cdi/nvidia.yaml": SPEC("nvidia.com/gpu", ["all"]) });
+    chmodSync(path.join(root, "etc/cdi/nvidia.yaml"), 0o600);
+    chmodSync(root, 0o755);
+    const BIN = path.join(import.meta.dirname, "../../bin/podlift.js");
+    // As nobody, the way an admin runs podlift without sudo: EACCES on the 0600 spec.
+    const { stdout: out } = spawnSync(
+      "setpriv",
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        BIN,
+        "doctor",
+        "--only",
+        "cdi-specs",
+        "--root",
+        root,
+        "--format",
+        "json",
+      ],
+      { encoding: "utf8", env: { ...process.env, CI: "true" } },
+    );
+    const report = JSON.parse(out);
+    const cdi = report.checks.find((c: { id: string }) => c.id === "cdi-specs");
+    expect(cdi.findings.map((f: { code: string }) => f.code)).toEqual(["cdi.unreadable"]);
+    expect(cdi.findings[0].evidence).toMatchObject({ path: "/etc/cdi/nvidia.yaml", mode: "600" });
   });
 });

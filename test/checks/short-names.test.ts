@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { check, readConf } from "../../checks/short-names.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
@@ -48,5 +51,16 @@ describe("short-names", () => {
       mode: null,
     });
     expect(readConf("\u0000\u0001[[[ = ")).toEqual({ registries: null, mode: null });
+  });
+
+  it("warns about a drop-in that is a folder or a FIFO, and still reads the others", async () => {
+    const root = tempHost({
+      "etc/containers/registries.conf": 'unqualified-search-registries = ["docker.io"]\n',
+    });
+    mkdirSync(path.join(root, "etc/containers/registries.conf.d/x.conf"), { recursive: true });
+    execFileSync("mkfifo", [path.join(root, "etc/containers/registries.conf.d/y.conf")]);
+    const r = await runOn(check, root);
+    expect(r.codes).toEqual(["shortnames.unreadable", "shortnames.unreadable", "shortnames.ok"]);
+    expect(r.findings.map((f) => f.evidence?.kind)).toEqual(["dir", "fifo", undefined]);
   });
 });

@@ -1,0 +1,163 @@
+// The one writer never damages what sits at the target: `--output /dev/null` once deleted the
+// host's /dev/null. Each case builds its own tree.
+import { execFileSync, spawn } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkOutputTarget, OutputError, writeFileAtomic } from "../../src/atomic.js";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-output-"));
+const at = (name: string) => path.join(dir, name);
+
+async function failure(p: string): Promise<{ usage: boolean; message: string }> {
+  try {
+    await writeFileAtomic(p, "report\n");
+  } catch (error) {
+    if (error instanceof OutputError) return { usage: error.usage, message: error.message };
+    throw error;
+  }
+  throw new Error(`writing ${p} succeeded`);
+}
+
+describe("writeFileAtomic", () => {
+  it("writes through a character device and leaves it a device", async () => {
+    execFileSync("mknod", [at("null"), "c", "1", "3"]);
+    await writeFileAtomic(at("null"), "report\n");
+    expect(lstatSync(at("null")).isCharacterDevice()).toBe(true);
+    await writeFileAtomic("/dev/null", "report\n");
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
+  });
+
+  it("refuses a FIFO with no reader at once, and feeds one that has a reader", async () => {
+    execFileSync("mkfifo", [at("fifo")]);
+    const started = Date.now();
+    expect(await failure(at("fifo"))).toEqual({
+      usage: false,
+      message: `cannot write ${at("fifo")}: it is a FIFO and nothing is reading from it`,
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    const reader = spawn("cat", [at("fifo")]);
+    let got = "";
+    reader.stdout.on("data", (d) => {
+      got += d;
+    });
+    const closed = new Promise((r) => reader.on("close", r));
+    await new Promise((r) => setTimeout(r, 200));
+    const big = "x".repeat(300_000); // larger than a pipe's buffer: partial writes are retried
+    await writeFileAtomic(at("fifo"), big);
+    await closed;
+    expect(got.length).toBe(big.length);
+    expect(lstatSync(at("fifo")).isFIFO()).toBe(true);
+  });
+
+  it("follows a symlink to its target and keeps the link", async () => {
+    writeFileSync(at("real.json"), "old");
+    symlinkSync(at("real.json"), at("link.json"));
+    await writeFileAtomic(at("link.json"), "new");
+    expect(lstatSync(at("link.json")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(at("real.json"), "utf8")).toBe("new");
+  });
+
+  it("creates the target of a dangling symlink", async () => {
+    symlinkSync("dangling-target.json", at("dangling.json"));
+    await writeFileAtomic(at("dangling.json"), "made");
+    expect(readlinkSync(at("dangling.json"))).toBe("dangling-target.json");
+    expect(readFileSync(at("dangling-target.json"), "utf8")).toBe("made");
+  });
+
+  it("keeps an existing report's owner and mode (another user's 0640 file stays theirs)", async () => {
+    writeFileSync(at("theirs.json"), "old");
+    chownSync(at("theirs.json"), 65534, 65534);
+    chmodSync(at("theirs.json"), 0o640);
+    await writeFileAtomic(at("theirs.json"), "new", { mode: 0o644 });
+    const s = statSync(at("theirs.json"));
+    expect({ uid: s.uid, gid: s.gid, mode: s.mode & 0o777 }).toEqual({ uid: 65534, gid: 65534, mode: 0o640 });
+    expect(readFileSync(at("theirs.json"), "utf8")).toBe("new");
+  });
+
+  it("forces a mode only when asked (a bundle is always 0600)", async () => {
+    writeFileSync(at("bundle.tgz"), "old");
+    chmodSync(at("bundle.tgz"), 0o644);
+    await writeFileAtomic(at("bundle.tgz"), "new", { mode: 0o600, forceMode: true });
+    expect(statSync(at("bundle.tgz")).mode & 0o777).toBe(0o600);
+  });
+
+  it("rewrites a hard-linked file in place, so its links stay one file", async () => {
+    writeFileSync(at("a.json"), "old");
+    linkSync(at("a.json"), at("b.json"));
+    await writeFileAtomic(at("a.json"), "new and longer");
+    expect(readFileSync(at("b.json"), "utf8")).toBe("new and longer");
+    expect(statSync(at("a.json")).ino).toBe(statSync(at("b.json")).ino);
+  });
+
+  it("refuses a block device, a socket-like special and a folder, as usage errors", async () => {
+    execFileSync("mknod", [at("disk"), "b", "7", "200"]);
+    mkdirSync(at("folder"));
+    expect(await failure(at("disk"))).toMatchObject({
+      usage: true,
+      message: expect.stringContaining("block device"),
+    });
+    expect(await failure(at("folder"))).toMatchObject({
+      usage: true,
+      message: expect.stringContaining("is a folder"),
+    });
+    expect(lstatSync(at("disk")).isBlockDevice()).toBe(true);
+  });
+
+  it("refuses x.tgz/ (not silently x.tgz), a missing folder and an empty name", async () => {
+    expect(await failure(`${at("x.tgz")}/`)).toMatchObject({
+      usage: true,
+      message: expect.stringContaining("names a folder"),
+    });
+    expect(() => statSync(at("x.tgz"))).toThrow();
+    expect(await failure(at("nodir/x.tgz"))).toMatchObject({
+      usage: true,
+      message: expect.stringContaining("does not exist"),
+    });
+    expect(await failure("")).toMatchObject({ usage: true });
+    await expect(checkOutputTarget(at("nodir/x.tgz"))).rejects.toThrow("does not exist");
+  });
+
+  it("says a read-only file system in one line, and is not a usage error", async () => {
+    const ro = at("ro");
+    mkdirSync(ro);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro]);
+    try {
+      expect(await failure(path.join(ro, "report.json"))).toEqual({
+        usage: false,
+        message: `cannot write ${path.join(ro, "report.json")}: read-only file system`,
+      });
+    } finally {
+      execFileSync("umount", [ro]);
+    }
+  });
+
+  it("leaves no temporary file behind when the rename fails", async () => {
+    mkdirSync(at("clean"));
+    await expect(
+      writeFileAtomic(at("clean/r.json"), "x", {
+        beforeRename: () => {
+          throw new Error("killed");
+        },
+      }),
+    ).rejects.toThrow();
+    expect(execFileSync("ls", ["-A", at("clean")], { encoding: "utf8" })).toBe("");
+  });
+});
+
+afterAll(() => {
+  execFileSync("rm", ["-rf", dir]);
+});
