@@ -34,7 +34,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     // Options after a subcommand belong to it (`podlift doctor --root x`), before it to podlift.
     .enablePositionalOptions()
-    .addOption(new Option("--root <dir>", "host root folder, for the guided setup").default("/").argParser(rootDir))
+    .addOption(
+      new Option("--root <dir>", "host root folder, for the guided setup").default("/").argParser(rootDir),
+    )
     .option("-u, --user <name>", "target user, for the guided setup")
     .option("--no-color", "no colour")
     .action(async (opts: { root: string; user?: string; color: boolean }) => {
@@ -241,7 +243,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
 function addRunOptions(command: Command): Command {
   return command
-    .addOption(new Option("--root <dir>", "host root folder (e.g. /host when run in a pod)").default("/").argParser(rootDir))
+    .addOption(
+      new Option("--root <dir>", "host root folder (e.g. /host when run in a pod)")
+        .default("/")
+        .argParser(rootDir),
+    )
     .option("-u, --user <name>", "target user for rootless checks (default: SUDO_USER or you)")
     .addOption(new Option("--timeout <ms>", "per-check timeout in milliseconds").argParser(positiveInt))
     .addOption(new Option("--ports <ports>", "ports you need to publish, e.g. 80,443").argParser(portList))

@@ -226,9 +226,11 @@ export class LiveHost implements WritableHost {
     });
     if (proc.pid !== undefined) track(marker, proc.pid);
     let timedOut = false;
-    let stopping: Promise<void> | undefined;
+    let stopping = false;
     const stop = () => {
-      stopping ??= killTree(proc.pid, marker).then(() => {
+      if (stopping) return;
+      stopping = true;
+      void killTree(proc.pid, marker).then(() => {
         // Whatever still holds the pipes open (nothing should) must not keep us waiting.
         setTimeout(() => {
           proc.stdout?.destroy();
