@@ -1,7 +1,7 @@
 // A plan shown to a person (unified diffs and exact argv lines), as JSON, or as a shell script
 // the user reviews and runs with sudo when podlift itself may not change the host.
 import { createTwoFilesPatch } from "diff";
-import { hasControl, safeLine, safeText, shellLine, shellQuote } from "../text/safe-text.js";
+import { hasControl, safeLine, shellQuote } from "../text/safe-text.js";
 import type { Change, Plan } from "./types.js";
 
 /** A plan for a terminal: host-derived text (names, paths, diff lines) shown with controls escaped. */
@@ -9,13 +9,13 @@ export function renderPlan(plan: Plan, color = false): string {
   const paint = (code: number, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const lines = [
     `${paint(1, safeLine(`[${plan.fixId}] ${plan.title}`))}${plan.risk === "confirm" ? paint(33, "  (risky: asks first, or needs --allow-risky)") : ""}`,
-    `  ${safeText(plan.summary)}`,
+    `  ${safeLine(plan.summary)}`,
   ];
   plan.changes.forEach((change, i) => {
     lines.push(`  ${i + 1}. ${safeLine(change.why)}${needsRoot(change) ? paint(90, "  [root]") : ""}`);
     lines.push(...describe(change).map((l) => `     ${colorDiffLine(safeLine(l), paint)}`));
   });
-  for (const note of plan.notes) lines.push(`  ${paint(36, "note:")} ${safeText(note)}`);
+  for (const note of plan.notes) lines.push(`  ${paint(36, "note:")} ${safeLine(note)}`);
   lines.push(
     `  ${paint(90, plan.verify.length ? `verified by re-running: ${safeLine(plan.verify.join(", "))}` : "no check can verify this from here")}`,
   );
@@ -45,7 +45,10 @@ function describe(change: Change): string[] {
     case "sysctl":
       return [`sysctl -w ${change.key}=${change.after}   (now: ${change.before ?? "unset"})`];
     case "command":
-      return [`$ ${change.user ? `(as ${change.user}) ` : ""}${shellLine(change.argv)}`];
+      // As the script writes it: a name with a newline in it stays on the line, and copies right.
+      return [
+        `$ ${change.user ? `(as ${change.user}) ` : ""}${change.argv.map((a) => scriptArg(a) ?? shellQuote(a)).join(" ")}`,
+      ];
   }
 }
 
@@ -151,7 +154,7 @@ export function renderScript(plans: Plan[]): string {
   ];
   let skipped = 0;
   for (const plan of plans) {
-    out.push(comment(`[${plan.fixId}] ${plan.title}: ${plan.summary.replaceAll("\n", " ")}`));
+    out.push(comment(`[${plan.fixId}] ${plan.title}: ${plan.summary}`));
     for (const note of plan.notes) out.push(comment(`note: ${note}`));
     for (const change of plan.changes) {
       out.push(comment(change.why));
