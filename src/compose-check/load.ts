@@ -29,8 +29,8 @@ export interface Loaded {
   project: string;
   /** The document as plain data, after interpolation. */
   data: Record<string, unknown>;
-  /** Where a value sits: path segments joined by "." -> position. */
-  positions: Map<string, Position>;
+  /** Where a value sits: path segments joined by "." -> position ("key:" + path: its key's). */
+  positions: Positions;
   problems: Problem[];
 }
 
@@ -95,6 +95,22 @@ export function interpolate(
 
 export class ComposeMissing extends Error {}
 
+/** Positions by path, kept as offsets and turned into line and column only when asked for. */
+export class Positions {
+  private readonly offsets = new Map<string, number>();
+  constructor(private readonly lines: LineCounter) {}
+  set(key: string, offset: number): void {
+    this.offsets.set(key, offset);
+  }
+  get(key: string): Position | undefined {
+    const offset = this.offsets.get(key);
+    return offset === undefined ? undefined : offset < 0 ? { line: 1, col: 1 } : this.lines.linePos(offset);
+  }
+  clear(): void {
+    this.offsets.clear();
+  }
+}
+
 /**
  * Reads the compose file and the .env beside it through the bounded reader (regular files only,
  * at most MAX_COMPOSE_BYTES: a FIFO, a device or an oversized file throws, never hangs) and
@@ -141,9 +157,12 @@ export function parseProject(
       at: p,
     });
   }
-  const positions = new Map<string, Position>();
+  // One pass over the document: every value's and key's offset by path (no Position objects for
+  // the many that no finding ever names), each map's keys checked for repeats.
+  const positions = new Positions(lines);
+  const offset = (node: unknown) => (node as Node | undefined)?.range?.[0] ?? -1;
   const walk = (node: unknown, at: string): unknown => {
-    positions.set(at, pos(node));
+    positions.set(at, offset(node));
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
       const seen = new Set<unknown>();
@@ -152,14 +171,16 @@ export function parseProject(
         if (seen.has(raw)) duplicates.push(pos(pair.key));
         seen.add(raw);
         const key = String(raw);
-        positions.set(`key:${at ? `${at}.${key}` : key}`, pos(pair.key));
-        out[key] = walk(pair.value, at ? `${at}.${key}` : key);
+        const child = at ? `${at}.${key}` : key;
+        positions.set(`key:${child}`, offset(pair.key));
+        out[key] = walk(pair.value, child);
       }
       return out;
     }
     if (isSeq(node)) return node.items.map((item, i) => walk(item, `${at}.${i}`));
     if (isScalar(node)) {
       if (typeof node.value !== "string") return node.value;
+      if (!node.value.includes("$")) return node.value;
       return interpolate(node.value, env, (name, required) =>
         problems.push({
           code: required ? "compose.var-required" : "compose.var-missing",
