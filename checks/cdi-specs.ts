@@ -132,6 +132,9 @@ export const check: Check = {
 
 export function parseSpec(path: string, text: string): Spec | { problem: string; where: string } {
   if (text.includes("\u0000")) return { problem: "binary data, not a CDI spec", where: path };
+  // The YAML parser recurses and slows down with depth; a CDI spec is a few levels deep.
+  if (flowDepth(text) > MAX_DEPTH)
+    return { problem: `nested more than ${MAX_DEPTH} levels deep`, where: path };
   let doc: unknown;
   try {
     doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
@@ -166,6 +169,24 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
     devices.push(d.name);
   }
   return { path, kind: spec.kind, devices, hostPaths: collectHostPaths(doc) };
+}
+
+const MAX_DEPTH = 256;
+
+/**
+ * The deepest nesting of [ and {, counted in one linear pass before any parser sees the text.
+ * Quotes are not tracked (an apostrophe in a plain YAML scalar would hide what follows): a real
+ * spec never comes near the limit, brackets inside strings included.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
 }
 
 /** A value from the spec, shown safely whatever its type (an object has no safe toString). */
