@@ -7,10 +7,13 @@ import { findBinary } from "../src/distro.js";
 import { appendLine, asUser } from "../src/fix/helpers.js";
 import type { Change, Fix } from "../src/fix/types.js";
 import { parsePasswd } from "../src/host/users.js";
-import { overlaps, parseSubid } from "../src/subid.js";
+import { freeStart as freeSpan, parseSubid } from "../src/subid.js";
+import { hasControl, safeLine } from "../src/text/safe-text.js";
 
 export const COUNT = 65536;
 const FIRST = 100000;
+/** Malformed lines named one by one in the plan's notes; the rest are counted. */
+const NOTED = 5;
 
 export const fix: Fix = {
   id: "subid-ranges",
@@ -26,6 +29,10 @@ export const fix: Fix = {
   risk: "safe",
   async plan({ host, facts }, findings) {
     const user = facts.targetUser;
+    const name = safeLine(user.name);
+    // The name becomes a line of the file: a colon, a space or a control character would break it.
+    if (user.name === "" || /[:\s]/.test(user.name) || hasControl(user.name))
+      return `the user name "${name}" cannot be written as an owner:start:count line`;
     const kinds = (["subuid", "subgid"] as const).filter((k) =>
       findings.some((f) => f.code.startsWith(`${k}.`)),
     );
@@ -45,9 +52,15 @@ export const fix: Fix = {
     const end = start + COUNT - 1;
     const notes: string[] = [];
     for (const kind of kinds) {
-      for (const bad of parsed[kind].malformed) {
+      const bad = parsed[kind].malformed;
+      for (const b of bad.slice(0, NOTED)) {
         notes.push(
-          `/etc/${kind} line ${bad.line} is not understood (${bad.reason}); it is left exactly as it is.`,
+          `/etc/${kind} line ${b.line} is not understood (${b.reason}); it is left exactly as it is.`,
+        );
+      }
+      if (bad.length > NOTED) {
+        notes.push(
+          `/etc/${kind} has ${bad.length - NOTED} more lines that are not understood; they are left exactly as they are.`,
         );
       }
     }
@@ -58,7 +71,7 @@ export const fix: Fix = {
       changes.push({
         kind: "command",
         argv: [usermod, ...kinds.flatMap((k) => [`--add-${k}s`, `${start}-${end}`]), user.name],
-        why: `give ${user.name} ids ${start}-${end} in ${kinds.map((k) => `/etc/${k}`).join(" and ")}`,
+        why: `give ${name} ids ${start}-${end} in ${kinds.map((k) => `/etc/${k}`).join(" and ")}`,
         needsRoot: true,
         touches: kinds.map((k) => `/etc/${k}`),
       });
@@ -75,7 +88,7 @@ export const fix: Fix = {
           after: appendLine(files[kind], `${user.name}:${start}:${COUNT}`),
           mode: 0o644,
           owner: { uid: 0, gid: 0 },
-          why: `give ${user.name} ids ${start}-${end} in /etc/${kind}`,
+          why: `give ${name} ids ${start}-${end} in /etc/${kind}`,
         });
       }
     }
@@ -84,33 +97,21 @@ export const fix: Fix = {
         kind: "command",
         argv: ["podman", "system", "migrate"],
         user: asUser(host, user),
-        why: `make ${user.name}'s Podman use the new mapping (stops the user's running containers)`,
+        why: `make ${name}'s Podman use the new mapping (stops the user's running containers)`,
         needsRoot: false,
       });
     } else {
       notes.push("Podman is not installed; after installing it nothing else is needed.");
     }
     return {
-      summary: `${user.name} gets ${COUNT} subordinate uids and gids (${start}-${end}), overlapping no other range or account.`,
+      summary: `${name} gets ${COUNT} subordinate uids and gids (${start}-${end}), overlapping no other range or account.`,
       changes,
       notes,
     };
   },
 };
 
-/** The lowest start at or above 100000 where 65536 ids overlap nothing taken. */
+/** The lowest start at or above 100000 where 65536 ids overlap nothing taken: one sort, one sweep. */
 export function freeStart(taken: { start: number; count: number }[]): number | null {
-  const sorted = [...taken].sort((a, b) => a.start - b.start);
-  let candidate = FIRST;
-  for (const r of sorted) {
-    if (overlaps({ start: candidate, count: COUNT }, r)) candidate = r.start + r.count;
-  }
-  // One pass can move the candidate onto a range sorted earlier only if ranges overlap each
-  // other; check again and walk on until it is free.
-  while (candidate + COUNT - 1 <= 0xffffffff) {
-    const clash = sorted.find((r) => overlaps({ start: candidate, count: COUNT }, r));
-    if (!clash) return candidate;
-    candidate = clash.start + clash.count;
-  }
-  return null;
+  return freeSpan(taken, FIRST, COUNT);
 }
