@@ -32,48 +32,57 @@ export async function guided(opts: { root: string; user?: string; color: boolean
   const prepared = await prepare(flags, []);
   const { host, facts, checks } = prepared;
   const state = stateDir(host);
-  return runWizard(
-    {
-      host,
-      stateDir: state,
-      detect: prepared.run,
-      plan: (result) => engine.planFixes({ host, facts }, result, fixes),
-      apply: (result, plans) =>
-        run.applyAndVerify({
-          before: result,
-          host,
-          plans,
-          checks,
-          fixes,
-          factOptions: prepared.factOptions,
-          version: toolVersion(),
-        }),
-      async saveReport(result) {
-        const file = `${state}/reports/doctor-${result.startedAt.replace(/[-:]/g, "").replace(/\..*$/, "")}.json`;
-        await host.writer().writeFile(file, reports.writeJson(result), 0o600);
-        return host.root === "/" ? file : `${host.root}${file}`;
+  // The wizard may apply fixes: like fix --yes, it holds the lock from before its doctor run
+  // (what the plans come from) to the end, so a second podlift cannot plan from the same state.
+  const held = await run.fixLock(host);
+  for (const notice of held.notices) io.err(`podlift: ${notice}\n`);
+  try {
+    return await runWizard(
+      {
+        host,
+        stateDir: state,
+        detect: prepared.run,
+        plan: (result) => engine.planFixes({ host, facts }, result, fixes),
+        apply: (result, plans) =>
+          run.applyAndVerify({
+            before: result,
+            host,
+            plans,
+            checks,
+            fixes,
+            factOptions: prepared.factOptions,
+            version: toolVersion(),
+            lock: held.lock,
+          }),
+        async saveReport(result) {
+          const file = `${state}/reports/doctor-${result.startedAt.replace(/[-:]/g, "").replace(/\..*$/, "")}.json`;
+          await host.writer().writeFile(file, reports.writeJson(result), 0o600);
+          return host.root === "/" ? file : `${host.root}${file}`;
+        },
+        async migrate() {
+          const { answeringDocker } = await import("../migrate/docker.js");
+          const docker = await answeringDocker(host);
+          if (docker === null) return null;
+          return async () => {
+            const user = facts.rootful ? undefined : facts.targetUser.name;
+            const code = await runMigrate([], {
+              user,
+              map: [],
+              onConflict: "fail",
+              verify: true,
+              parallel: 2,
+              format: "text",
+              via: "auto",
+              dockerHost: docker.dockerHost,
+            });
+            return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
+          };
+        },
       },
-      async migrate() {
-        const { answeringDocker } = await import("../migrate/docker.js");
-        const docker = await answeringDocker(host);
-        if (docker === null) return null;
-        return async () => {
-          const user = facts.rootful ? undefined : facts.targetUser.name;
-          const code = await runMigrate([], {
-            user,
-            map: [],
-            onConflict: "fail",
-            verify: true,
-            parallel: 2,
-            format: "text",
-            via: "auto",
-            dockerHost: docker.dockerHost,
-          });
-          return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
-        };
-      },
-    },
-    io,
-    useColor(opts),
-  );
+      io,
+      useColor(opts),
+    );
+  } finally {
+    await held.lock();
+  }
 }
