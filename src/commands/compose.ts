@@ -5,6 +5,7 @@ import { ComposeError } from "../compose.js";
 import type { HostContext } from "../compose-check/rules.js";
 import { EXIT } from "../engine/exit-code.js";
 import { UnreadableFileError } from "../host/safe-read.js";
+import { shellQuote } from "../text/safe-text.js";
 import { interactive, io, prepare, Usage, useColor } from "./common.js";
 
 export interface ComposeFlags {
@@ -276,7 +277,7 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     record.status = "verified";
     await store.save(journal);
     io.out(
-      `✔ compose-edits: applied and verified\n\nUndo with: podlift undo --run ${journal.id}${host.root === "/" ? "" : ` --root ${host.root}`}\n`,
+      `✔ compose-edits: applied and verified\n\nUndo with: podlift undo --run ${journal.id}${host.root === "/" ? "" : ` --root ${shellQuote(host.root)}`}\n`,
     );
     return EXIT.ok;
   } finally {
