@@ -4,6 +4,7 @@
 import type { RunResult } from "./engine/types.js";
 import { choosePlans, type Io, printPlans, splitByRoot, summarizeResult } from "./fix/command.js";
 import type { Planned } from "./fix/engine.js";
+import { safeLine } from "./text/safe-text.js";
 
 export interface WizardSteps {
   host: import("./host/types.js").WritableHost;
@@ -74,7 +75,7 @@ export async function runWizard(steps: WizardSteps, raw: Io, color: boolean): Pr
     io.out("   podlift has no fix to offer for what it found.\n\n");
   } else {
     for (const p of planned.plans)
-      io.out(`   - ${p.title}${p.risk === "confirm" ? " (risky)" : ""}: ${p.summary}\n`);
+      io.out(`   - ${p.title}${p.risk === "confirm" ? " (risky)" : ""}: ${safeLine(p.summary)}\n`);
     let chosen: Planned["plans"] | null = null;
     while (chosen === null) {
       const action = await select({
@@ -122,8 +123,8 @@ export async function runWizard(steps: WizardSteps, raw: Io, color: boolean): Pr
   // 4. Finish
   const left = blocking.map((c) => c.id);
   io.out(`${bold("4. Done")}\n`);
-  io.out(`   changed: ${changed.length === 0 ? "nothing" : changed.join(", ")}\n`);
-  io.out(`   report:  ${reportPath}\n`);
+  io.out(`   changed: ${changed.length === 0 ? "nothing" : safeLine(changed.join(", "))}\n`);
+  io.out(`   report:  ${safeLine(reportPath)}\n`);
   const root = steps.host.root === "/" ? "" : ` --root ${steps.host.root}`;
   if (runId)
     io.out(

@@ -1,6 +1,6 @@
 // The built command line, run as a user runs it: exit codes, formats, usage errors, files.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -66,9 +66,11 @@ describe("podlift CLI", () => {
   });
 
   it("exits 2 on a broken compose file, naming line and column", async () => {
-    const file = path.join(work, "broken.yaml");
-    writeFileSync(file, "services:\n  web:\n    ports: [80:80\n");
-    const r = await podlift(["doctor", "--compose", file, ...fixture("fedora-40-rootless")]);
+    // Under --root, --compose names a path on that host, as compose check reads it.
+    const host = mkdtempSync(path.join(work, "host-"));
+    mkdirSync(path.join(host, "srv"));
+    writeFileSync(path.join(host, "srv/broken.yaml"), "services:\n  web:\n    ports: [80:80\n");
+    const r = await podlift(["doctor", "--compose", "/srv/broken.yaml", "--root", host]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: invalid YAML/);
   });

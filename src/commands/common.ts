@@ -1,7 +1,6 @@
 // What the commands share: the host, its facts and a doctor run on them; whether a person is
 // at a terminal; where output goes.
 import { stat } from "node:fs/promises";
-import path from "node:path";
 import { toolVersion } from "../version.js";
 
 /** A usage error: exit 2 with the message, never a stack trace. */
@@ -44,9 +43,6 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
       import("../config.js"),
     ]);
   const config = await loadConfig(flags.config, process.cwd());
-  const compose = flags.compose
-    ? await (await import("../compose.js")).loadCompose(path.resolve(flags.compose))
-    : null;
   const host = new LiveHost(flags.root);
   if (
     !(await stat(host.root).then(
@@ -56,6 +52,7 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
   ) {
     throw new Usage(`--root ${flags.root} is not a folder`);
   }
+  const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
   const factOptions = { user: flags.user, ports: [...(flags.ports ?? []), ...(config.ports ?? [])], compose };
   const facts = await gatherFacts(host, factOptions);
   const run = async () => {
@@ -92,6 +89,28 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
     }
   };
   return { checks, host, facts, factOptions, run };
+}
+
+/**
+ * --compose as compose check reads it: a path on the inspected host (under --root, inside the
+ * root), through the one bounded reader; the project's path is the host's path, so fixes that
+ * read it again go through the host too.
+ */
+async function composeOnHost(host: import("../host/live-host.js").LiveHost, given: string) {
+  const [{ ComposeError, parseCompose, readComposeText }, { composeHostPath }] = await Promise.all([
+    import("../compose.js"),
+    import("./compose.js"),
+  ]);
+  const hostPath = composeHostPath(host.root, process.cwd(), given);
+  let text: string | null;
+  try {
+    text = await readComposeText(await host.fs.resolve(hostPath), hostPath);
+  } catch (error) {
+    if (error instanceof ComposeError) throw error;
+    throw new ComposeError(`cannot read compose file ${hostPath}: ${(error as Error).message}`);
+  }
+  if (text === null) throw new ComposeError(`cannot read compose file ${hostPath}: no such file`);
+  return parseCompose(text, hostPath);
 }
 
 /** The options every command that runs the checks takes. */

@@ -1,5 +1,6 @@
 // podlift migrate volumes: plan, ask, copy, report.
 import { EXIT } from "../engine/exit-code.js";
+import { safeLine } from "../text/safe-text.js";
 import { interactive, io, Usage } from "./common.js";
 
 export interface MigrateFlags {
@@ -86,8 +87,8 @@ async function migrateWith(
         i.conflict === "already-migrated" ? "already migrated" : "",
         i.problem ?? "",
       ].filter(Boolean);
-      io.out(
-        `${i.problem ? "✖" : "•"} ${i.source.Name} → ${i.target}${user ? ` (rootless, ${user.name})` : ""}: ${bits.join("; ")}\n`,
+      line(
+        `${i.problem ? "✖" : "•"} ${i.source.Name} → ${i.target}${user ? ` (rootless, ${user.name})` : ""}: ${bits.join("; ")}`,
       );
     }
   };
@@ -112,7 +113,7 @@ async function migrateWith(
     const picked = await checkbox({
       message: "Which volumes should podlift copy into Podman?",
       choices: chosen.map((i) => ({
-        name: `${i.source.Name} → ${i.target}`,
+        name: safeLine(`${i.source.Name} → ${i.target}`),
         value: i.source.Name,
         checked: i.conflict !== "already-migrated",
       })),
@@ -147,12 +148,17 @@ async function migrateWith(
         r.status === "migrated"
           ? ` ${formatBytes(r.bytes)}, ${r.entries} entries, ${r.durationMs} ms${r.verified ? ", verified" : ", not verified"}`
           : "";
-      io.out(`${mark} ${r.source} → ${r.target}: ${r.status}${stats}${r.error ? `: ${r.error}` : ""}\n`);
-      for (const d of r.differences.slice(0, 20)) io.out(`    ${d.path}: ${d.problem}\n`);
-      for (const n of r.notes) io.out(`    note: ${n}\n`);
+      line(`${mark} ${r.source} → ${r.target}: ${r.status}${stats}${r.error ? `: ${r.error}` : ""}`);
+      for (const d of r.differences.slice(0, 20)) line(`    ${d.path}: ${d.problem}`);
+      for (const n of r.notes) line(`    note: ${n}`);
     }
-    for (const b of blocked) io.out(`✖ ${b.source.Name}: not migrated: ${b.problem}\n`);
+    for (const b of blocked) line(`✖ ${b.source.Name}: not migrated: ${b.problem}`);
   }
   if (interrupt.signal.aborted) return EXIT.interrupted;
   return results.some((r) => r.status === "failed") || blocked.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** One line of text output: volume names, paths and engine errors are host data, shown escaped. */
+function line(text: string): void {
+  io.out(`${safeLine(text)}\n`);
 }

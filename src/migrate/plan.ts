@@ -1,10 +1,9 @@
 // What a migration would do, before anything moves: volumes, sizes, owners, containers using
 // them, conflicts, and (for a rootless target) ids the user's subordinate ranges cannot map.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parse as parseYaml } from "yaml";
-import { ComposeError } from "../compose.js";
+import { ComposeError, readComposeText } from "../compose.js";
 import { UsageError } from "../engine/facts.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
@@ -32,8 +31,18 @@ export async function composeVolumes(file: string): Promise<string[]> {
     name?: string;
     volumes?: Record<string, { name?: string; external?: boolean | { name?: string } } | null>;
   };
+  let text: string | null;
   try {
-    doc = (parseYaml(await readFile(file, "utf8")) ?? {}) as typeof doc;
+    // The one bounded reader: a FIFO or a 50 MB file is a clear error, never a hang.
+    text = await readComposeText(file);
+  } catch (error) {
+    if (error instanceof ComposeError) throw error;
+    throw new ComposeError(`cannot read compose file ${file}: ${(error as Error).message}`);
+  }
+  if (text === null) throw new ComposeError(`cannot read compose file ${file}: no such file`);
+  try {
+    // uniqueKeys off: yaml's duplicate check is quadratic; volumes need no such check here.
+    doc = (parseYaml(text, { uniqueKeys: false }) ?? {}) as typeof doc;
   } catch (error) {
     throw new ComposeError(`${file}: ${(error as Error).message.split("\n")[0]}`);
   }

@@ -4,6 +4,7 @@
 // the real volume, so a failure never leaves a half-made volume under the real name.
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 import type { PodmanTarget } from "./podman.js";
 import { openSource, type Via } from "./source.js";
@@ -166,10 +167,11 @@ export function unsupportedReason(volume: DockerVolume): string | null {
     return `volume driver ${volume.Driver} has no Podman equivalent podlift can create`;
   const options = volume.Options ?? {};
   if (options.device || options.type) {
+    // Names and options come from the engine: quoted, so the command can be pasted as it is.
     const opts = Object.entries(options)
-      .map(([k, v]) => `--opt ${k}=${v}`)
+      .map(([k, v]) => `--opt ${shellQuote(`${k}=${v}`)}`)
       .join(" ");
-    return `the volume is backed by ${options.device ?? options.type}, not by data in Docker: create it in Podman with podman volume create ${opts} ${volume.Name}`;
+    return `the volume is backed by ${options.device ?? options.type}, not by data in Docker: create it in Podman with podman volume create ${opts} ${shellQuote(volume.Name)}`;
   }
   return null;
 }
