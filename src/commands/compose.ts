@@ -5,7 +5,7 @@ import { ComposeError } from "../compose.js";
 import type { HostContext } from "../compose-check/rules.js";
 import { EXIT } from "../engine/exit-code.js";
 import { UnreadableFileError } from "../host/safe-read.js";
-import { shellQuote } from "../text/safe-text.js";
+import { safeLine, shellQuote } from "../text/safe-text.js";
 import { interactive, io, prepare, Usage, useColor } from "./common.js";
 
 export interface ComposeFlags {
@@ -156,12 +156,14 @@ export async function runComposeCheck(given: string | undefined, flags: ComposeF
   } else {
     const color = useColor(flags);
     const paint = (c: number, t: string) => (color ? `\u001b[${c}m${t}\u001b[0m` : t);
-    io.out(`${file} (${facts.rootful ? "rootful" : `rootless, ${facts.targetUser.name}`})\n`);
+    // A compose file is data: service names, paths and values are shown with controls escaped.
+    const shown = safeLine(file);
+    io.out(`${shown} (${facts.rootful ? "rootful" : `rootless, ${safeLine(facts.targetUser.name)}`})\n`);
     for (const f of findings) {
       io.out(
-        `${paint(f.status === "fail" ? 31 : 33, f.status === "fail" ? "✖" : "⚠")} ${file}:${f.at.line}:${f.at.col} ${f.service ? `[${f.service}] ` : ""}${f.message} ${paint(90, `(${f.code})`)}\n`,
+        `${paint(f.status === "fail" ? 31 : 33, f.status === "fail" ? "✖" : "⚠")} ${shown}:${f.at.line}:${f.at.col} ${f.service ? `[${safeLine(f.service)}] ` : ""}${safeLine(f.message)} ${paint(90, `(${f.code})`)}\n`,
       );
-      io.out(`    ${paint(36, "fix:")} ${f.remedy}\n`);
+      io.out(`    ${paint(36, "fix:")} ${safeLine(f.remedy)}\n`);
     }
     io.out(
       findings.length === 0
@@ -257,7 +259,7 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     };
     const [outcome] = await applyPlans(host, store, journal, [plan]);
     if (outcome?.status !== "applied") {
-      io.out(`✖ compose-edits: ${outcome?.status}: ${outcome?.error ?? ""}\n`);
+      io.out(`✖ compose-edits: ${outcome?.status}: ${safeLine(outcome?.error ?? "")}\n`);
       return EXIT.failed;
     }
     // Verified when none of the edited findings comes back.

@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkOutputTarget, OutputError, writeFileAtomic } from "../../src/atomic.js";
+import { LiveHost } from "../../src/host/live-host.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-output-"));
 const at = (name: string) => path.join(dir, name);
@@ -155,6 +156,29 @@ describe("writeFileAtomic", () => {
       }),
     ).rejects.toThrow();
     expect(execFileSync("ls", ["-A", at("clean")], { encoding: "utf8" })).toBe("");
+  });
+});
+
+describe("the fix engine's writer", () => {
+  it("keeps a symlinked /etc/subuid a link and updates its target inside --root", async () => {
+    const root = mkdtempSync(path.join(dir, "root-"));
+    mkdirSync(path.join(root, "etc"));
+    mkdirSync(path.join(root, "usr/etc"), { recursive: true });
+    writeFileSync(path.join(root, "usr/etc/subuid"), "old:100000:65536\n");
+    symlinkSync("/usr/etc/subuid", path.join(root, "etc/subuid")); // absolute, as image-based distros ship it
+    const writer = new LiveHost(root).writer();
+    await writer.writeFile("/etc/subuid", "alice:100000:65536\n", 0o644);
+    expect(readlinkSync(path.join(root, "etc/subuid"))).toBe("/usr/etc/subuid");
+    expect(readFileSync(path.join(root, "usr/etc/subuid"), "utf8")).toBe("alice:100000:65536\n");
+  });
+
+  it("on the live root, follows a link to its target too", async () => {
+    mkdirSync(at("live"));
+    writeFileSync(at("live/target"), "old");
+    symlinkSync(at("live/target"), at("live/link"));
+    await new LiveHost("/").writer().writeFile(at("live/link"), "new", 0o644);
+    expect(lstatSync(at("live/link")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(at("live/target"), "utf8")).toBe("new");
   });
 });
 
