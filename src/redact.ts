@@ -11,6 +11,30 @@ export interface Rule {
 const SECRET_KEY =
   "(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
 
+// A command-line flag whose name says its value is a secret (`--token`, `--db-password`,
+// `--api-key`, `--client-secret`, `--auth`, `--credentials`), judged by whole name segments so that
+// `--keyboard`, `--bypass` or `--author` are not. A last segment that names where the secret is,
+// or something about it, keeps the value (`--password-file /run/secrets/db`, `--token-ttl 60`),
+// and so does a negated boolean (`--no-auth`).
+const FLAG_SEGMENT = "[A-Za-z0-9]+";
+const SECRET_SEGMENT =
+  "(?:[A-Za-z0-9]*(?:token|password|passwd|secret)|(?:api|access|secret|private|auth|client|master|license|encryption|signing|app)?key|pass|passphrase|auth|credentials?|creds)";
+const KEEP_SEGMENT =
+  "(?:files?|path|dir|stdin|fd|env|type|mode|method|url|uri|endpoint|host|server|id|name|len|length|size|timeout|ttl|expiry|expires)";
+const SECRET_FLAG = `--?(?![Nn][Oo][-_])(?:${FLAG_SEGMENT}[-_.])*?${SECRET_SEGMENT}(?:[-_.](?!${KEEP_SEGMENT}(?![A-Za-z0-9]))${FLAG_SEGMENT})*`;
+// What separates the flag from its value: spaces in a command line (`app --token abc`), a comma in
+// a JSON or YAML flow list (`"--token", "abc"`, across lines too), or the next item of a YAML
+// block list (`- --token` then `- abc`). The flag's own closing quote comes first.
+const FLAG_GAP = String.raw`["']?(?:[ \t]+|\s*,\s*|[ \t]*\r?\n[ \t]*-[ \t]+)`;
+// The value: quoted (in a list, or a shell line, also with JSON-escaped quotes) or one bare word;
+// never a further flag, never what is already redacted.
+const FLAG_VALUE = String.raw`(?!--|\[REDACTED|\\?["']\[REDACTED)("(?:[^"\\\n]|\\.)+"|'[^'\n]+'|\\"(?:[^"\\\n]|\\[^"])+\\"|[^\s"'\\,;\[\]{}]+)`;
+
+function redactFlagValue(_match: string, flag: string, gap: string, value: string): string {
+  const quote = /^(\\"|"|')/.exec(value)?.[1] ?? "";
+  return `${flag}${gap}${quote}[REDACTED]${quote}`;
+}
+
 export const BUILT_IN: Rule[] = [
   {
     name: "private-key",
@@ -19,7 +43,9 @@ export const BUILT_IN: Rule[] = [
   },
   {
     name: "url-credentials",
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi,
+    // Starts only where a run of scheme characters starts: a \b start inside a long run
+    // (a-a-a-a...) would rescan the rest of the run from every letter, quadratic time.
+    pattern: /(?<![a-z0-9+.-])([a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi,
     replace: "$1[REDACTED]@",
   },
   {
@@ -29,12 +55,22 @@ export const BUILT_IN: Rule[] = [
   },
   {
     // KEY=value, "key": "value", key: value; a value that opens a block ({ [) is structure, not a secret.
+    // The key is a whole run of name characters with a secret word in it, found by a lookahead
+    // (atomic) from where the run starts: a \b start inside the run, or backtracking over every
+    // secret word of a run (token-token-token...), would take quadratic time.
     name: "secret-assignment",
     pattern: new RegExp(
-      `\\b([A-Za-z0-9_.-]*${SECRET_KEY}[A-Za-z0-9_.-]*)(["']?\\s*[=:]\\s*["']?)(?!\\[REDACTED)([^\\s"',;{}\\[\\]]+)`,
+      `(?<![A-Za-z0-9_.-])(?=[A-Za-z0-9_.-]*?${SECRET_KEY})([A-Za-z0-9_.-]+)(["']?\\s*[=:]\\s*["']?)(?!\\[REDACTED)([^\\s"',;{}\\[\\]]+)`,
       "gi",
     ),
     replace: "$1$2[REDACTED]",
+  },
+  {
+    // `--token abc`, `["--password", "abc"]`, `- --api-key` / `- abc`: the element after a secret
+    // flag. `--password=abc` is a secret-assignment.
+    name: "secret-flag",
+    pattern: new RegExp(`(?<![A-Za-z0-9_-])(${SECRET_FLAG})(${FLAG_GAP})${FLAG_VALUE}`, "gi"),
+    replace: redactFlagValue,
   },
   { name: "aws-access-key", pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: "[REDACTED aws key]" },
   { name: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, replace: "[REDACTED token]" },
@@ -43,7 +79,15 @@ export const BUILT_IN: Rule[] = [
 
 export function redactText(text: string): string {
   let out = text;
-  for (const rule of BUILT_IN) out = out.replace(rule.pattern, rule.replace as string);
+  for (const rule of BUILT_IN) {
+    const replace = rule.replace;
+    out =
+      typeof replace === "function"
+        ? out.replace(rule.pattern, (match: string, ...rest: unknown[]) =>
+            replace(match, ...(rest.slice(0, -2) as string[])),
+          )
+        : out.replace(rule.pattern, replace);
+  }
   return out;
 }
 
