@@ -353,5 +353,14 @@ export async function run(): Promise<never> {
     });
   }
   const code = await main();
+  // Standard output to a pipe is written asynchronously, and process.exit drops what is still
+  // queued (a large JSON report piped to jq arrived cut short): wait until both streams drained.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit(code);
+}
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  // A write's callback runs once everything written before it is flushed (or the reader is gone).
+  return new Promise((resolve) => stream.write("", () => resolve()));
 }

@@ -15,7 +15,12 @@ function podlift(args: string[], options: { cwd?: string; timeout?: number } = {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: options.cwd ?? work, env: { ...process.env, CI: "true" }, timeout: options.timeout ?? 60000 },
+      {
+        cwd: options.cwd ?? work,
+        env: { ...process.env, CI: "true" },
+        timeout: options.timeout ?? 60000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: number }).code ?? -1) : 0;
         resolve({ code: typeof code === "number" ? code : -1, stdout, stderr, ms: Date.now() - started });
@@ -155,6 +160,20 @@ describe("a hostile host root", () => {
     const r = await podlift(["doctor", "--root", host, "--only", "host-files", "--verbose"]);
     expect(r.stdout).toContain("Evil\\x1b]0;pwned\\x07\\x1b[2J\\x9b1mOS");
     for (const c of ["\u0007", "\u001b", "\u009b"]) expect(r.stdout).not.toContain(c);
+  });
+});
+
+describe("a large report through a pipe", () => {
+  it("arrives whole: the process waits for standard output to drain before it exits", async () => {
+    const project = mkdtempSync(path.join(work, "big-project-"));
+    const services = Array.from(
+      { length: 4000 },
+      (_, i) => `  s${i}:\n    image: postgres\n    ports: ["${80 + (i % 900)}:80"]\n`,
+    );
+    writeFileSync(path.join(project, "compose.yaml"), `services:\n${services.join("")}`);
+    const r = await podlift(["compose", "check", path.join(project, "compose.yaml"), "--format", "json"]);
+    expect(r.stdout.length).toBeGreaterThan(1024 * 1024);
+    expect(JSON.parse(r.stdout).findings.length).toBeGreaterThanOrEqual(4000);
   });
 });
 
