@@ -59,6 +59,7 @@ export async function writeFileAtomic(
 ): Promise<WriteResult> {
   if (file === "") throw new OutputError("the output file name is empty", true);
   if (file.endsWith("/") && file !== "/") throw new OutputError(`${file} names a folder, not a file`, true);
+  if (file === "-") return writeStdout(typeof content === "string" ? Buffer.from(content) : content);
   const data = typeof content === "string" ? Buffer.from(content) : content;
   if (isPassThrough(file)) return writeInPlace(file, data, file);
   const target = options.followSymlinks === false ? { path: file } : await followLinks(file);
@@ -101,7 +102,7 @@ export async function writeFileAtomic(
 export async function checkOutputTarget(file: string): Promise<{ regular: boolean }> {
   if (file === "") throw new OutputError("the output file name is empty", true);
   if (file.endsWith("/") && file !== "/") throw new OutputError(`${file} names a folder, not a file`, true);
-  if (isPassThrough(file)) return { regular: false };
+  if (file === "-" || isPassThrough(file)) return { regular: false };
   const target = await followLinks(file);
   if ("passThrough" in target) return { regular: false };
   let info: import("node:fs").Stats;
@@ -120,6 +121,15 @@ export async function checkOutputTarget(file: string): Promise<{ regular: boolea
       true,
     );
   return { regular: true };
+}
+
+/** `-`: podlift's own standard output, through Node's stream so nothing written before is reordered. */
+function writeStdout(data: Buffer): Promise<WriteResult> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (error) =>
+      error ? reject(outputError("standard output", error)) : resolve({ how: "in-place", path: "-" }),
+    );
+  });
 }
 
 /** /dev/stdout, /proc/self/fd/1 and the like: written through, never renamed over. */

@@ -58,7 +58,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(
       new Option("--format <format>", "report format").choices(["text", "json", "junit"]).default("text"),
     )
-    .option("-o, --output <file>", "write the report to a file (the text report still goes to stdout)");
+    .option(
+      "-o, --output <file>",
+      "write the report to a file, or - for standard output (the text report still goes to stdout)",
+    );
   addRunOptions(doctorCommand).action(async (opts: DoctorFlags) => {
     setExitCode(await (await import("./commands/doctor.js")).doctor(opts));
   });
@@ -86,7 +89,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   const bundle = program
     .command("bundle")
     .description("Write a redacted support bundle (.tar.gz, mode 0600) to attach to a ticket.")
-    .option("-o, --output <file>", "where to write it (default: ./podlift-bundle-<host>-<time>.tar.gz)")
+    .option(
+      "-o, --output <file>",
+      "where to write it (- for standard output; default: ./podlift-bundle-<host>-<time>.tar.gz)",
+    )
     .option(
       "--obfuscate",
       "also replace host names, IP and MAC addresses and user names; the mapping stays on this host",

@@ -78,7 +78,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
       new Redactor({ custom }),
       `podlift ${toolVersion()}`,
     );
-    io.out(`${safeLine(output)}\n`);
+    if (output !== "-") io.out(`${safeLine(output)}\n`);
     io.err(
       `podlift: re-redacted ${manifest.files.length} files (${
         Object.entries(manifest.redactions)
@@ -172,7 +172,8 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     redactor,
     `podlift ${toolVersion()}`,
   );
-  io.out(`${safeLine(output)}\n`);
+  // With -o - the archive itself is on standard output: the summary goes to stderr only.
+  if (output !== "-") io.out(`${safeLine(output)}\n`);
   io.err(
     `podlift: ${manifest.files.length} files, ${missing.length} collectors had nothing; redacted: ${
       Object.entries(manifest.redactions)

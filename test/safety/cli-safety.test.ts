@@ -102,6 +102,22 @@ describe("output files", () => {
   });
 });
 
+describe("bundle -o -", () => {
+  it("streams the archive to standard output and keeps the summary on stderr", async () => {
+    const host = root({ "etc/os-release": OS });
+    const tarball = execFileSync(process.execPath, [BIN, "bundle", "--root", host, "-o", "-"], {
+      cwd: work,
+      env: { ...process.env, CI: "true" },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const listing = execFileSync("tar", ["tz"], { input: tarball, encoding: "utf8" });
+    expect(listing).toMatch(/^podlift-bundle-\d{8}T\d{6}\/doctor\/report\.json$/m);
+    expect(listing).toMatch(/manifest\.json$/m);
+    expect(() => statSync(path.join(work, "-"))).toThrow();
+  });
+});
+
 describe("usage errors instead of surprises", () => {
   it("refuses a timeout Node's timers cannot hold, on the command line and in the config", async () => {
     expect((await podlift(["doctor", "--timeout", "3000000000"])).code).toBe(2);
