@@ -10,7 +10,7 @@
 // - an existing file keeps its owner and mode unless the caller forces a mode;
 // - otherwise: temporary file in the same folder, fsync, rename, fsync of the folder.
 import { constants } from "node:fs";
-import { chown, lstat, open, readlink, rename, rm, stat } from "node:fs/promises";
+import { chown, lstat, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 
 const MAX_LINKS = 40;
@@ -85,10 +85,11 @@ export async function writeFileAtomic(
       `${file} is a ${info.isBlockDevice() ? "block device" : info.isSocket() ? "socket" : "special file"}; podlift writes only to regular files, character devices and FIFOs`,
       true,
     );
+  const forced = options.forceMode ? options.mode : undefined;
   // Another name for the same file would be split off by a rename: rewrite it in place.
-  if (info.nlink > 1) return writeRegularInPlace(file, real, data);
+  if (info.nlink > 1) return writeRegularInPlace(file, real, data, forced, options.owner);
   const owner = options.owner ?? { uid: info.uid, gid: info.gid };
-  if (!canOwn(owner)) return writeRegularInPlace(file, real, data);
+  if (!canOwn(owner)) return writeRegularInPlace(file, real, data, forced, options.owner);
   const mode = options.forceMode && options.mode !== undefined ? options.mode : info.mode & 0o7777;
   await replaceByRename(file, real, data, { ...options, mode, owner });
   return { how: "replaced", path: real };
@@ -123,6 +124,21 @@ export async function checkOutputTarget(file: string): Promise<{ regular: boolea
   return { regular: true };
 }
 
+/**
+ * True when `file` is podlift's own standard output under another name (`/dev/stdout`,
+ * `/dev/fd/1`, or the file stdout is redirected to): the caller then treats it as `-`, so the
+ * report is not written twice into one file at two offsets.
+ */
+export async function isOwnStdout(file: string): Promise<boolean> {
+  if (file === "-") return true;
+  try {
+    const [target, out] = await Promise.all([stat(file), import("node:fs").then((fs) => fs.fstatSync(1))]);
+    return target.dev === out.dev && target.ino === out.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** `-`: podlift's own standard output, through Node's stream so nothing written before is reordered. */
 function writeStdout(data: Buffer): Promise<WriteResult> {
   return new Promise((resolve, reject) => {
@@ -132,10 +148,26 @@ function writeStdout(data: Buffer): Promise<WriteResult> {
   });
 }
 
-/** /dev/stdout, /proc/self/fd/1 and the like: written through, never renamed over. */
+/** An entry of /proc (/proc/self/fd/1): written through, never renamed over. */
 function isPassThrough(file: string): boolean {
   const abs = path.resolve(file);
-  return abs === "/dev" || abs.startsWith("/dev/") || abs.startsWith("/proc/");
+  return abs.startsWith("/proc/");
+}
+
+/**
+ * Who may steer a write through a symbolic link: root, or the user podlift runs as. A link owned
+ * by anyone else (`~alice/.profile -> /etc/shadow`, `/tmp/report.json -> /etc/passwd` planted in
+ * a sticky folder) is refused, the way the kernel's protected_symlinks refuses it, but stricter.
+ */
+export function trustedLinkOwner(uid: number): boolean {
+  return uid === 0 || uid === (process.geteuid?.() ?? 0);
+}
+
+export function untrustedLink(file: string, link: string, uid: number): OutputError {
+  return new OutputError(
+    `${file}: ${link} is a symbolic link owned by uid ${uid}; podlift follows only links owned by root or by the user running it`,
+    true,
+  );
 }
 
 async function followLinks(file: string): Promise<{ path: string } | { passThrough: true }> {
@@ -149,11 +181,19 @@ async function followLinks(file: string): Promise<{ path: string } | { passThrou
       throw outputError(file, error);
     }
     if (!info.isSymbolicLink()) return { path: current };
+    if (!trustedLinkOwner(info.uid)) throw untrustedLink(file, current, info.uid);
+    // /proc/<pid>/fd/N are magic links ("pipe:[123]"): written through, never resolved by hand.
+    if (await inProc(current)) return { passThrough: true };
     const link = await readlink(current);
     current = path.resolve(path.dirname(current), link);
-    if (isPassThrough(current)) return { passThrough: true };
   }
   throw new OutputError(`${file}: too many levels of symbolic links`, true);
+}
+
+/** True when the entry's folder really lies in /proc (/dev/fd/1, /dev/stdout -> /proc/self/fd/1). */
+async function inProc(p: string): Promise<boolean> {
+  const dir = await realpath(path.dirname(p)).catch(() => path.dirname(p));
+  return dir === "/proc" || dir.startsWith("/proc/");
 }
 
 async function requireFolder(file: string, dir: string): Promise<void> {
@@ -223,7 +263,13 @@ async function syncFolder(dir: string): Promise<void> {
 }
 
 /** A regular file rewritten where it is (hard links, another owner): truncate, write, fsync. */
-async function writeRegularInPlace(shown: string, real: string, data: Buffer): Promise<WriteResult> {
+async function writeRegularInPlace(
+  shown: string,
+  real: string,
+  data: Buffer,
+  mode?: number,
+  owner?: { uid: number; gid: number },
+): Promise<WriteResult> {
   let handle: import("node:fs/promises").FileHandle;
   try {
     handle = await open(real, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
@@ -231,6 +277,9 @@ async function writeRegularInPlace(shown: string, real: string, data: Buffer): P
     throw outputError(shown, error);
   }
   try {
+    // Mode and owner first, so the new content is never readable under the old ones.
+    if (owner) await handle.chown(owner.uid, owner.gid);
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.truncate(0);
     await handle.write(data, 0, data.length, 0);
     await handle.sync();

@@ -1,7 +1,7 @@
 // What a support bundle holds: each collector names its file in the archive and how to get its
 // content (a command as argv, or files of the host), with a timeout and a size cap. A collector
 // that fails or times out is recorded, never fatal.
-import { readFile } from "node:fs/promises";
+import { readComposeText } from "../compose.js";
 import type { Host, UserInfo } from "../host/types.js";
 
 export interface Collector {
@@ -144,7 +144,8 @@ export function collectors(options: {
     // Compose files are the user's input on this machine, not files of the (possibly mounted) host root.
     ...options.compose.map((c, i) => ({
       file: `compose/${i + 1}-${c.split("/").at(-1)}`,
-      produce: () => readFile(c, "utf8"),
+      // The one bounded reader: a FIFO is refused at once, /dev/zero never read.
+      produce: async () => (await readComposeText(c)) ?? "(no such file)",
     })),
     {
       file: "logs/podman-journal.txt",

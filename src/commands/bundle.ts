@@ -55,7 +55,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     import("node:os"),
   ]);
   const custom = await loadRules(flags.redactRules);
-  const { checkOutputTarget } = await import("../atomic.js");
+  const { checkOutputTarget, isOwnStdout } = await import("../atomic.js");
   if (flags.redactOnly) {
     const { stat } = await import("node:fs/promises");
     const input = flags.redactOnly;
@@ -65,7 +65,8 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
       (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "does not exist" : (e.code ?? e.message)),
     );
     if (kind !== null) throw new Usage(`cannot read ${safeLine(input)}: it ${kind}`);
-    const output = flags.output ?? input.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
+    const wanted = flags.output ?? input.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
+    const output = (await isOwnStdout(wanted)) ? "-" : wanted;
     await checkOutputTarget(output);
     const old = await b.readBundle(input).catch((error: Error) => {
       throw new Usage(`cannot read ${safeLine(input)}: ${error.message}`);
@@ -88,7 +89,9 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     );
     return EXIT.ok;
   }
-  const output = flags.output ?? `podlift-bundle-${os.hostname()}-${stampNow()}.tar.gz`;
+  const named = flags.output ?? `podlift-bundle-${os.hostname()}-${stampNow()}.tar.gz`;
+  // /dev/stdout or the file stdout goes to: the same as `-`, so the path line cannot land in it.
+  const output = (await isOwnStdout(named)) ? "-" : named;
   // A wrong --output fails now, not after a minute of collecting.
   const target = await checkOutputTarget(output);
   if (flags.obfuscate && !target.regular)

@@ -3,6 +3,10 @@ import { safeLine } from "../text/safe-text.js";
 import { type DoctorFlags, io, prepare, useColor } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {
+  const { checkOutputTarget, isOwnStdout, writeFileAtomic } = await import("../atomic.js");
+  // A wrong --output fails before the checks run, not after; one naming our own stdout is `-`.
+  const toStdout = flags.output !== undefined && (await isOwnStdout(flags.output));
+  if (flags.output !== undefined && !toStdout) await checkOutputTarget(flags.output);
   const [{ run }, reports] = await Promise.all([
     prepare(flags, flags.only),
     import("../../reports/index.js"),
@@ -15,10 +19,9 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
       : flags.format === "junit"
         ? reports.writeJunit(result)
         : null;
-  if (flags.output) {
-    const { writeFileAtomic } = await import("../atomic.js");
+  if (flags.output !== undefined) {
     const fileText = rendered ?? reports.writeText(result, { color: false, verbose: flags.verbose === true });
-    if (flags.output === "-") io.out(fileText);
+    if (toStdout) io.out(fileText);
     else {
       await writeFileAtomic(flags.output, fileText, { mode: 0o644 });
       io.out(text());

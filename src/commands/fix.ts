@@ -49,7 +49,9 @@ export async function runFix(flags: FixFlags): Promise<number> {
     if (planned.plans.length === 0) {
       command.printPlans(planned, mode, io);
       const left = command.remainingFailures(result);
-      io.out(
+      // A script or JSON on stdout must stay a script or JSON: the sentence goes to stderr there.
+      const say = flags.script || flags.format === "json" ? io.err : io.out;
+      say(
         left === 0
           ? "Nothing to fix.\n"
           : `Nothing podlift can fix; ${left} check(s) still fail: see podlift doctor.\n`,

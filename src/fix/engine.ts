@@ -4,7 +4,7 @@ import { runDoctor } from "../engine/doctor.js";
 import { type FactOptions, gatherFacts } from "../engine/facts.js";
 import type { Check, Finding, RunResult } from "../engine/types.js";
 import type { WritableHost } from "../host/types.js";
-import type { Fix, FixContext, Plan } from "./types.js";
+import type { Change, Fix, FixContext, Plan } from "./types.js";
 
 export interface Planned {
   plans: Plan[];
@@ -36,6 +36,13 @@ export async function planFixes(
     const planned = await fix.plan(ctx, findings);
     if (typeof planned === "string") {
       out.unplannable.push({ fixId: fix.id, title: fix.title, reason: planned });
+      continue;
+    }
+    // A write through a link someone else controls (~/.profile -> /etc/shadow) is never planned,
+    // and its "before" (the link target's content) is never shown.
+    const steered = await steeringLink(ctx.host, planned.changes);
+    if (steered !== null) {
+      out.unplannable.push({ fixId: fix.id, title: fix.title, reason: steered });
       continue;
     }
     out.plans.push({
@@ -97,4 +104,23 @@ export async function verifyFixes(
     return { fixId: plan.fixId, verified: remaining.length === 0 && !errored, remaining };
   });
   return { verifications, rerun };
+}
+
+/**
+ * The first path of a file change that runs through a symbolic link owned by someone other than
+ * root or podlift's user, as the reason the plan is refused; null when there is none.
+ */
+async function steeringLink(host: FixContext["host"], changes: readonly Change[]): Promise<string | null> {
+  const me = host.currentUser().uid;
+  for (const change of changes) {
+    if (change.kind !== "write-file") continue;
+    const parts = change.path.split("/").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = `/${parts.slice(0, i).join("/")}`;
+      const info = await host.lstat(prefix).catch(() => null);
+      if (info?.type === "symlink" && info.uid !== 0 && info.uid !== me)
+        return `${prefix} is a symbolic link owned by uid ${info.uid}: podlift will not write ${change.path} through a link another user controls`;
+    }
+  }
+  return null;
 }

@@ -3,6 +3,7 @@
 // out of it, so a fixture or a mounted root can never make podlift read the wrong machine.
 import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
+import { trustedLinkOwner, untrustedLink } from "../atomic.js";
 import { kindOfStats, readRegularFile, UnreadableFileError } from "./safe-read.js";
 import type { StatInfo } from "./types.js";
 
@@ -14,6 +15,19 @@ export class RootedFs {
   /** Maps a host path to a real path under root, following symlinks inside the root. */
   async resolve(hostPath: string, followLast = true): Promise<string> {
     if (this.root === "/") return path.resolve("/", hostPath);
+    return this.walk(hostPath, followLast, false);
+  }
+
+  /**
+   * The real path a write lands on: every link on the way followed (inside the root), and each one
+   * must belong to root or to podlift's user, also on a live host, so a link a user planted in
+   * their home (`~/.profile -> /etc/shadow`) can never steer a write made as root.
+   */
+  async resolveForWrite(hostPath: string, followLast = true): Promise<string> {
+    return this.walk(hostPath, followLast, true);
+  }
+
+  private async walk(hostPath: string, followLast: boolean, trustedOnly: boolean): Promise<string> {
     const parts = splitParts(hostPath);
     const done: string[] = [];
     let hops = 0;
@@ -33,6 +47,10 @@ export class RootedFs {
         continue; // not a symlink, or absent: keep walking
       }
       if (++hops > MAX_LINKS) throw new UnreadableFileError(hostPath, "loop");
+      if (trustedOnly) {
+        const owner = (await lstat(real)).uid;
+        if (!trustedLinkOwner(owner)) throw untrustedLink(hostPath, real, owner);
+      }
       done.pop();
       const rest = splitParts(target);
       if (target.startsWith("/")) done.length = 0;

@@ -22,27 +22,23 @@ export class RootedWriter implements HostWriter {
     mode: number,
     owner?: { uid: number; gid: number },
   ): Promise<WriteReport> {
-    const real = await this.fs.resolve(p);
+    // Every link on the way is followed here, inside the root, and only when root or podlift's
+    // user owns it; the real path has none left. The fix engine names the mode it wants (undo
+    // puts the recorded one back).
+    const real = await this.fs.resolveForWrite(p);
     const createdDirs = await this.makeParents(real);
-    // The fix engine names the mode it wants (undo puts the recorded one back); links under --root
-    // were resolved inside the root by fs.resolve, so none is followed out of it here.
-    await writeFileAtomic(real, content, {
-      mode,
-      forceMode: true,
-      owner,
-      followSymlinks: this.fs.root === "/",
-    });
+    await writeFileAtomic(real, content, { mode, forceMode: true, owner, followSymlinks: false });
     return { createdDirs };
   }
 
   async removeFile(p: string) {
-    await rm(await this.fs.resolve(p, false), { force: true });
+    await rm(await this.fs.resolveForWrite(p, false), { force: true });
   }
 
   async removeEmptyDir(p: string): Promise<boolean> {
     try {
       // rmdir removes only an empty folder, and never follows a link in the last component.
-      await rmdir(await this.fs.resolve(p, false));
+      await rmdir(await this.fs.resolveForWrite(p, false));
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -52,7 +48,7 @@ export class RootedWriter implements HostWriter {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await rename(await this.fs.resolve(from, false), await this.fs.resolve(to, false));
+    await rename(await this.fs.resolveForWrite(from, false), await this.fs.resolveForWrite(to, false));
   }
 
   async writeSysctl(key: string, value: string) {
@@ -66,7 +62,7 @@ export class RootedWriter implements HostWriter {
    * a reader never sees a half-written lock.
    */
   async createExclusive(p: string, content: string): Promise<boolean> {
-    const real = await this.fs.resolve(p);
+    const real = await this.fs.resolveForWrite(p);
     await this.makeParents(real);
     const tmp = path.join(
       path.dirname(real),
@@ -92,7 +88,7 @@ export class RootedWriter implements HostWriter {
 
   async readBytes(p: string): Promise<Buffer | null> {
     try {
-      return await readFile(await this.fs.resolve(p));
+      return await readFile(await this.fs.resolveForWrite(p));
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;

@@ -1,7 +1,17 @@
 // The built command line against hostile and careless input: it never damages the host, never
 // hangs, never prints raw terminal escapes, and ends every error in one line with a clean code.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -99,6 +109,54 @@ describe("output files", () => {
       oneCleanLine(r.stderr);
     }
     expect(() => statSync(path.join(work, "x.tgz"))).toThrow();
+  });
+});
+
+describe("stdout under another name", () => {
+  it("-o /dev/stdout with stdout redirected to a file gives one valid report", async () => {
+    const host = root({ "etc/os-release": OS });
+    const file = path.join(work, "redirected.json");
+    const fd = openSync(file, "w");
+    execFileSync(
+      process.execPath,
+      [BIN, "doctor", "--root", host, "--only", "host-files", "--format", "json", "-o", "/dev/stdout"],
+      { stdio: ["ignore", fd, "ignore"], env: { ...process.env, CI: "true" } },
+    );
+    closeSync(fd);
+    expect(JSON.parse(readFileSync(file, "utf8")).schemaVersion).toBe(1);
+  });
+});
+
+describe("fix never plans a write through another user's link", () => {
+  it("refuses ~/.profile -> /etc/shadow and never shows the shadow file in the dry run", async () => {
+    const host = root({
+      "etc/os-release": OS,
+      "etc/passwd": "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+      "etc/shadow": "root:$6$topsecret:1::::::\n",
+    });
+    mkdirSync(path.join(host, "home/alice"), { recursive: true });
+    symlinkSync("/etc/shadow", path.join(host, "home/alice/.profile"));
+    execFileSync("chown", ["-h", "1000:1000", path.join(host, "home/alice/.profile")]);
+    const base = ["fix", "--root", host, "-u", "alice", "--only", "docker-host-profile"];
+    const dry = await podlift([...base, "--dry-run"]);
+    expect(dry.stdout + dry.stderr).not.toContain("topsecret");
+    expect(dry.stdout + dry.stderr).toContain("is a symbolic link owned by uid 1000");
+    await podlift([...base, "--yes", "--allow-risky"]);
+    expect(readFileSync(path.join(host, "etc/shadow"), "utf8")).toBe("root:$6$topsecret:1::::::\n");
+    expect(statSync(path.join(host, "etc/shadow")).uid).toBe(0);
+  });
+});
+
+describe("bundle --compose", () => {
+  it("refuses a FIFO at once instead of hanging", async () => {
+    const host = root({ "etc/os-release": OS });
+    const fifo = path.join(work, "compose-fifo.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const r = await podlift(["bundle", "--root", host, "--compose", fifo, "-o", path.join(work, "c.tgz")], {
+      timeout: 20000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(15000);
   });
 });
 

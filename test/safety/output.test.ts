@@ -159,7 +159,52 @@ describe("writeFileAtomic", () => {
   });
 });
 
+describe("links someone else controls", () => {
+  it("refuses a link planted by another user (a sticky /tmp), and leaves its target alone", async () => {
+    writeFileSync(at("victim"), "precious");
+    symlinkSync(at("victim"), at("planted.json"));
+    execFileSync("chown", ["-h", "65534:65534", at("planted.json")]);
+    expect(await failure(at("planted.json"))).toMatchObject({
+      usage: true,
+      message: expect.stringContaining("is a symbolic link owned by uid 65534"),
+    });
+    expect(readFileSync(at("victim"), "utf8")).toBe("precious");
+  });
+
+  it("replaces a regular file under /dev/shm by rename, not by appending to it", async () => {
+    const shm = `/dev/shm/podlift-test-${process.pid}.json`;
+    writeFileSync(shm, '{"old":1}');
+    await writeFileAtomic(shm, '{"new":2}');
+    expect(readFileSync(shm, "utf8")).toBe('{"new":2}');
+    execFileSync("rm", ["-f", shm]);
+  });
+
+  it("forces a bundle's 0600 on a hard-linked target too", async () => {
+    writeFileSync(at("hb1"), "x");
+    chmodSync(at("hb1"), 0o644);
+    linkSync(at("hb1"), at("hb2"));
+    await writeFileAtomic(at("hb1"), "secret", { mode: 0o600, forceMode: true });
+    expect(statSync(at("hb2")).mode & 0o777).toBe(0o600);
+  });
+});
+
 describe("the fix engine's writer", () => {
+  it("refuses to write through a link a user planted in their home (~/.profile -> /etc/shadow)", async () => {
+    const root = mkdtempSync(path.join(dir, "root-"));
+    mkdirSync(path.join(root, "etc"));
+    mkdirSync(path.join(root, "home/alice"), { recursive: true });
+    writeFileSync(path.join(root, "etc/shadow"), "root:$6$secret:1::::::\n", { mode: 0o600 });
+    symlinkSync("/etc/shadow", path.join(root, "home/alice/.profile"));
+    execFileSync("chown", ["-h", "1000:1000", path.join(root, "home/alice/.profile")]);
+    const writer = new LiveHost(root).writer();
+    await expect(
+      writer.writeFile("/home/alice/.profile", "export DOCKER_HOST=x\n", 0o644, { uid: 1000, gid: 1000 }),
+    ).rejects.toThrow("is a symbolic link owned by uid 1000");
+    const shadow = statSync(path.join(root, "etc/shadow"));
+    expect({ uid: shadow.uid, mode: shadow.mode & 0o777 }).toEqual({ uid: 0, mode: 0o600 });
+    expect(readFileSync(path.join(root, "etc/shadow"), "utf8")).toBe("root:$6$secret:1::::::\n");
+  });
+
   it("keeps a symlinked /etc/subuid a link and updates its target inside --root", async () => {
     const root = mkdtempSync(path.join(dir, "root-"));
     mkdirSync(path.join(root, "etc"));
