@@ -176,7 +176,9 @@ export async function writeBundle(
   }
   // Collectors are capped, so the archive is built in memory and then written by the one writer:
   // atomically over a regular file (always 0600: it describes the host), through a device or FIFO.
-  await writeFileAtomic(output, Buffer.concat(chunks), { mode: 0o600, forceMode: true });
+  // Owned by whoever ran podlift, whoever owned a file already there: a bundle describes the host.
+  const me = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+  await writeFileAtomic(output, Buffer.concat(chunks), { mode: 0o600, forceMode: true, owner: me });
   if (redactor.mapping.size > 0) {
     await writeFileAtomic(
       `${output}.mapping.json`,
