@@ -32,10 +32,10 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.depends-on-condition",
           status: "warn",
-          service: name,
           message: `waits for ${dep} to be ${condition.replace("service_", "")}; podman-compose ${v ?? "(not installed here)"} ${v ? "starts it without waiting" : `honours this only from ${CONDITIONS_FROM}`}`,
           remedy: `Use podman-compose ${CONDITIONS_FROM} or later, or docker-compose against the Podman socket; or make the service retry until ${dep} is ready.`,
           at: at(`services.${name}.depends_on.${dep}`),
+          service: name,
         });
       }
     }

@@ -26,10 +26,10 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.docker-host",
           status: "warn",
-          service: name,
           message: `sets DOCKER_HOST=${value}: the container will talk to whatever listens there`,
           remedy: `Point it at the Podman socket mounted into the container (unix://${podmanSocket} on the host).`,
           at: at(where),
+          service: name,
         });
       }
     }

@@ -46,10 +46,10 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.docker-socket",
           status: "warn",
-          service: name,
           message: `mounts Docker's socket ${source}; under Podman nothing listens there unless podman-docker or a Podman socket is set up`,
           remedy: `Mount Podman's socket instead: ${podmanSocket}:${source}${host.selinuxEnforcing ? ":z" : ""} (start it with systemctl ${host.rootless ? "--user " : ""}enable --now podman.socket)`,
           at: at(`services.${name}.volumes.${i}`),
+          service: name,
         });
       }
     }

@@ -31,20 +31,20 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.gpu-request",
           status: host.cdiDevices.length === 0 ? "fail" : "warn",
-          service: name,
           message: `requests a GPU through deploy.resources (Docker's NVIDIA runtime); Podman hands GPUs over as CDI devices${host.cdiDevices.length === 0 ? ", and this host has no CDI spec" : ""}`,
           remedy: `Use devices: [${cdi ? "nvidia.com/gpu=all" : "nvidia.com/gpu=all (after nvidia-ctk cdi generate)"}].`,
           at: at(`${base}.deploy.resources.reservations.devices.${i}`),
+          service: name,
         });
       }
       if (svc.runtime === "nvidia") {
         out.push({
           code: "compose.nvidia-runtime",
           status: "warn",
-          service: name,
           message: "runtime: nvidia is Docker's; Podman uses CDI devices",
           remedy: "Remove runtime: and add devices: [nvidia.com/gpu=all].",
           at: at(`${base}.runtime`),
+          service: name,
         });
       }
     }

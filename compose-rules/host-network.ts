@@ -20,11 +20,11 @@ export const rule: ComposeRule = {
       out.push({
         code: "compose.host-network-rootless",
         status: "warn",
-        service: name,
         message:
           "network_mode: host under rootless Podman shares the host's network but cannot bind ports below the unprivileged start, and does not see rootful networks",
         remedy: "Publish ports instead, or run this service rootful.",
         at: at(`services.${name}.network_mode`),
+        service: name,
       });
     }
     return out;

@@ -57,19 +57,19 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.local-image",
           status: "warn",
-          service: name,
           message: `image ${image} exists only in Docker's local storage (built or tagged on this host, in no registry): Podman cannot pull it, and docker.io/library/… would name another image or none`,
           remedy: `Move it into Podman (docker save ${imageTag(image)} | podman load, as the user who runs the project), or tag it localhost/${imageTag(image)} and write image: localhost/${imageTag(image)}; or give the service a build: section.`,
           at: where,
+          service: name,
         });
       } else {
         out.push({
           code: "compose.short-image",
           status: "warn",
-          service: name,
           message: `image ${image} has no registry: Docker assumes docker.io, Podman asks its search registries (or fails without a terminal)`,
           remedy: `Write image: ${qualify(image)}`,
           at: where,
+          service: name,
         });
       }
     }

@@ -26,10 +26,10 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.privileged-port",
           status: "fail",
-          service: name,
           message: `publishes port ${hostPort}, below net.ipv4.ip_unprivileged_port_start (${host.portStart}): rootless Podman cannot bind it`,
           remedy: `Publish a high port (${hostPort + 8000}) and redirect, or podlift fix --only unprivileged-ports.`,
           at: at(`services.${name}.ports.${i}`),
+          service: name,
         });
       }
     }

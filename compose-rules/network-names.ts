@@ -34,10 +34,10 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.network-name-assumption",
           status: "warn",
-          service: name,
           message: `${key}=${value} spells out the generated network name <project>_${net}, which depends on how each compose tool derives the project name (folder name, -p, name:)`,
           remedy: `Give the network a fixed name (networks: ${net}: name: ${value}) so every tool creates exactly that network.`,
           at: at(where),
+          service: name,
         });
       }
     }

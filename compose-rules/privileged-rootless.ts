@@ -19,12 +19,12 @@ export const rule: ComposeRule = {
       out.push({
         code: "compose.privileged-rootless",
         status: "warn",
-        service: name,
         message:
           "privileged: true under rootless Podman grants only what your user has: device access and kernel settings still fail",
         remedy:
           "Request the devices and capabilities the service really needs (devices:, cap_add:), or run it rootful.",
         at: at(`services.${name}.privileged`),
+        service: name,
       });
     }
     return out;

@@ -58,22 +58,22 @@ export const rule: ComposeRule = {
           out.push({
             code: "compose.bind-system-folder",
             status: "fail",
-            service: name,
             message: `bind mount of ${source} has no :z/:Z on this SELinux-enforcing host: the container is denied access; no :z offered: ${onHost} is a system folder or home; relabelling it can lock users out (sshd can no longer read ~/.ssh)`,
             remedy:
               "Bind a subfolder that belongs to the app and label that (:z), or label this folder by hand if you are sure; podlift never relabels system folders and homes.",
             at: where,
+            service: name,
           });
         } else {
           out.push({
             code: "compose.bind-unlabeled",
             status: "fail",
-            service: name,
             message: `bind mount of ${source} has no :z/:Z on this SELinux-enforcing host: the container is denied access`,
             remedy: long
               ? "Add bind: { selinux: z } to the mount."
               : `Write ${String(v)}:z (or ,z after other options); never on system folders`,
             at: where,
+            service: name,
           });
         }
       }

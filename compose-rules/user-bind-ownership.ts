@@ -39,11 +39,11 @@ export const rule: ComposeRule = {
         out.push({
           code: "compose.user-bind-ownership",
           status: "warn",
-          service: name,
           message: `runs as user ${svc.user} with a bind mount of ${mounted.source}: rootless, files it writes there belong to a subordinate id on the host, not to ${host.userName}`,
           remedy:
             "Add userns_mode: keep-id (the container user maps to yours), or chown the folder with podman unshare.",
           at: at(`services.${name}.volumes.${i}`),
+          service: name,
         });
       }
     }

@@ -19,10 +19,10 @@ export const rule: ComposeRule = {
       out.push({
         code: "compose.userns-host",
         status: "warn",
-        service: name,
         message: "userns_mode: host is meaningless rootless: the container is always in your user namespace",
         remedy: "Remove it, or use keep-id.",
         at: at(`services.${name}.userns_mode`),
+        service: name,
       });
     }
     return out;

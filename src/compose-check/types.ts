@@ -50,7 +50,23 @@ export interface HostContext {
   bindAccess?: { user: UserInfo; groups: number[]; stats: Map<string, BindStat | null> };
 }
 
-export type Fact = keyof HostContext;
+/** Every host fact by name: a rule declares which of these it reads. */
+export const FACTS = [
+  "rootless",
+  "userName",
+  "uid",
+  "portStart",
+  "selinuxEnforcing",
+  "cdiDevices",
+  "podmanCompose",
+  "home",
+  "homes",
+  "localImages",
+  "dockerVolumes",
+  "bindAccess",
+] as const satisfies readonly (keyof HostContext)[];
+
+export type Fact = (typeof FACTS)[number];
 export type Service = Record<string, unknown>;
 
 export interface RuleContext {
