@@ -106,6 +106,10 @@ describe("compose rule registry", () => {
         expect(doc, `${code} missing from docs/compose-rules/${id}.md`).toContain(`\`${code}\``);
       }
       for (const code of Object.keys(rule.edits ?? {})) expect(codes).toContain(code);
+      // Each declared code is expected somewhere in the rule's own test.
+      const test = readFileSync(path.join(ROOT, "test/compose-rules", `${id}.test.ts`), "utf8");
+      for (const code of codes)
+        expect(test, `${code} is not in test/compose-rules/${id}.test.ts`).toContain(code);
     },
   );
 
