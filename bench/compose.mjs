@@ -53,7 +53,7 @@ try {
   // In this process, without the size bound: parse and rules alone on the largest text.
   const [{ parseProject }, { checkProject }] = await Promise.all([
     import("../dist/src/compose-check/load.js"),
-    import("../dist/src/compose-check/rules.js"),
+    import("../dist/src/compose-check/run-rules.js"),
   ]).catch(() => [{}, {}]);
   if (parseProject && checkProject) {
     const n = Math.max(...ladder);

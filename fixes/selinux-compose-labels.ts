@@ -3,7 +3,7 @@
 // never :Z, and never SELinux switched off.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
 import path from "node:path";
-import { labelBindLine } from "../src/compose-check/edits.js";
+import { labelBindLine } from "../compose-rules/selinux-labels.js";
 import type { Fix } from "../src/fix/types.js";
 import { bindSourceOnHost, knownHomes, refusesRelabel } from "../src/selinux-paths.js";
 

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checks } from "../checks/index.js";
+import { composeRules } from "../compose-rules/index.js";
 import { fixes } from "../fixes/index.js";
 
 const ROOT = path.join(import.meta.dirname, "..");
@@ -73,4 +74,82 @@ describe("fix registry", () => {
       expect(tested, `no test in test/fixes names ${id}`).toBe(true);
     },
   );
+});
+
+describe("compose rule registry", () => {
+  it("lists every module in compose-rules/ exactly once, by its file name", () => {
+    expect(composeRules.map((r) => r.id).sort()).toEqual(modules("compose-rules"));
+    expect(new Set(composeRules.map((r) => r.id)).size).toBe(composeRules.length);
+  });
+
+  it.each(composeRules.map((r) => [r.id, r]))(
+    "%s has a kebab-case id, a docs page, and a test file",
+    (id, rule) => {
+      expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(rule.docs).toBe(`docs/compose-rules/${id}.md`);
+      expect(existsSync(path.join(ROOT, rule.docs))).toBe(true);
+      expect(existsSync(path.join(ROOT, "test/compose-rules", `${id}.test.ts`))).toBe(true);
+    },
+  );
+
+  // Codes come from the declarations, not from the source: the engine refuses a code a rule does
+  // not declare, so every code a test sees emitted is one of these.
+  it.each(composeRules.map((r) => [r.id, r]))(
+    "%s declares its codes with statuses, documents each, and edits only its own codes",
+    (id, rule) => {
+      const doc = readFileSync(path.join(ROOT, rule.docs), "utf8");
+      const codes = Object.keys(rule.codes);
+      expect(codes.length).toBeGreaterThan(0);
+      for (const [code, declared] of Object.entries(rule.codes)) {
+        expect(code).toMatch(/^compose\.[a-z0-9]+(-[a-z0-9]+)*$/);
+        expect(declared.status.length).toBeGreaterThan(0);
+        expect(doc, `${code} missing from docs/compose-rules/${id}.md`).toContain(`\`${code}\``);
+      }
+      for (const code of Object.keys(rule.edits ?? {})) expect(codes).toContain(code);
+      // Each declared code is expected somewhere in the rule's own test.
+      const test = readFileSync(path.join(ROOT, "test/compose-rules", `${id}.test.ts`), "utf8");
+      for (const code of codes)
+        expect(test, `${code} is not in test/compose-rules/${id}.test.ts`).toContain(code);
+    },
+  );
+
+  it("no finding code is declared by two rules", () => {
+    const all = composeRules.flatMap((r) => Object.keys(r.codes));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("the engine refuses a code, a status or a fact the rule does not declare", async () => {
+    const { parseProject } = await import("../src/compose-check/load.js");
+    const { checkProject } = await import("../src/compose-check/run-rules.js");
+    const p = parseProject("/srv/app/compose.yaml", "services:\n  web:\n    image: nginx\n", "", {});
+    const host = {
+      rootless: true,
+      userName: "alice",
+      uid: 1000,
+      portStart: 1024,
+      selinuxEnforcing: false,
+      cdiDevices: [],
+    };
+    const at = { line: 1, col: 1 };
+    const emitting = (code: string, status: "warn" | "fail") => ({
+      id: "test-rule",
+      title: "",
+      docs: "",
+      codes: { "compose.declared": { status: ["warn"] as const, summary: "" } },
+      facts: [],
+      run: () => [{ code, status, service: null, message: "", remedy: "", at }],
+    });
+    expect(() => checkProject(p, host, [emitting("compose.other", "warn")])).toThrow(
+      "compose rule test-rule emitted compose.other (warn), which it does not declare",
+    );
+    expect(() => checkProject(p, host, [emitting("compose.declared", "fail")])).toThrow("does not declare");
+    expect(checkProject(p, host, [emitting("compose.declared", "warn")])).toHaveLength(1);
+    const reading = {
+      ...emitting("compose.declared", "warn"),
+      run: (ctx: { host: { rootless: boolean } }) => (ctx.host.rootless ? [] : []),
+    };
+    expect(() => checkProject(p, host, [reading])).toThrow(
+      "compose rule test-rule reads the fact rootless, which it does not declare",
+    );
+  });
 });

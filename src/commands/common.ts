@@ -99,7 +99,7 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
 async function composeOnHost(host: import("../host/live-host.js").LiveHost, given: string) {
   const [{ ComposeError, parseCompose, readComposeText }, { composeHostPath }] = await Promise.all([
     import("../compose.js"),
-    import("./compose.js"),
+    import("../compose-check/load.js"),
   ]);
   const hostPath = composeHostPath(host.root, process.cwd(), given);
   let text: string | null;

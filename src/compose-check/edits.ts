@@ -1,15 +1,18 @@
 // The edits `podlift compose fix` offers, made on the lines of the file itself so that comments,
-// quoting and layout stay exactly as the user wrote them; only the edited lines change.
-import type { ComposeFinding, HostContext } from "./rules.js";
-import { qualify } from "./rules.js";
+// quoting and layout stay exactly as the user wrote them; only the edited lines change. Each edit
+// belongs to the rule that declares its code (compose-rules/<id>.ts, `edits`).
+import { composeRules } from "../../compose-rules/index.js";
+import type { ComposeFinding, HostContext, LineEdit } from "./types.js";
+
+const BY_CODE = new Map<string, LineEdit>(composeRules.flatMap((r) => Object.entries(r.edits ?? {})));
 
 /** Finding codes an edit exists for. */
-export const EDITABLE = [
-  "compose.short-image",
-  "compose.docker-socket",
-  "compose.bind-unlabeled",
-  "compose.user-bind-ownership",
-];
+export const EDITABLE = [...BY_CODE.keys()];
+
+/** The edit for a finding code, if there is one. */
+export function editFor(code: string): LineEdit | undefined {
+  return BY_CODE.get(code);
+}
 
 export interface Edited {
   text: string;
@@ -27,21 +30,19 @@ export function editCompose(
   const lines = text.split("\n");
   const applied: ComposeFinding[] = [];
   const skipped: Edited["skipped"] = [];
-  const socket = host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock";
-  const label = host.selinuxEnforcing ? "z" : null;
-  // A user/bind finding is edited at its service's user: line, once per service.
-  const todo = findings
-    .filter((f) => EDITABLE.includes(f.code))
-    .map((f) =>
-      f.code === "compose.user-bind-ownership"
-        ? { finding: f, line: userLines.get(f.service ?? "") ?? f.at.line }
-        : { finding: f, line: f.at.line },
-    );
+  const env = {
+    socket: host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock",
+    label: host.selinuxEnforcing ? "z" : null,
+  };
+  const todo = findings.flatMap((f) => {
+    const edit = BY_CODE.get(f.code);
+    return edit ? [{ finding: f, edit, line: edit.line?.(f, userLines) ?? f.at.line }] : [];
+  });
   // Edits are collected by line and the text put together once at the end: linear in the file
   // and the findings (splicing the array per edit is quadratic in a large file).
   const replaced = new Map<number, string[]>();
   const done = new Set<string>();
-  for (const { finding: f, line: at } of todo) {
+  for (const { finding: f, edit, line: at } of todo) {
     const i = at - 1;
     const key = `${f.code}:${at}`;
     // One edit can cover several findings (two bind mounts of one service, one keep-id line).
@@ -50,7 +51,7 @@ export function editCompose(
       continue;
     }
     const earlier = replaced.get(i);
-    const next = editLine(f, earlier?.[0] ?? lines[i] ?? "", socket, label);
+    const next = edit.edit(earlier?.[0] ?? lines[i] ?? "", env);
     if (next === null) {
       skipped.push({
         finding: f,
@@ -70,43 +71,4 @@ export function editCompose(
     else for (const l of r) out.push(l);
   }
   return { text: out.join("\n"), applied, skipped };
-}
-
-function editLine(f: ComposeFinding, line: string, socket: string, label: string | null): string[] | null {
-  switch (f.code) {
-    case "compose.short-image": {
-      const m = /^(\s*image:\s*)(["']?)([^"'\s#]+)(\2)(\s*(#.*)?)$/.exec(line);
-      return m ? [`${m[1]}${m[2]}${qualify(m[3] as string)}${m[4]}${m[5]}`] : null;
-    }
-    case "compose.docker-socket": {
-      const m = /^(\s*-\s*["']?)(\/(?:var\/)?run\/docker\.sock)(:[^:"'\s]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(
-        line,
-      );
-      if (!m) return null;
-      const opts = m[4]
-        ? label && !/[zZ]/.test(m[4])
-          ? `${m[4]},${label}`
-          : m[4]
-        : label
-          ? `:${label}`
-          : "";
-      return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
-    }
-    case "compose.bind-unlabeled": {
-      const labelled = labelBindLine(line);
-      return labelled === null ? null : [labelled];
-    }
-    case "compose.user-bind-ownership": {
-      const m = /^(\s*)user:\s*\S/.exec(line);
-      return m ? [line, `${m[1]}userns_mode: keep-id`] : null;
-    }
-    default:
-      return null;
-  }
-}
-
-/** A short-syntax bind mount line with :z added (or ,z after its options); null for other lines. */
-export function labelBindLine(line: string): string | null {
-  const m = /^(\s*-\s*["']?)([^"'\s:]+:[^"'\s:]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
-  return m ? `${m[1]}${m[2]}${m[3] ? `${m[3]},z` : ":z"}${m[4]}` : null;
 }

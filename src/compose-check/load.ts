@@ -57,6 +57,19 @@ export async function discover(cwd: string, given?: string, resolve: Resolve = a
   return null;
 }
 
+/**
+ * The compose file as a path on the host being inspected. Under --root, a path that lies inside
+ * the root (the folder you stand in, or a path you name) is taken inside it; any other path is
+ * read as that host's own path (/srv/app/compose.yaml is <root>/srv/app/compose.yaml).
+ */
+export function composeHostPath(root: string, cwd: string, given: string): string {
+  const abs = path.resolve(cwd, given);
+  if (root === "/") return abs;
+  const rel = path.relative(root, abs);
+  if (rel === "") return "/";
+  return rel.startsWith("..") || path.isAbsolute(rel) ? abs : `/${rel.split(path.sep).join("/")}`;
+}
+
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split("\n")) {

@@ -2,7 +2,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { interpolate, loadProject, parseEnvFile } from "../../src/compose-check/load.js";
-import { checkProject, type HostContext } from "../../src/compose-check/rules.js";
+import { checkProject } from "../../src/compose-check/run-rules.js";
+import type { HostContext } from "../../src/compose-check/types.js";
 
 const DIR = path.join(import.meta.dirname, "..", "fixtures", "compose");
 const ROOTLESS: HostContext = {
@@ -290,43 +291,5 @@ describe("podlift compose fix", () => {
     const r = await run(dir, ["compose", "fix", "--yes"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Nothing podlift can edit");
-  });
-});
-
-describe("compose check: what lies past the file", () => {
-  it.skipIf(process.getuid?.() !== 0)(
-    "finds a bind-mounted folder the rootless user cannot enter",
-    async () => {
-      const { mkdirSync, mkdtempSync, writeFileSync, chmodSync } = await import("node:fs");
-      const os = await import("node:os");
-      const { unreadableBinds } = await import("../../src/compose-check/host-rules.js");
-      const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-binds-"));
-      chmodSync(dir, 0o755);
-      mkdirSync(path.join(dir, "private"), { mode: 0o700 });
-      mkdirSync(path.join(dir, "public"), { mode: 0o755 });
-      writeFileSync(
-        path.join(dir, "compose.yaml"),
-        "services:\n  app:\n    image: docker.io/library/busybox:1\n    volumes:\n      - ./private:/p\n      - ./public:/q\n      - ./missing:/m\n",
-      );
-      const loaded = await loadProject(path.join(dir, "compose.yaml"), {});
-      const alice = { name: "alice", uid: 1000, gid: 1000, home: "/home/alice", shell: "/bin/sh" };
-      const found = await unreadableBinds(loaded, alice, [1000]);
-      expect(found.map((f) => `${f.at.line}:${f.code}`)).toEqual(["5:compose.bind-unreadable"]);
-      expect(found[0]?.remedy).toContain("setfacl -m u:alice:rx");
-    },
-  );
-
-  it("names the project's volumes that Docker holds and Podman lacks", async () => {
-    const { volumesToMigrate } = await import("../../src/compose-check/host-rules.js");
-    const loaded = await loadProject(path.join(DIR, "webapp", "compose.yaml"), {});
-    const found = volumesToMigrate(loaded, new Set(["shop_pgdata", "other"]), new Set());
-    expect(found).toEqual([
-      expect.objectContaining({
-        code: "compose.volume-not-migrated",
-        remedy: "podlift migrate volumes --compose compose.yaml",
-        at: expect.objectContaining({ line: 25 }),
-      }),
-    ]);
-    expect(volumesToMigrate(loaded, new Set(["shop_pgdata"]), new Set(["shop_pgdata"]))).toEqual([]);
   });
 });

@@ -1,0 +1,58 @@
+// A service that mounts Docker's socket (a JupyterHub spawner, Traefik, Portainer, a CI runner)
+// talks to whatever listens there; under Podman that is nothing unless podman-docker or a Podman
+// API socket is set up. https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
+import { bindMount } from "../src/compose.js";
+import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+
+export const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+
+export const rule: ComposeRule = {
+  id: "engine-socket",
+  title: "Docker's socket mounted into a container",
+  docs: "docs/compose-rules/engine-socket.md",
+  codes: {
+    "compose.docker-socket": { status: ["warn"], summary: "mounts `/var/run/docker.sock`" },
+  },
+  facts: ["rootless", "uid", "selinuxEnforcing"],
+  requires: ["services"],
+  edits: {
+    "compose.docker-socket": {
+      risk: "safe",
+      edit(line, { socket, label }) {
+        const m =
+          /^(\s*-\s*["']?)(\/(?:var\/)?run\/docker\.sock)(:[^:"'\s]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
+        if (!m) return null;
+        const opts = m[4]
+          ? label && !/[zZ]/.test(m[4])
+            ? `${m[4]},${label}`
+            : m[4]
+          : label
+            ? `:${label}`
+            : "";
+        return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
+      },
+    },
+  },
+  run({ host, services, at }) {
+    const out: ComposeFinding[] = [];
+    const podmanSocket = host.rootless
+      ? `/run/user/${host.uid}/podman/podman.sock`
+      : "/run/podman/podman.sock";
+    for (const [name, svc] of Object.entries(services)) {
+      if (!svc || typeof svc !== "object") continue;
+      for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+        const source = bindMount(v)?.source;
+        if (source === undefined || !DOCKER_SOCKETS.includes(source)) continue;
+        out.push({
+          code: "compose.docker-socket",
+          status: "warn",
+          message: `mounts Docker's socket ${source}; under Podman nothing listens there unless podman-docker or a Podman socket is set up`,
+          remedy: `Mount Podman's socket instead: ${podmanSocket}:${source}${host.selinuxEnforcing ? ":z" : ""} (start it with systemctl ${host.rootless ? "--user " : ""}enable --now podman.socket)`,
+          at: at(`services.${name}.volumes.${i}`),
+          service: name,
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,109 @@
+// The host facts compose rules read, gathered once per run through the host (and, for the parts
+// that need it, the Docker engine): the rules themselves do no I/O.
+import { stat } from "node:fs/promises";
+import { parseSpec } from "../../checks/cdi-specs.js";
+import { bindSources } from "../../compose-rules/bind-unreadable.js";
+import type { Facts } from "../engine/types.js";
+import type { Host, UserInfo, WritableHost } from "../host/types.js";
+import type { DockerClient } from "../migrate/docker.js";
+import { knownHomes } from "../selinux-paths.js";
+import type { Loaded } from "./load.js";
+import type { BindStat, HostContext } from "./types.js";
+
+/** An image as the Docker engine lists it (GET /images/json). */
+export interface DockerImageSummary {
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+}
+
+/**
+ * The name:tag of every image Docker holds only locally: a tag whose repository has no registry
+ * digest (built here, or tagged here from another image, and never pushed or pulled by that name).
+ */
+export function localOnlyImages(images: DockerImageSummary[]): Set<string> {
+  const out = new Set<string>();
+  for (const image of images) {
+    const digests = image.RepoDigests ?? [];
+    for (const tag of image.RepoTags ?? []) {
+      if (tag === "<none>:<none>") continue;
+      const repo = tag.slice(
+        0,
+        tag.lastIndexOf(":") > tag.lastIndexOf("/") ? tag.lastIndexOf(":") : tag.length,
+      );
+      if (!digests.some((d) => d.startsWith(`${repo}@`))) out.add(tag);
+    }
+  }
+  return out;
+}
+
+/** Every fact but bindAccess, which depends on the project (see bindAccess). */
+export async function gatherContext(host: WritableHost, facts: Facts): Promise<HostContext> {
+  const start = Number((await host.readSysctl("net.ipv4.ip_unprivileged_port_start")) ?? 1024);
+  const cdiDevices: string[] = [];
+  for (const dir of ["/etc/cdi", "/var/run/cdi"]) {
+    for (const name of (await host.listDir(dir)) ?? []) {
+      const spec = parseSpec(`${dir}/${name}`, (await host.readFile(`${dir}/${name}`)) ?? "");
+      if ("devices" in spec) cdiDevices.push(...spec.devices.map((d) => `${spec.kind}=${d}`));
+    }
+  }
+  const { answeringDocker } = await import("../migrate/docker.js");
+  // Optional: without an engine that answers, no volume or local-image findings.
+  const docker = await answeringDocker(host);
+  const dockerVolumes = docker ? await knownVolumes(docker, host, facts) : null;
+  const localImages = docker
+    ? await docker
+        .call<DockerImageSummary[]>("GET", "/images/json", undefined, 10000)
+        .then(localOnlyImages, () => undefined)
+    : undefined;
+  return {
+    rootless: !facts.rootful,
+    userName: facts.targetUser.name,
+    uid: facts.targetUser.uid,
+    portStart: Number.isNaN(start) ? 1024 : start,
+    selinuxEnforcing: (await host.readFile("/sys/fs/selinux/enforce"))?.trim() === "1",
+    cdiDevices,
+    podmanCompose: await host
+      .run(["podman-compose", "--version"], { timeoutMs: 5000 })
+      .then((r) =>
+        r.exitCode === 0 ? (/podman-compose version:?\s*(\S+)/.exec(r.stdout)?.[1] ?? null) : null,
+      ),
+    home: facts.targetUser.home,
+    homes: await knownHomes(host),
+    localImages,
+    ...(dockerVolumes ? { dockerVolumes } : {}),
+  };
+}
+
+/** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */
+async function knownVolumes(docker: DockerClient, host: WritableHost, facts: Facts) {
+  const dockerNames = await docker.volumes().then(
+    (v) => new Set(v.map((x) => x.Name)),
+    () => null,
+  );
+  if (dockerNames === null) return null;
+  const user = facts.rootful ? undefined : facts.targetUser.name;
+  const r = await host.run(["podman", "volume", "ls", "--format", "{{.Name}}"], {
+    user: user === host.currentUser().name ? undefined : user,
+    timeoutMs: 10000,
+  });
+  return {
+    docker: dockerNames,
+    podman: new Set(r.exitCode === 0 ? r.stdout.split("\n").filter(Boolean) : []),
+  };
+}
+
+export async function groupsOf(host: Host, user: UserInfo): Promise<number[]> {
+  const r = await host.run(["id", "-G", user.name], { timeoutMs: 3000 });
+  return r.exitCode === 0 ? r.stdout.trim().split(/\s+/).map(Number) : [user.gid];
+}
+
+/** The project's bind sources as stat sees them on this machine (null: missing). */
+export async function bindStats(p: Loaded, user: UserInfo): Promise<Map<string, BindStat | null>> {
+  const out = new Map<string, BindStat | null>();
+  for (const { full } of bindSources(p.data, p.file, user.home)) {
+    if (out.has(full)) continue;
+    const s = await stat(full).catch(() => null);
+    out.set(full, s && { uid: s.uid, gid: s.gid, mode: s.mode, isDirectory: s.isDirectory() });
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+// What a compose rule is: like a check (checks/<id>.ts) it declares its codes and the facts it
+// reads, and its run is pure: the loaded project and the host facts in, findings out. Its edits
+// are line edits that `podlift compose fix` hands to the fix engine as one write-file change.
+import type { UserInfo } from "../host/types.js";
+import type { Loaded, Position } from "./load.js";
+
+export type ComposeStatus = "warn" | "fail";
+
+export interface ComposeFinding {
+  code: string;
+  status: ComposeStatus;
+  service: string | null;
+  message: string;
+  remedy: string;
+  at: Position;
+}
+
+/** What stat says about a bind source: enough to tell whether a user may read or enter it. */
+export interface BindStat {
+  uid: number;
+  gid: number;
+  mode: number;
+  isDirectory: boolean;
+}
+
+export interface HostContext {
+  rootless: boolean;
+  userName: string;
+  uid: number;
+  portStart: number;
+  selinuxEnforcing: boolean;
+  cdiDevices: string[];
+  /** The installed podman-compose version, or null when none answers. */
+  podmanCompose?: string | null;
+  /** The home of the user who runs the project (what ~ in a bind source means). */
+  home?: string;
+  /** Every home on the host (/etc/passwd, /home/*): never relabelled, nor what holds them. */
+  homes?: string[];
+  /**
+   * Images a Docker engine that answers holds only locally (built or tagged here, no registry
+   * digest), as name:tag (see imageTag); undefined when no engine answers.
+   */
+  localImages?: Set<string>;
+  /** Docker's and Podman's volume names; undefined when no Docker engine lists them. */
+  dockerVolumes?: { docker: Set<string>; podman: Set<string> };
+  /**
+   * The user who runs the project, their groups, and the bind sources as stat saw them (by full
+   * path; null when missing); only on a live host, rootless.
+   */
+  bindAccess?: { user: UserInfo; groups: number[]; stats: Map<string, BindStat | null> };
+}
+
+/** Every host fact by name: a rule declares which of these it reads. */
+export const FACTS = [
+  "rootless",
+  "userName",
+  "uid",
+  "portStart",
+  "selinuxEnforcing",
+  "cdiDevices",
+  "podmanCompose",
+  "home",
+  "homes",
+  "localImages",
+  "dockerVolumes",
+  "bindAccess",
+] as const satisfies readonly (keyof HostContext)[];
+
+export type Fact = (typeof FACTS)[number];
+export type Service = Record<string, unknown>;
+
+export interface RuleContext {
+  project: Loaded;
+  /** Only the facts the rule declares: reading another one throws. */
+  host: HostContext;
+  /** The services mapping ({} when the file has none; rules needing "services" then do not run). */
+  services: Record<string, Service>;
+  /** The position of a value (or, as "key:<path>", of its key); 1:1 when unknown. */
+  at(path: string): Position;
+}
+
+/** A declared finding code, as ESLint rules declare meta.messages. */
+export interface CodeDeclaration {
+  /** Every status the code can have (gpu-request: warn, or fail without a CDI spec). */
+  status: readonly ComposeStatus[];
+  /** One line for the docs table and `podlift compose check`'s readers. */
+  summary: string;
+}
+
+/** Where edits are made: the Podman socket to point at, the SELinux label to add (null: none). */
+export interface EditEnv {
+  socket: string;
+  label: string | null;
+}
+
+/** How `compose fix` edits the line of one finding code. */
+export interface LineEdit {
+  /** safe: applied with --yes; confirm: also needs --allow-risky (it changes the host). */
+  risk: "safe" | "confirm";
+  /** The line to edit, when not the finding's own (keep-id goes under the service's user:). */
+  line?(finding: ComposeFinding, userLines: Map<string, number>): number | undefined;
+  /** The replacement lines, or null when the line is not in a form podlift edits. */
+  edit(line: string, env: EditEnv): string[] | null;
+}
+
+export interface ComposeRule {
+  /** Stable, kebab-case, the file name in compose-rules/. */
+  id: string;
+  title: string;
+  /** docs/compose-rules/<id>.md */
+  docs: string;
+  codes: Readonly<Record<string, CodeDeclaration>>;
+  /** The host facts it reads. */
+  facts: readonly Fact[];
+  /**
+   * What must be there for it to run at all: a services mapping, or an optional fact (a Docker
+   * engine that lists volumes; a live rootless host for bind access).
+   */
+  requires?: readonly ("services" | "dockerVolumes" | "bindAccess")[];
+  /** Edits by finding code (each a declared code). */
+  edits?: Readonly<Record<string, LineEdit>>;
+  run(ctx: RuleContext): ComposeFinding[];
+}
