@@ -27,7 +27,7 @@ export const rule: ComposeRule = {
       summary: "the same, for a system folder or a home: no `:z` is offered",
     },
   },
-  facts: ["selinuxEnforcing", "home", "homes"],
+  facts: ["selinuxEnforcing", "home", "homes", "linkTargets"],
   requires: ["services"],
   edits: {
     // Relabelling host folders is the risky edit: --yes alone does not apply it.
@@ -51,7 +51,10 @@ export const rule: ComposeRule = {
         const { source, options, long } = mounted;
         // The socket's own finding (engine-socket) already says to label it.
         if (DOCKER_SOCKETS.includes(source) || options.some((o) => o === "z" || o === "Z")) continue;
-        const onHost = bindSourceOnHost(source, composeDir, host.home);
+        const named = bindSourceOnHost(source, composeDir, host.home);
+        // Podman relabels the folder a link names: ./etclink -> /etc is judged as /etc.
+        const real = host.linkTargets?.get(named);
+        const onHost = real !== undefined && refusesRelabel(real, host.homes) ? real : named;
         const where = at(`services.${name}.volumes.${i}`);
         if (refusesRelabel(onHost, host.homes)) {
           // The same rule as the selinux-compose-labels fix: no :z edit is offered for these.

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { labelBindLine } from "../compose-rules/selinux-labels.js";
 import type { Fix } from "../src/fix/types.js";
-import { bindSourceOnHost, knownHomes, refusesRelabel } from "../src/selinux-paths.js";
+import { bindSourceOnHost, knownHomes, realHostPath, refusesRelabel } from "../src/selinux-paths.js";
 
 export const fix: Fix = {
   id: "selinux-compose-labels",
@@ -26,7 +26,11 @@ export const fix: Fix = {
     const binds = [...compose.binds].sort((a, b) => b.line - a.line);
     for (const bind of binds) {
       if (bind.options.some((o) => ["z", "Z", "shared", "private"].includes(o))) continue;
-      const onHost = bindSourceOnHost(bind.source, path.dirname(compose.path), facts.targetUser.home);
+      const named = bindSourceOnHost(bind.source, path.dirname(compose.path), facts.targetUser.home);
+      // Judged as the folder it really names (links followed): Podman relabels that one.
+      const real =
+        "fs" in host ? await realHostPath(host as Parameters<typeof realHostPath>[0], named) : named;
+      const onHost = refusesRelabel(real, homes) ? real : named;
       if (refusesRelabel(onHost, homes)) {
         notes.push(
           `line ${bind.line}: no :z offered: ${onHost} is a system folder or home; relabelling it can lock users out; bind a subfolder or label it by hand. Left alone.`,

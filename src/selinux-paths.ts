@@ -3,6 +3,7 @@
 // container_file_t type: on an enforcing host, a system folder or a home relabelled that way
 // breaks the services that read it (sshd can no longer read ~/.ssh/authorized_keys: the user is
 // locked out). https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parsePasswd } from "./host/users.js";
 
@@ -20,6 +21,17 @@ const SYSTEM_TREES = [
   "/sbin",
   "/sys",
   "/usr",
+  // Engines' and the system's own state: relabelling breaks the engine or the journal.
+  "/var/lib/containers",
+  "/var/lib/docker",
+  "/var/lib/kubelet",
+  "/var/lib/podlift",
+  "/var/lib/systemd",
+  "/var/log",
+  "/run/containers",
+  "/run/docker",
+  "/run/podman",
+  "/run/systemd",
 ];
 
 /** System folders themselves (an app's folder below them is fine: /srv/app, /var/lib/app). */
@@ -96,4 +108,24 @@ export async function knownHomes(host: {
   // Homes that are the root or a system tree itself (/nonexistent, /usr/sbin, /) say nothing
   // about a user's own folder; "/" would also make every folder a home's parent.
   return [...new Set(homes)].filter((h) => h.startsWith("/") && h !== "/");
+}
+
+/**
+ * The folder a host path really names, links followed (inside the root under --root); the path
+ * itself when nothing is a link or it cannot be resolved. Podman relabels the real folder, so a
+ * project's `./etclink -> /etc` must be judged as /etc.
+ */
+export async function realHostPath(
+  host: { root: string; fs: { resolve(p: string): Promise<string> } },
+  p: string,
+): Promise<string> {
+  if (!p.startsWith("/")) return p;
+  try {
+    if (host.root === "/") return await realpath(p);
+    const real = await host.fs.resolve(p);
+    const rel = path.relative(host.root, real);
+    return rel.startsWith("..") ? p : `/${rel.split(path.sep).join("/")}`;
+  } catch {
+    return p;
+  }
 }

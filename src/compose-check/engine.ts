@@ -1,13 +1,15 @@
 // The compose engine behind `podlift compose check` and `compose fix`: find and read the project,
 // gather the host facts once, run the rules (run-rules.ts); for fix, turn the rules' edits into
 // one plan for the fix engine, apply it, re-check, and roll back what does not verify.
-import { ComposeError } from "../compose.js";
+import path from "node:path";
+import { bindMount, ComposeError } from "../compose.js";
 import { UsageError } from "../engine/facts.js";
 import type { Facts } from "../engine/types.js";
 import type { JournalFix } from "../fix/journal.js";
 import type { Plan as FixPlan } from "../fix/types.js";
 import type { LiveHost } from "../host/live-host.js";
 import { UnreadableFileError } from "../host/safe-read.js";
+import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
 import { bindStats, gatherContext, groupsOf } from "./facts.js";
 import { CANDIDATES, ComposeMissing, composeHostPath, discover, type Loaded, loadProject } from "./load.js";
@@ -46,15 +48,13 @@ export async function analyse(given: string | undefined, host: LiveHost, facts: 
   // Bind sources are stat'ed on a live host only, and matter only rootless.
   const groups = context.rootless && host.isLive ? await groupsOf(host, facts.targetUser) : null;
   const run = async (p: Loaded) =>
-    checkProject(
-      p,
-      groups === null
-        ? context
-        : {
-            ...context,
-            bindAccess: { user: facts.targetUser, groups, stats: await bindStats(p, facts.targetUser) },
-          },
-    );
+    checkProject(p, {
+      ...context,
+      linkTargets: await linkTargets(host, p, facts.targetUser.home),
+      ...(groups === null
+        ? {}
+        : { bindAccess: { user: facts.targetUser, groups, stats: await bindStats(p, facts.targetUser) } }),
+    });
   const recheck = async () => run(await load());
   return { file, project, host, facts, context, findings: await run(project), recheck };
 }
@@ -146,4 +146,22 @@ export async function applyEdits(a: Analysis, plan: FixPlan, edited: Edited): Pr
   } finally {
     await release();
   }
+}
+
+/** The project's bind sources that are (or run through) links, mapped to what they really name. */
+async function linkTargets(host: LiveHost, p: Loaded, home: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const services = (p.data.services ?? {}) as Record<string, { volumes?: unknown[] } | null>;
+  for (const svc of Object.values(services)) {
+    if (!svc || typeof svc !== "object" || !Array.isArray(svc.volumes)) continue;
+    for (const v of svc.volumes) {
+      const mounted = bindMount(v);
+      if (mounted === null) continue;
+      const onHost = bindSourceOnHost(mounted.source, path.posix.dirname(p.file), home);
+      if (out.has(onHost)) continue;
+      const real = await realHostPath(host, onHost);
+      if (real !== onHost) out.set(onHost, real);
+    }
+  }
+  return out;
 }

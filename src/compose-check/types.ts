@@ -48,6 +48,11 @@ export interface HostContext {
    * path; null when missing); only on a live host, rootless.
    */
   bindAccess?: { user: UserInfo; groups: number[]; stats: Map<string, BindStat | null> };
+  /**
+   * Bind sources (as host paths) that are, or run through, symbolic links, mapped to the folder
+   * they really name: Podman relabels that folder, so the relabel rule judges it too.
+   */
+  linkTargets?: Map<string, string>;
 }
 
 /** Every host fact by name: a rule declares which of these it reads. */
@@ -64,6 +69,7 @@ export const FACTS = [
   "localImages",
   "dockerVolumes",
   "bindAccess",
+  "linkTargets",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];

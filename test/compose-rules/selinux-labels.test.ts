@@ -35,6 +35,25 @@ describe("selinux-labels", () => {
     expect(findings[2]?.remedy).toBe("Add bind: { selinux: z } to the mount.");
   });
 
+  it("judges a linked source by the folder it names (./etclink -> /etc), and engines' state as system", () => {
+    const text = yaml(
+      "services:",
+      "  app:",
+      "    volumes:",
+      "      - ./etclink:/x",
+      "      - ./data:/data",
+      "      - /var/lib/containers/storage:/s",
+    );
+    const host = { ...ENFORCING, linkTargets: new Map([["/srv/app/etclink", "/etc"]]) };
+    const { findings, codes } = runRule(rule, text, host, "/srv/app/compose.yaml");
+    expect(codes).toEqual([
+      "4:compose.bind-system-folder",
+      "5:compose.bind-unlabeled",
+      "6:compose.bind-system-folder",
+    ]);
+    expect(findings[0]?.message).toContain("no :z offered: /etc is a system folder or home");
+  });
+
   it("nothing without SELinux enforcing", () => {
     expect(runRule(rule, TEXT, ROOTLESS).codes).toEqual([]);
   });

@@ -147,6 +147,51 @@ describe("fix never plans a write through another user's link", () => {
   });
 });
 
+describe("compose fix and links", () => {
+  it("offers no :z for a source that links to /etc or a home, under --root", async () => {
+    const host = root({
+      "etc/os-release": OS,
+      "etc/passwd": "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+      "sys/fs/selinux/enforce": "1\n",
+      "home/alice/.ssh/authorized_keys": "ssh-ed25519 AAAA\n",
+      "srv/app/compose.yaml":
+        "services:\n  app:\n    image: docker.io/library/alpine\n    volumes:\n      - ./etclink:/x\n      - ./homelink:/y\n      - ./data:/data\n",
+      "srv/app/data/x": "",
+    });
+    symlinkSync("/etc", path.join(host, "srv/app/etclink"));
+    symlinkSync("../../home/alice", path.join(host, "srv/app/homelink"));
+    const r = await podlift([
+      "compose",
+      "check",
+      "--root",
+      host,
+      "-u",
+      "alice",
+      "--format",
+      "json",
+      "/srv/app/compose.yaml",
+    ]);
+    const codes = JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code);
+    expect(codes.filter((c: string) => c.startsWith("compose.bind"))).toEqual([
+      "compose.bind-system-folder",
+      "compose.bind-system-folder",
+      "compose.bind-unlabeled",
+    ]);
+    const fix = await podlift([
+      "compose",
+      "fix",
+      "--root",
+      host,
+      "-u",
+      "alice",
+      "--dry-run",
+      "/srv/app/compose.yaml",
+    ]);
+    expect(fix.stdout).toContain("./data:/data:z");
+    expect(fix.stdout).not.toMatch(/etclink:\/x:z|homelink:\/y:z/);
+  });
+});
+
 describe("bundle --compose", () => {
   it("refuses a FIFO at once instead of hanging", async () => {
     const host = root({ "etc/os-release": OS });
