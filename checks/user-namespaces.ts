@@ -16,7 +16,6 @@ export const check: Check = {
   id: "user-namespaces",
   title: "User namespaces",
   docs: "docs/checks/user-namespaces.md",
-  timeoutMs: 10000,
   applies: (facts) =>
     facts.rootful ? "the target user is root: rootful Podman does not need user namespaces" : true,
   async run(ctx) {

@@ -248,6 +248,8 @@ export class LiveHost implements WritableHost {
     let result: Awaited<typeof proc>;
     try {
       result = await proc;
+      // Past the output bound execa kills the child alone: its group goes too.
+      if ((result as { isMaxBuffer?: boolean }).isMaxBuffer) await killTree(proc.pid, marker);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);

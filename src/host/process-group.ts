@@ -22,19 +22,31 @@ export function track(marker: string, pid: number): void {
   live.set(marker, pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on("exit", () => {
-      // Synchronous by necessity: the process is going away.
-      for (const [marker, groupId] of live) {
-        signalGroup(groupId, "SIGKILL");
-        for (const pid of markedPidsSync(marker)) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
+    process.on("exit", killAllSync);
+    // Killed from outside (`timeout 10 podlift doctor`, a closed terminal): take the commands
+    // along, then die of the same signal as if no handler were there.
+    for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+      const onSignal = () => {
+        killAllSync();
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      };
+      process.on(signal, onSignal);
+    }
+  }
+}
+
+/** Synchronous by necessity: the process is going away. */
+function killAllSync(): void {
+  for (const [marker, groupId] of live) {
+    signalGroup(groupId, "SIGKILL");
+    for (const pid of markedPidsSync(marker)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
       }
-    });
+    }
   }
 }
 

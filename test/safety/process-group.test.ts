@@ -1,6 +1,6 @@
 // A command that never ends costs its timeout and nothing more, and leaves nothing running: its
 // children, a grandchild that left with setsid, and a process that ignores TERM all go with it.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -48,6 +48,38 @@ describe("process groups", () => {
     expect(ms).toBeLessThan(300 + 1500);
     await new Promise((res) => setTimeout(res, 200));
     expect(running("sleep 666")).toEqual([]);
+  });
+
+  it("SIGTERM to podlift takes its running commands along", async () => {
+    const bin = hangingPodman(888);
+    const child = spawn(process.execPath, [BIN, "doctor"], {
+      env: { ...process.env, CI: "true", PATH: `${bin}:${process.env.PATH}` },
+      stdio: "ignore",
+    });
+    await new Promise((res) => setTimeout(res, 1200));
+    child.kill("SIGTERM");
+    const signal = await new Promise((res) => child.on("exit", (_code, sig) => res(sig)));
+    expect(signal).toBe("SIGTERM");
+    await new Promise((res) => setTimeout(res, 300));
+    expect(running("sleep 888")).toEqual([]);
+    execFileSync("rm", ["-rf", bin]);
+  });
+
+  it("--timeout binds every check for a rootless target too (user-namespaces has no longer limit)", async () => {
+    const bin = hangingPodman(999);
+    const started = Date.now();
+    await new Promise<void>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, "doctor", "--user", "nobody", "--timeout", "1500", "--format", "json"],
+        { env: { ...process.env, CI: "true", PATH: `${bin}:${process.env.PATH}` }, timeout: 30000 },
+        () => resolve(),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(1500 + 1000 + 1500);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(running("sleep 999")).toEqual([]);
+    execFileSync("rm", ["-rf", bin]);
   });
 
   it("a podman that never exits costs the doctor its --timeout, not the canary's 60 s, and leaves no orphans", async () => {
