@@ -121,7 +121,7 @@ describe("user-namespaces", () => {
     expect(r.status).not.toBe("error");
   });
 
-  it("turns a probe that never exits into an error for this check alone, within its timeout", async () => {
+  it("ends a probe that never exits at the run's --timeout, as an error of this check alone", async () => {
     const root = tempHost(base, {
       user: USER,
       stat: IDMAP_SETUID,
@@ -129,8 +129,20 @@ describe("user-namespaces", () => {
     });
     const started = Date.now();
     const r = await runOn(check, root, { timeoutMs: 300 });
-    // The check's own timeout (10 s) is longer than the run's: the probe's 3 s limit ends it first.
-    expect(Date.now() - started).toBeLessThan(9000);
+    // No longer limit of its own: --timeout binds this check like every other (the canary's
+    // podman run is the one exception).
+    expect(Date.now() - started).toBeLessThan(1300);
+    expect(r.status).toBe("error");
+    expect(r.codes).toEqual(["check.timeout"]);
+  });
+
+  it("reports the probe's own 3 s limit as a finding when the run allows more", async () => {
+    const root = tempHost(base, {
+      user: USER,
+      stat: IDMAP_SETUID,
+      commands: [{ argv: ["unshare"], prefix: true, hang: true }],
+    });
+    const r = await runOn(check, root, { timeoutMs: 6000 });
     expect(r.status).toBe("fail");
     expect(r.find("userns.probe-failed").message).toContain("did not finish within 3000 ms");
   });
