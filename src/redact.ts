@@ -8,8 +8,10 @@ export interface Rule {
   replace: string | ((match: string, ...groups: string[]) => string);
 }
 
+// `_pass` / `-pass` as a name's last part (DB_PASS, REDIS_PASS), never `pass` inside a word
+// (bypass, passenger).
 const SECRET_KEY =
-  "(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
+  "(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth|requirepass|masterauth|jwt|[_-]pass(?![A-Za-z0-9]))";
 
 // A command-line flag whose name says its value is a secret (`--token`, `--db-password`,
 // `--api-key`, `--client-secret`, `--auth`, `--credentials`), judged by whole name segments so that
@@ -18,7 +20,7 @@ const SECRET_KEY =
 // and so does a negated boolean (`--no-auth`).
 const FLAG_SEGMENT = "[A-Za-z0-9]+";
 const SECRET_SEGMENT =
-  "(?:[A-Za-z0-9]*(?:token|password|passwd|secret)|(?:api|access|secret|private|auth|client|master|license|encryption|signing|app)?key|pass|passphrase|auth|credentials?|creds)";
+  "(?:[A-Za-z0-9]*(?:token|password|passwd|secret)|requirepass|masterauth|jwt|(?:api|access|secret|private|auth|client|master|license|encryption|signing|app)?key|pass|passphrase|auth|credentials?|creds)";
 const KEEP_SEGMENT =
   "(?:files?|path|dir|stdin|fd|env|type|mode|method|url|uri|endpoint|host|server|id|name|len|length|size|timeout|ttl|expiry|expires)";
 const SECRET_FLAG = `--?(?![Nn][Oo][-_])(?:${FLAG_SEGMENT}[-_.])*?${SECRET_SEGMENT}(?:[-_.](?!${KEEP_SEGMENT}(?![A-Za-z0-9]))${FLAG_SEGMENT})*`;
@@ -60,10 +62,14 @@ export const BUILT_IN: Rule[] = [
     // secret word of a run (token-token-token...), would take quadratic time.
     name: "secret-assignment",
     pattern: new RegExp(
-      `(?<![A-Za-z0-9_.-])(?=[A-Za-z0-9_.-]*?${SECRET_KEY})([A-Za-z0-9_.-]+)(["']?\\s*[=:]\\s*["']?)(?!\\[REDACTED)([^\\s"',;{}\\[\\]]+)`,
+      `(?<![A-Za-z0-9_.-])(?=[A-Za-z0-9_.-]*?${SECRET_KEY})([A-Za-z0-9_.-]+)(["']?\\s*[=:]\\s*)(?!["']?\\[REDACTED)("[^"\\n]*"|'[^'\\n]*'|[^\\s"',;{}\\[\\]]+)`,
       "gi",
     ),
-    replace: "$1$2[REDACTED]",
+    // A quoted value is redacted whole, spaces and all ("correct horse battery"), quotes kept.
+    replace: (_m: string, key: string, sep: string, value: string) => {
+      const q = value[0] === '"' || value[0] === "'" ? value[0] : "";
+      return `${key}${sep}${q}[REDACTED]${q}`;
+    },
   },
   {
     // `--token abc`, `["--password", "abc"]`, `- --api-key` / `- abc`: the element after a secret

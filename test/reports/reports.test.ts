@@ -90,7 +90,14 @@ describe("redaction rules", () => {
   it.each([
     ["postgres://app:pw123@db:5432/x", "postgres://[REDACTED]@db:5432/x"],
     ["API_TOKEN=abc123 other=1", "API_TOKEN=[REDACTED] other=1"],
-    ['"password": "pa ss"', '"password": "[REDACTED] ss"'],
+    ['"password": "pa ss"', '"password": "[REDACTED]"'],
+    ['DB_PASSWORD: "correct horse battery"', 'DB_PASSWORD: "[REDACTED]"'],
+    ["DB_PASS=hunter2 REDIS_PASS: hunter3", "DB_PASS=[REDACTED] REDIS_PASS: [REDACTED]"],
+    [
+      "redis-server --requirepass s3cr3t --jwt eyJhbGc",
+      "redis-server --requirepass [REDACTED] --jwt [REDACTED]",
+    ],
+    ["bypass=1 compass=north", "bypass=1 compass=north"],
     ["-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "[REDACTED private key]"],
     ["plain text stays", "plain text stays"],
   ])("%s", (input, expected) => {
