@@ -44,7 +44,8 @@ export function validate(raw: unknown, path: string): Config {
   if (extra.length > 0)
     throw bad(`unknown key(s) ${extra.join(", ")} (known: skip, failOn, timeoutMs, ports)`);
   const r = raw as Record<string, unknown>;
-  const config: Config = { path, skip: {} };
+  // No prototype: a "__proto__" key is then an (unknown) id like any other, not a prototype write.
+  const config: Config = { path, skip: Object.create(null) as Record<string, string> };
   if (r.skip !== undefined) {
     if (typeof r.skip !== "object" || r.skip === null || Array.isArray(r.skip)) {
       throw bad('"skip" must map check ids to reasons, e.g. {"cdi-specs": "no GPUs in this fleet"}');

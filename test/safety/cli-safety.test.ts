@@ -239,6 +239,15 @@ describe("usage errors instead of surprises", () => {
     });
   });
 
+  it("refuses a __proto__ skip id like any unknown id", async () => {
+    writeFileSync(path.join(work, "proto.json"), '{"skip": {"__proto__": "r"}}');
+    const r = await podlift(["doctor", "--config", "proto.json"]);
+    expect(r).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown check id in "skip": __proto__'),
+    });
+  });
+
   it('refuses --root ""', async () => {
     expect((await podlift(["doctor", "--root", ""])).code).toBe(2);
   });
