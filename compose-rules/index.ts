@@ -12,6 +12,7 @@ import { rule as hostNetwork } from "./host-network.js";
 import { rule as imageNames } from "./image-names.js";
 import { rule as lowPorts } from "./low-ports.js";
 import { rule as networkNames } from "./network-names.js";
+import { rule as portInUse } from "./port-in-use.js";
 import { rule as privilegedRootless } from "./privileged-rootless.js";
 import { rule as selinuxLabels } from "./selinux-labels.js";
 import { rule as unknownKeys } from "./unknown-keys.js";
@@ -30,6 +31,7 @@ export const composeRules: readonly ComposeRule[] = [
   networkNames,
   dockerHost,
   lowPorts,
+  portInUse,
   hostNetwork,
   privilegedRootless,
   usernsHost,

@@ -1,14 +1,15 @@
 // The host facts compose rules read, gathered once per run through the host (and, for the parts
 // that need it, the Docker engine): the rules themselves do no I/O.
-import { stat } from "node:fs/promises";
+import { readlink, stat } from "node:fs/promises";
 import { parseSpec } from "../../checks/cdi-specs.js";
 import { bindSources } from "../../compose-rules/bind-unreadable.js";
+import { parseProcNet } from "../../compose-rules/port-in-use.js";
 import type { Facts } from "../engine/types.js";
 import type { Host, UserInfo, WritableHost } from "../host/types.js";
 import type { DockerClient } from "../migrate/docker.js";
 import { knownHomes } from "../selinux-paths.js";
 import type { Loaded } from "./load.js";
-import type { BindStat, HostContext } from "./types.js";
+import type { BindStat, HostContext, Listener } from "./types.js";
 
 /** An image as the Docker engine lists it (GET /images/json). */
 export interface DockerImageSummary {
@@ -71,7 +72,51 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     homes: await knownHomes(host),
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
+    listening: await listeningSockets(host),
   };
+}
+
+/** The most processes listeningSockets looks through for the owner of a socket. */
+export const MAX_PROCESSES = 2000;
+
+/**
+ * Listening tcp and bound udp sockets from /proc/net (the host's under --root when mounted);
+ * undefined when none of the four tables reads. As root on a live host, each socket's process
+ * is found by its inode among /proc/<pid>/fd links (the first MAX_PROCESSES; errors skipped).
+ */
+export async function listeningSockets(host: Host): Promise<Listener[] | undefined> {
+  const found: (Listener & { inode: number })[] = [];
+  let read = false;
+  for (const [file, proto] of [
+    ["tcp", "tcp"],
+    ["tcp6", "tcp"],
+    ["udp", "udp"],
+    ["udp6", "udp"],
+  ] as const) {
+    const text = await host.readFile(`/proc/net/${file}`).catch(() => null);
+    if (text === null) continue;
+    read = true;
+    for (const l of parseProcNet(text, proto)) found.push(l);
+  }
+  if (!read) return undefined;
+  const byInode = new Map(found.filter((l) => l.inode > 0).map((l) => [`socket:[${l.inode}]`, l]));
+  if (host.isLive && host.currentUser().uid === 0 && byInode.size > 0) {
+    const pids = ((await host.listDir("/proc")) ?? []).filter((n) => /^\d+$/.test(n));
+    let left = byInode.size;
+    for (const pid of pids.slice(0, MAX_PROCESSES)) {
+      if (left === 0) break;
+      let comm: string | null | undefined;
+      for (const fd of (await host.listDir(`/proc/${pid}/fd`).catch(() => null)) ?? []) {
+        const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+        const l = byInode.get(link);
+        if (!l || l.process) continue;
+        comm ??= (await host.readFile(`/proc/${pid}/comm`).catch(() => null))?.trim();
+        l.process = `${comm || "?"} (pid ${pid})`;
+        left--;
+      }
+    }
+  }
+  return found.map(({ inode: _, ...l }) => l);
 }
 
 /** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */

@@ -53,6 +53,19 @@ export interface HostContext {
    * they really name: Podman relabels that folder, so the relabel rule judges it too.
    */
   linkTargets?: Map<string, string>;
+  /**
+   * Sockets listening (tcp) or bound (udp) on the host, from /proc/net; the process is named
+   * only when podlift runs as root on a live host. Undefined when /proc/net is unreadable.
+   */
+  listening?: Listener[];
+}
+
+/** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
+export interface Listener {
+  proto: "tcp" | "udp";
+  address: string;
+  port: number;
+  process?: string;
 }
 
 /** Every host fact by name: a rule declares which of these it reads. */
@@ -70,6 +83,7 @@ export const FACTS = [
   "dockerVolumes",
   "bindAccess",
   "linkTargets",
+  "listening",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
@@ -122,7 +136,7 @@ export interface ComposeRule {
    * What must be there for it to run at all: a services mapping, or an optional fact (a Docker
    * engine that lists volumes; a live rootless host for bind access).
    */
-  requires?: readonly ("services" | "dockerVolumes" | "bindAccess")[];
+  requires?: readonly ("services" | "dockerVolumes" | "bindAccess" | "listening")[];
   /** Edits by finding code (each a declared code). */
   edits?: Readonly<Record<string, LineEdit>>;
   run(ctx: RuleContext): ComposeFinding[];
