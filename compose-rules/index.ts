@@ -14,6 +14,7 @@ import { rule as lowPorts } from "./low-ports.js";
 import { rule as networkNames } from "./network-names.js";
 import { rule as portInUse } from "./port-in-use.js";
 import { rule as privilegedRootless } from "./privileged-rootless.js";
+import { rule as restartAfterBoot } from "./restart-after-boot.js";
 import { rule as rootfulSocket } from "./rootful-socket.js";
 import { rule as selinuxLabels } from "./selinux-labels.js";
 import { rule as unknownKeys } from "./unknown-keys.js";
@@ -38,6 +39,7 @@ export const composeRules: readonly ComposeRule[] = [
   privilegedRootless,
   usernsHost,
   dependsOnConditions,
+  restartAfterBoot,
   imageNames,
   gpuRequests,
   externalNetworks,

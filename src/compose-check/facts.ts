@@ -73,6 +73,12 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
     listening: await listeningSockets(host),
+    hostRestarts: {
+      systemd: (await host.stat("/run/systemd/system")) !== null,
+      lingers: facts.rootful
+        ? null
+        : (await host.stat(`/var/lib/systemd/linger/${facts.targetUser.name}`)) !== null,
+    },
   };
 }
 

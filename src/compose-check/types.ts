@@ -58,6 +58,11 @@ export interface HostContext {
    * only when podlift runs as root on a live host. Undefined when /proc/net is unreadable.
    */
   listening?: Listener[];
+  /**
+   * What could start containers again after boot: whether systemd runs (/run/systemd/system), and
+   * under rootless whether the user lingers (/var/lib/systemd/linger/<user>; null rootful).
+   */
+  hostRestarts?: { systemd: boolean; lingers: boolean | null };
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -84,6 +89,7 @@ export const FACTS = [
   "bindAccess",
   "linkTargets",
   "listening",
+  "hostRestarts",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
