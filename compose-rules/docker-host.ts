@@ -3,6 +3,7 @@
 // https://docs.docker.com/reference/cli/docker/#environment-variables
 
 import { environmentEntries } from "../src/compose-check/environment.js";
+import { podmanSocketFor } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 
 export const rule: ComposeRule = {
@@ -16,9 +17,7 @@ export const rule: ComposeRule = {
   requires: ["services"],
   run({ host, services, at }) {
     const out: ComposeFinding[] = [];
-    const podmanSocket = host.rootless
-      ? `/run/user/${host.uid}/podman/podman.sock`
-      : "/run/podman/podman.sock";
+    const podmanSocket = podmanSocketFor(host);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       for (const [key, value, where] of environmentEntries(svc, `services.${name}`)) {

@@ -2,6 +2,7 @@
 // talks to whatever listens there; under Podman that is nothing unless podman-docker or a Podman
 // API socket is set up. https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
 import { bindMount } from "../src/compose.js";
+import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 
 export const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
@@ -18,26 +19,12 @@ export const rule: ComposeRule = {
   edits: {
     "compose.docker-socket": {
       risk: "safe",
-      edit(line, { socket, label }) {
-        const m =
-          /^(\s*-\s*["']?)(\/(?:var\/)?run\/docker\.sock)(:[^:"'\s]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(line);
-        if (!m) return null;
-        const opts = m[4]
-          ? label && !/[zZ]/.test(m[4])
-            ? `${m[4]},${label}`
-            : m[4]
-          : label
-            ? `:${label}`
-            : "";
-        return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
-      },
+      edit: (line, env) => swapSocketSource(line, /\/(?:var\/)?run\/docker\.sock/, env),
     },
   },
   run({ host, services, at }) {
     const out: ComposeFinding[] = [];
-    const podmanSocket = host.rootless
-      ? `/run/user/${host.uid}/podman/podman.sock`
-      : "/run/podman/podman.sock";
+    const podmanSocket = podmanSocketFor(host);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {

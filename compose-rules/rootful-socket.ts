@@ -3,6 +3,7 @@
 // and fails on its first API call. The user's service listens on $XDG_RUNTIME_DIR/podman/podman.sock.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
 import { bindMount } from "../src/compose.js";
+import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 
 export const ROOTFUL_SOCKETS = ["/run/podman/podman.sock", "/var/run/podman/podman.sock"];
@@ -22,27 +23,13 @@ export const rule: ComposeRule = {
   edits: {
     "compose.rootful-socket": {
       risk: "safe",
-      edit(line, { socket, label }) {
-        const m =
-          /^(\s*-\s*["']?)(\/(?:var\/)?run\/podman\/podman\.sock)(:[^:"'\s]+)(:[\w,]+)?(["']?\s*(#.*)?)$/.exec(
-            line,
-          );
-        if (!m) return null;
-        const opts = m[4]
-          ? label && !/[zZ]/.test(m[4])
-            ? `${m[4]},${label}`
-            : m[4]
-          : label
-            ? `:${label}`
-            : "";
-        return [`${m[1]}${socket}${m[3]}${opts}${m[5]}`];
-      },
+      edit: (line, env) => swapSocketSource(line, /\/(?:var\/)?run\/podman\/podman\.sock/, env),
     },
   },
   run({ host, services, at }) {
     const out: ComposeFinding[] = [];
     if (!host.rootless) return out;
-    const userSocket = `/run/user/${host.uid}/podman/podman.sock`;
+    const userSocket = podmanSocketFor(host);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {

@@ -321,7 +321,7 @@ async function handleError(error: unknown): Promise<number> {
     import("./fix/journal.js"),
     import("./fix/apply.js"),
     import("./migrate/docker.js"),
-    import("./atomic.js"),
+    import("./host/atomic.js"),
     import("./host/safe-read.js"),
     import("./text/safe-text.js"),
   ]);

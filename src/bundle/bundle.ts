@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import tar from "tar-stream";
-import { writeFileAtomic } from "../atomic.js";
+import { writeFileAtomic } from "../host/atomic.js";
 import type { Host } from "../host/types.js";
 import type { Redactor } from "../redact.js";
 import { type Collector, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from "./collectors.js";

@@ -55,7 +55,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
     import("node:os"),
   ]);
   const custom = await loadRules(flags.redactRules);
-  const { checkOutputTarget, isOwnStdout } = await import("../atomic.js");
+  const { checkOutputTarget, isOwnStdout } = await import("../host/atomic.js");
   if (flags.redactOnly) {
     const { stat } = await import("node:fs/promises");
     const input = flags.redactOnly;

@@ -3,7 +3,7 @@ import { safeLine } from "../text/safe-text.js";
 import { type DoctorFlags, io, prepare, useColor } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {
-  const { checkOutputTarget, isOwnStdout, writeFileAtomic } = await import("../atomic.js");
+  const { checkOutputTarget, isOwnStdout, writeFileAtomic } = await import("../host/atomic.js");
   // A wrong --output fails before the checks run, not after; one naming our own stdout is `-`.
   const toStdout = flags.output !== undefined && (await isOwnStdout(flags.output));
   if (flags.output !== undefined && !toStdout) await checkOutputTarget(flags.output);

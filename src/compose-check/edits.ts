@@ -2,6 +2,7 @@
 // quoting and layout stay exactly as the user wrote them; only the edited lines change. Each edit
 // belongs to the rule that declares its code (compose-rules/<id>.ts, `edits`).
 import { composeRules } from "../../compose-rules/index.js";
+import { podmanSocketFor } from "./sockets.js";
 import type { ComposeFinding, HostContext, LineEdit } from "./types.js";
 
 const BY_CODE = new Map<string, LineEdit>(composeRules.flatMap((r) => Object.entries(r.edits ?? {})));
@@ -31,7 +32,7 @@ export function editCompose(
   const applied: ComposeFinding[] = [];
   const skipped: Edited["skipped"] = [];
   const env = {
-    socket: host.rootless ? `/run/user/${host.uid}/podman/podman.sock` : "/run/podman/podman.sock",
+    socket: podmanSocketFor(host),
     label: host.selinuxEnforcing ? "z" : null,
   };
   const todo = findings.flatMap((f) => {

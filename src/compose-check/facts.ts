@@ -1,6 +1,6 @@
 // The host facts compose rules read, gathered once per run through the host (and, for the parts
 // that need it, the Docker engine): the rules themselves do no I/O.
-import { readlink, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { parseSpec } from "../../checks/cdi-specs.js";
 import { bindSources } from "../../compose-rules/bind-unreadable.js";
 import { parseProcNet } from "../../compose-rules/port-in-use.js";
@@ -113,7 +113,7 @@ export async function listeningSockets(host: Host): Promise<Listener[] | undefin
       if (left === 0) break;
       let comm: string | null | undefined;
       for (const fd of (await host.listDir(`/proc/${pid}/fd`).catch(() => null)) ?? []) {
-        const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+        const link = (await host.readLink(`/proc/${pid}/fd/${fd}`)) ?? "";
         const l = byInode.get(link);
         if (!l || l.process) continue;
         comm ??= (await host.readFile(`/proc/${pid}/comm`).catch(() => null))?.trim();

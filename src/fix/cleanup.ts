@@ -6,7 +6,7 @@
 import type { WritableHost } from "../host/types.js";
 import { isAlive, type JournalStore } from "./journal.js";
 
-/** The name writeFileAtomic (src/atomic.ts, tempNameFor) gives a temporary file: the contract. */
+/** The name writeFileAtomic (src/host/atomic.ts, tempNameFor) gives a temporary file: the contract. */
 export const TEMP_NAME = /^\.(.+)\.podlift-(\d+)-(\d+)$/;
 
 export function tempOwner(name: string): number | null {

@@ -96,6 +96,9 @@ export class FixtureHost implements WritableHost {
   async stat(p: string) {
     return this.withOverride(p, await this.fs.stat(p));
   }
+  readLink(p: string) {
+    return this.fs.readLink(p);
+  }
   async lstat(p: string) {
     return this.withOverride(p, await this.fs.stat(p, false));
   }

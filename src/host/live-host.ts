@@ -60,6 +60,9 @@ export class LiveHost implements WritableHost {
   stat(p: string) {
     return this.fs.stat(p);
   }
+  readLink(p: string) {
+    return this.fs.readLink(p);
+  }
   lstat(p: string) {
     return this.fs.stat(p, false);
   }

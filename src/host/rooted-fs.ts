@@ -3,7 +3,7 @@
 // out of it, so a fixture or a mounted root can never make podlift read the wrong machine.
 import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
-import { trustedLinkOwner, untrustedLink } from "../atomic.js";
+import { trustedLinkOwner, untrustedLink } from "./atomic.js";
 import { kindOfStats, readRegularFile, UnreadableFileError } from "./safe-read.js";
 import type { StatInfo } from "./types.js";
 
@@ -70,6 +70,14 @@ export class RootedFs {
    */
   async readBuffer(hostPath: string, maxBytes?: number): Promise<Buffer | null> {
     return readRegularFile(await this.resolve(hostPath), { displayPath: hostPath, maxBytes });
+  }
+
+  async readLink(hostPath: string): Promise<string | null> {
+    try {
+      return await readlink(await this.resolve(hostPath, false));
+    } catch {
+      return null;
+    }
   }
 
   async listDir(hostPath: string): Promise<string[] | null> {

@@ -1,7 +1,7 @@
 // The write side of a host, confined to its root like the read side (RootedFs).
 import { link, mkdir, open, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "../atomic.js";
+import { writeFileAtomic } from "./atomic.js";
 import { isMissing, type RootedFs } from "./rooted-fs.js";
 import type { HostWriter, WriteReport } from "./types.js";
 

@@ -74,6 +74,8 @@ export interface Host {
   stat(path: string): Promise<StatInfo | null>;
   /** Same as stat but does not follow a final symlink. */
   lstat(path: string): Promise<StatInfo | null>;
+  /** A symbolic link's target as written (not followed), or null when it is no link or absent. */
+  readLink(path: string): Promise<string | null>;
   /** Reads /proc/sys/<name with dots as slashes>, trimmed; null when the kernel has no such key. */
   readSysctl(name: string): Promise<string | null>;
   /** Runs argv without a shell. Never throws: failures are values. */

@@ -118,7 +118,7 @@ describe("fix engine", () => {
     const root = tempHost({ "etc/subuid": "alice:100000:65536\n" });
     const target = path.join(root, "etc/subuid");
     const script = `
-      import { writeFileAtomic } from ${JSON.stringify(path.join(import.meta.dirname, "../../dist/src/atomic.js"))};
+      import { writeFileAtomic } from ${JSON.stringify(path.join(import.meta.dirname, "../../dist/src/host/atomic.js"))};
       await writeFileAtomic(${JSON.stringify(target)}, "half-made\\n", { beforeRename: () => process.kill(process.pid, "SIGKILL") });`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script]);
     expect(r.signal).toBe("SIGKILL");

@@ -523,7 +523,7 @@ describe("16: temporary files a killed run left are cleaned by the next fix or u
     expect((await t.apply([testPlan([change])])).outcomes[0]?.status).toBe("applied");
     const target = t.at("etc/example.conf");
     const script = `
-      import { writeFileAtomic } from ${JSON.stringify(path.join(import.meta.dirname, "../../dist/src/atomic.js"))};
+      import { writeFileAtomic } from ${JSON.stringify(path.join(import.meta.dirname, "../../dist/src/host/atomic.js"))};
       await writeFileAtomic(${JSON.stringify(target)}, "half-made\\n", { beforeRename: () => process.kill(process.pid, "SIGKILL") });`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script]);
     expect(r.signal).toBe("SIGKILL");

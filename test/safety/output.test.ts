@@ -17,7 +17,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkOutputTarget, OutputError, writeFileAtomic } from "../../src/atomic.js";
+import { checkOutputTarget, OutputError, writeFileAtomic } from "../../src/host/atomic.js";
 import { LiveHost } from "../../src/host/live-host.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-output-"));
