@@ -1,15 +1,17 @@
 // JUnit XML, one testcase per check, for CI systems that show test reports (GitLab, Jenkins,
 // GitHub actions with a JUnit reporter). A warn is a failure only under --fail-on warn.
-import type { CheckResult, RunResult } from "../src/engine/types.js";
+// A compose check is one suite too: each rule a testcase, its findings with file:line:col.
+import type { CheckResult, ComposeResult, Finding, RunResult } from "../src/engine/types.js";
 import { redactDeep } from "../src/redact.js";
 
-export function writeJunit(raw: RunResult): string {
+export function writeJunit(raw: RunResult | ComposeResult): string {
   const result = redactDeep(raw);
+  const where = result.kind === "compose" ? result.file : null;
   const failOnWarn = result.options.failOn === "warn";
   const isFailure = (c: CheckResult) => c.status === "fail" || (failOnWarn && c.status === "warn");
   const count = (p: (c: CheckResult) => boolean) => result.checks.filter(p).length;
   const attrs = {
-    name: "podlift doctor",
+    name: where === null ? "podlift doctor" : `podlift compose check ${where}`,
     tests: result.checks.length,
     failures: count(isFailure),
     errors: count((c) => c.status === "error"),
@@ -17,7 +19,7 @@ export function writeJunit(raw: RunResult): string {
     time: seconds(result.durationMs),
     timestamp: result.startedAt,
   };
-  const cases = result.checks.map((c) => testcase(c, isFailure(c)));
+  const cases = result.checks.map((c) => testcase(c, isFailure(c), where));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attributes(attrs)}>`,
@@ -29,13 +31,15 @@ export function writeJunit(raw: RunResult): string {
   ].join("\n");
 }
 
-function testcase(c: CheckResult, failure: boolean): string {
+function testcase(c: CheckResult, failure: boolean, file: string | null): string {
   const head = `    <testcase ${attributes({ classname: `podlift.${c.id}`, name: c.title, time: seconds(c.durationMs) })}`;
   const problems = c.findings.filter((f) => f.status !== "pass");
+  const place = (f: Finding) =>
+    f.at && file !== null ? `${file}:${f.at.line}:${f.at.col}${f.service ? ` [${f.service}]` : ""} ` : "";
   const body = problems
     .map(
       (f) =>
-        `[${f.status}] ${f.code}: ${f.message}${f.remedy ? `\nRemedy: ${f.remedy}` : ""}${f.evidence ? `\nEvidence: ${JSON.stringify(f.evidence)}` : ""}`,
+        `[${f.status}] ${place(f)}${f.code}: ${f.message}${f.remedy ? `\nRemedy: ${f.remedy}` : ""}${f.evidence ? `\nEvidence: ${JSON.stringify(f.evidence)}` : ""}`,
     )
     .join("\n\n");
   const first = problems[0];

@@ -3,11 +3,12 @@
 // so `podlift --version` and `podlift checks` start fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { BundleFlags } from "./commands/bundle.js";
-import { type DoctorFlags, Usage } from "./commands/common.js";
+import type { DoctorFlags } from "./commands/common.js";
 import type { ComposeFixFlags, ComposeFlags } from "./commands/compose.js";
 import type { FixFlags } from "./commands/fix.js";
 import type { MigrateFlags } from "./commands/migrate.js";
 import { EXIT } from "./engine/exit-code.js";
+import { UsageError } from "./errors.js";
 import { toolVersion } from "./version.js";
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -125,10 +126,17 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
     .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "report format").choices(["text", "json", "junit"]).default("text"),
+    )
+    .option(
+      "-o, --output <file>",
+      "write the report to a file, or - for standard output (the text report still goes to stdout)",
+    )
     .addOption(
       new Option("--fail-on <level>", "exit 1 on fail (default) or also on warn").choices(["warn", "fail"]),
     )
+    .option("-v, --verbose", "also list the rules that did not run, and why")
     .option("--no-color", "no colour")
     .action(async (file: string | undefined, opts: ComposeFlags) => {
       setExitCode(await (await import("./commands/compose.js")).runComposeCheck(file, opts));
@@ -232,7 +240,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (id: string) => {
       const { checks } = await import("../checks/index.js");
       const check = checks.find((c) => c.id === id);
-      if (!check) throw new Usage(`unknown check id "${id}" (see \`podlift checks\`)`);
+      if (!check) throw new UsageError(`unknown check id "${id}" (see \`podlift checks\`)`);
       const { readFile } = await import("node:fs/promises");
       for (const rel of ["../", "../../"]) {
         try {
@@ -306,45 +314,18 @@ async function handleError(error: unknown): Promise<number> {
     // --help and --version end here too, with exit code 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const [
-    { UsageError },
-    { ComposeError },
-    { LockedError },
-    { PlanOutdated },
-    { DockerError },
-    { OutputError },
-    { UnreadableFileError },
-    { safeLine },
-  ] = await Promise.all([
-    import("./engine/facts.js"),
-    import("./compose.js"),
-    import("./fix/journal.js"),
-    import("./fix/apply.js"),
-    import("./migrate/docker.js"),
-    import("./host/atomic.js"),
-    import("./host/safe-read.js"),
+  const [{ PodliftError }, { safeLine }] = await Promise.all([
+    import("./errors.js"),
     import("./text/safe-text.js"),
   ]);
   // Messages name host paths and user input: shown with control characters escaped.
   const message = safeLine(error instanceof Error ? error.message : String(error));
-  if (error instanceof OutputError) {
+  // Every error podlift expects carries its exit code (src/errors.ts): usage 2, host 1.
+  if (error instanceof PodliftError) {
     process.stderr.write(`podlift: ${message}\n`);
-    return error.usage ? EXIT.usage : EXIT.failed;
-  }
-  // A file named on the command line (or one a command needs) that is a FIFO, a folder, too large.
-  if (error instanceof UnreadableFileError) {
-    process.stderr.write(`podlift: ${message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof LockedError || error instanceof PlanOutdated || error instanceof DockerError) {
-    process.stderr.write(`podlift: ${message}\n`);
-    return EXIT.failed;
+    return error.exitCode;
   }
   if ((error as { name?: string }).name === "ExitPromptError") return EXIT.interrupted;
-  if (error instanceof Usage || error instanceof UsageError || error instanceof ComposeError) {
-    process.stderr.write(`podlift: ${message}\n`);
-    return EXIT.usage;
-  }
   process.stderr.write(`podlift: internal error: ${message}\n`);
   if (process.env.PODLIFT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return EXIT.checkError;

@@ -3,6 +3,7 @@
 // https://github.com/compose-spec/compose-spec/blob/main/05-services.md (ports, volumes)
 import { stat } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { UsageError } from "./errors.js";
 import { readRegularFile, UnreadableFileError } from "./host/safe-read.js";
 
 export interface ComposePort {
@@ -30,7 +31,8 @@ export interface ComposeInfo {
   binds: ComposeBind[];
 }
 
-export class ComposeError extends Error {}
+/** A compose file podlift was pointed at that it cannot read or parse: exit 2. */
+export class ComposeError extends UsageError {}
 
 /** The largest compose file podlift reads: real projects are a few kB; this bounds time and memory. */
 export const MAX_COMPOSE_BYTES = 4 * 1024 * 1024;

@@ -1,10 +1,12 @@
 // `podlift` alone on a terminal: detect (the doctor), fix (the fix engine), move data (migrate),
 // finish with what changed, what is left, and where the report and undo journal are. Every step
 // is the same engine the subcommands use; this module only asks and tells.
+
 import type { RunResult } from "./engine/types.js";
 import { choosePlans, type Io, printPlans, splitByRoot, summarizeResult } from "./fix/command.js";
 import type { Planned } from "./fix/engine.js";
 import { safeLine } from "./text/safe-text.js";
+import { style } from "./text/terminal.js";
 
 export interface WizardSteps {
   host: import("./host/types.js").WritableHost;
@@ -43,7 +45,7 @@ export async function runWizard(steps: WizardSteps, raw: Io, color: boolean): Pr
   const { select } = await import("@inquirer/prompts");
   const width = Math.max(40, process.stdout.columns ?? 80);
   const io: Io = { out: (t) => raw.out(wrap(t, width)), err: (t) => raw.err(wrap(t, width)) };
-  const bold = (t: string) => (color ? `\u001b[1m${t}\u001b[0m` : t);
+  const { bold } = style(color);
   io.out(
     `${bold("podlift")}: from Docker to a working (rootless) Podman. Ctrl-C leaves at any question.\n\n`,
   );

@@ -1,9 +1,10 @@
 // podlift bundle: collect, redact, archive; or redact an existing bundle again.
 import path from "node:path";
 import { EXIT } from "../engine/exit-code.js";
+import { UsageError } from "../errors.js";
 import { safeLine } from "../text/safe-text.js";
 import { toolVersion } from "../version.js";
-import { io, prepare, Usage } from "./common.js";
+import { io, prepare } from "./common.js";
 
 export interface BundleFlags {
   output?: string;
@@ -26,12 +27,12 @@ async function loadRules(file: string | undefined) {
     if (text === null) throw new Error("no such file");
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Usage(`--redact-rules ${file}: ${(error as Error).message}`);
+    throw new UsageError(`--redact-rules ${file}: ${(error as Error).message}`);
   }
   const strings = (v: unknown, what: string) => {
     if (v === undefined) return [];
     if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
-      throw new Usage(`--redact-rules ${file}: "${what}" must be a list of strings`);
+      throw new UsageError(`--redact-rules ${file}: "${what}" must be a list of strings`);
     return v as string[];
   };
   const rules = { patterns: strings(raw.patterns, "patterns"), literals: strings(raw.literals, "literals") };
@@ -39,7 +40,7 @@ async function loadRules(file: string | undefined) {
     try {
       new RegExp(p, "g");
     } catch (error) {
-      throw new Usage(
+      throw new UsageError(
         `--redact-rules ${file}: pattern ${JSON.stringify(p)} is not a valid regular expression: ${(error as Error).message}`,
       );
     }
@@ -64,12 +65,12 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
       (s) => (s.isFile() ? null : "is not a regular file"),
       (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "does not exist" : (e.code ?? e.message)),
     );
-    if (kind !== null) throw new Usage(`cannot read ${safeLine(input)}: it ${kind}`);
+    if (kind !== null) throw new UsageError(`cannot read ${safeLine(input)}: it ${kind}`);
     const wanted = flags.output ?? input.replace(/(\.tar\.gz|\.tgz)?$/, "-redacted.tar.gz");
     const output = (await isOwnStdout(wanted)) ? "-" : wanted;
     await checkOutputTarget(output);
     const old = await b.readBundle(input).catch((error: Error) => {
-      throw new Usage(`cannot read ${safeLine(input)}: ${error.message}`);
+      throw new UsageError(`cannot read ${safeLine(input)}: ${error.message}`);
     });
     const manifest = await b.writeBundle(
       output,
@@ -95,7 +96,9 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
   // A wrong --output fails now, not after a minute of collecting.
   const target = await checkOutputTarget(output);
   if (flags.obfuscate && !target.regular)
-    throw new Usage("--obfuscate keeps its mapping beside the bundle: --output must name a regular file");
+    throw new UsageError(
+      "--obfuscate keeps its mapping beside the bundle: --output must name a regular file",
+    );
   const prepared = await prepare(
     { only: [], skip: [], root: flags.root, user: flags.user, color: false, compose: undefined },
     [],

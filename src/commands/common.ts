@@ -1,10 +1,10 @@
 // What the commands share: the host, its facts and a doctor run on them; whether a person is
 // at a terminal; where output goes.
 import { stat } from "node:fs/promises";
+import type { ComposeResult, RunResult } from "../engine/types.js";
+import { UsageError } from "../errors.js";
+import { interactive } from "../text/terminal.js";
 import { toolVersion } from "../version.js";
-
-/** A usage error: exit 2 with the message, never a stack trace. */
-export class Usage extends Error {}
 
 export const io = {
   out: (t: string) => process.stdout.write(t),
@@ -25,10 +25,7 @@ export interface RunFlags {
   verbose?: boolean;
 }
 
-export interface DoctorFlags extends RunFlags {
-  format: "text" | "json" | "junit";
-  output?: string;
-}
+export interface DoctorFlags extends RunFlags, ReportFlags {}
 
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
@@ -50,7 +47,7 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
       () => false,
     ))
   ) {
-    throw new Usage(`--root ${flags.root} is not a folder`);
+    throw new UsageError(`--root ${flags.root} is not a folder`);
   }
   const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
   const factOptions = { user: flags.user, ports: [...(flags.ports ?? []), ...(config.ports ?? [])], compose };
@@ -123,10 +120,47 @@ export function indexFixes(fixes: readonly { id: string; addresses: string[] }[]
   return index;
 }
 
-export function interactive(): boolean {
-  return process.stderr.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+export interface ReportFlags {
+  format: "text" | "json" | "junit";
+  output?: string;
+  color: boolean;
+  verbose?: boolean;
 }
 
-export function useColor(flags: { color: boolean }): boolean {
-  return flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+/**
+ * Where a report goes, checked before the run: a wrong --output fails before anything runs; one
+ * naming our own standard output is `-`. The returned function writes a doctor's or a compose
+ * check's result through the one set of writers (reports/).
+ */
+export async function reportOutput(flags: ReportFlags) {
+  const { checkOutputTarget, isOwnStdout, writeFileAtomic } = await import("../host/atomic.js");
+  const toStdout = flags.output !== undefined && (await isOwnStdout(flags.output));
+  if (flags.output !== undefined && !toStdout) await checkOutputTarget(flags.output);
+  const [reports, { safeLine }, { useColor }] = await Promise.all([
+    import("../../reports/index.js"),
+    import("../text/safe-text.js"),
+    import("../text/terminal.js"),
+  ]);
+  return async (result: RunResult | ComposeResult): Promise<void> => {
+    const verbose = flags.verbose === true;
+    const text = (color: boolean) => reports.writeText(result, { color, verbose });
+    const rendered =
+      flags.format === "json"
+        ? reports.writeJson(result)
+        : flags.format === "junit"
+          ? reports.writeJunit(result)
+          : null;
+    if (flags.output === undefined) {
+      io.out(rendered ?? text(useColor(flags)));
+      return;
+    }
+    const fileText = rendered ?? text(false);
+    if (toStdout) {
+      io.out(fileText);
+      return;
+    }
+    await writeFileAtomic(flags.output, fileText, { mode: 0o644 });
+    io.out(text(useColor(flags)));
+    io.err(`podlift: ${flags.format} report written to ${safeLine(flags.output)}\n`);
+  };
 }

@@ -1,14 +1,14 @@
 // podlift compose check / fix: flags → compose engine (src/compose-check/engine.ts) → report.
 import { EXIT } from "../engine/exit-code.js";
 import { shellQuote } from "../text/safe-text.js";
-import { interactive, io, prepare, useColor } from "./common.js";
+import { interactive, useColor } from "../text/terminal.js";
+import { toolVersion } from "../version.js";
+import { io, prepare, type ReportFlags, reportOutput } from "./common.js";
 
-export interface ComposeFlags {
+export interface ComposeFlags extends ReportFlags {
   root: string;
   user?: string;
-  format: "text" | "json";
   failOn?: "warn" | "fail";
-  color: boolean;
 }
 
 export interface ComposeFixFlags extends ComposeFlags {
@@ -27,20 +27,12 @@ async function start(given: string | undefined, flags: ComposeFlags) {
 }
 
 export async function runComposeCheck(given: string | undefined, flags: ComposeFlags): Promise<number> {
-  const { file, project, facts, findings } = await start(given, flags);
-  const { composeJson, composeText } = await import("../compose-check/report.js");
-  const report = {
-    file,
-    project: project.project,
-    rootless: !facts.rootful,
-    userName: facts.targetUser.name,
-    findings,
-  };
-  io.out(flags.format === "json" ? composeJson(report) : composeText(report, useColor(flags)));
-  const failing = findings.some(
-    (f) => f.status === "fail" || (flags.failOn === "warn" && f.status === "warn"),
-  );
-  return failing ? EXIT.failed : EXIT.ok;
+  const emit = await reportOutput(flags);
+  const analysis = await start(given, flags);
+  const { composeResult } = await import("../compose-check/engine.js");
+  const result = composeResult(analysis, flags.failOn ?? "fail", toolVersion());
+  await emit(result);
+  return result.exitCode;
 }
 
 /** podlift compose fix: the rules' edits as one plan through the fix engine (journal, atomic write, undo). */

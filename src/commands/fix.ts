@@ -1,7 +1,9 @@
 // podlift fix and podlift undo.
 import { EXIT } from "../engine/exit-code.js";
+import { UsageError } from "../errors.js";
+import { interactive, useColor } from "../text/terminal.js";
 import { toolVersion } from "../version.js";
-import { interactive, io, prepare, type RunFlags, Usage, useColor } from "./common.js";
+import { io, prepare, type RunFlags } from "./common.js";
 
 export interface FixFlags extends RunFlags {
   dryRun?: boolean;
@@ -24,14 +26,14 @@ export async function runFix(flags: FixFlags): Promise<number> {
   const fixIds = flags.only.filter((id) => fixes.some((f) => f.id === id));
   const unknown = flags.only.filter((id) => !checkIds.includes(id) && !fixIds.includes(id));
   if (unknown.length > 0)
-    throw new Usage(`unknown check or fix id: ${unknown.join(", ")} (see \`podlift checks\`)`);
+    throw new UsageError(`unknown check or fix id: ${unknown.join(", ")} (see \`podlift checks\`)`);
   const mode = { ...flags, color: useColor(flags), interactive: interactive() };
   // A run that may apply holds the lock from before its doctor run to the end of verification:
   // two runs planning from the same state would both apply. Dry runs and scripts change nothing.
   let held: Awaited<ReturnType<typeof run.fixLock>> | null = null;
   if (!flags.dryRun && !flags.script && (flags.yes || mode.interactive)) {
     const lockHost = new LiveHost(flags.root);
-    if (!(await isFolder(lockHost.root))) throw new Usage(`--root ${flags.root} is not a folder`);
+    if (!(await isFolder(lockHost.root))) throw new UsageError(`--root ${flags.root} is not a folder`);
     held = await run.fixLock(lockHost);
     for (const notice of held.notices) io.err(`podlift: ${notice}\n`);
   }
@@ -122,7 +124,7 @@ export async function runUndo(opts: {
     import("../text/safe-text.js"),
   ]);
   const host = new LiveHost(opts.root);
-  if (!(await isFolder(host.root))) throw new Usage(`--root ${opts.root} is not a folder`);
+  if (!(await isFolder(host.root))) throw new UsageError(`--root ${opts.root} is not a folder`);
   if (opts.list) {
     const store = new JournalStore(host, host.writer());
     for (const { id, journal: j } of await store.all()) {
@@ -134,7 +136,7 @@ export async function runUndo(opts: {
   }
   // A run id, never a path: journals are read only from podlift's own state folder.
   if (opts.run !== undefined && !isRunId(opts.run))
-    throw new Usage(
+    throw new UsageError(
       `--run takes a run id such as 20250101T120000Z-1a2b3c, not ${JSON.stringify(safeLine(opts.run))} (see podlift undo --list)`,
     );
   const result = await undoRun(host, opts.run, opts.force === true);

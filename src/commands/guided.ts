@@ -1,7 +1,8 @@
 // podlift with no subcommand: the guided setup on a terminal; elsewhere the doctor's report.
 import { EXIT } from "../engine/exit-code.js";
+import { interactive, useColor } from "../text/terminal.js";
 import { toolVersion } from "../version.js";
-import { type DoctorFlags, interactive, io, prepare, useColor } from "./common.js";
+import { type DoctorFlags, io, prepare } from "./common.js";
 import { doctor } from "./doctor.js";
 import { runMigrate } from "./migrate.js";
 

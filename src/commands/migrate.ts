@@ -1,7 +1,9 @@
 // podlift migrate volumes: plan, ask, copy, report.
 import { EXIT } from "../engine/exit-code.js";
+import { UsageError } from "../errors.js";
 import { safeLine } from "../text/safe-text.js";
-import { interactive, io, Usage } from "./common.js";
+import { interactive } from "../text/terminal.js";
+import { io } from "./common.js";
 
 export interface MigrateFlags {
   compose?: string;
@@ -39,7 +41,7 @@ export async function runMigrate(names: string[], flags: MigrateFlags): Promise<
   let user = null;
   if (flags.user) {
     user = await lookupUser(host, flags.user);
-    if (user === null) throw new Usage(`unknown user "${flags.user}"`);
+    if (user === null) throw new UsageError(`unknown user "${flags.user}"`);
     if (user.uid === 0) user = null;
   } else if (host.currentUser().uid !== 0) {
     user = host.currentUser();

@@ -3,8 +3,9 @@
 // one plan for the fix engine, apply it, re-check, and roll back what does not verify.
 import path from "node:path";
 import { bindMount, ComposeError } from "../compose.js";
-import { UsageError } from "../engine/facts.js";
-import type { Facts } from "../engine/types.js";
+import { exitCodeFor } from "../engine/exit-code.js";
+import type { CheckResult, CheckStatus, ComposeResult, Facts } from "../engine/types.js";
+import { UsageError } from "../errors.js";
 import type { JournalFix } from "../fix/journal.js";
 import type { Plan as FixPlan } from "../fix/types.js";
 import type { LiveHost } from "../host/live-host.js";
@@ -13,7 +14,7 @@ import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
 import { bindStats, gatherContext, groupsOf } from "./facts.js";
 import { CANDIDATES, ComposeMissing, composeHostPath, discover, type Loaded, loadProject } from "./load.js";
-import { checkProject } from "./run-rules.js";
+import { type RuleRun, runRules } from "./run-rules.js";
 import type { ComposeFinding, HostContext } from "./types.js";
 
 export interface Analysis {
@@ -23,12 +24,16 @@ export interface Analysis {
   facts: Facts;
   context: HostContext;
   findings: ComposeFinding[];
+  /** Each rule with its findings, or what it lacked to run. */
+  runs: RuleRun[];
+  startedAt: Date;
   /** Reads the file again and runs the rules on it, with the same facts. */
   recheck(): Promise<ComposeFinding[]>;
 }
 
 /** `host` and `facts` as the commands prepare them (--root, --user). */
 export async function analyse(given: string | undefined, host: LiveHost, facts: Facts): Promise<Analysis> {
+  const startedAt = new Date();
   // Read and written through the host, so that under --root both stay inside the root.
   const resolve = (p: string) => host.fs.resolve(p);
   const here = composeHostPath(host.root, process.cwd(), ".");
@@ -48,15 +53,65 @@ export async function analyse(given: string | undefined, host: LiveHost, facts: 
   // Bind sources are stat'ed on a live host only, and matter only rootless.
   const groups = context.rootless && host.isLive ? await groupsOf(host, facts.targetUser) : null;
   const run = async (p: Loaded) =>
-    checkProject(p, {
+    runRules(p, {
       ...context,
       linkTargets: await linkTargets(host, p, facts.targetUser.home),
       ...(groups === null
         ? {}
         : { bindAccess: { user: facts.targetUser, groups, stats: await bindStats(p, facts.targetUser) } }),
     });
-  const recheck = async () => run(await load());
-  return { file, project, host, facts, context, findings: await run(project), recheck };
+  const recheck = async () => flatten(await run(await load()));
+  const runs = await run(project);
+  return { file, project, host, facts, context, runs, findings: flatten(runs), startedAt, recheck };
+}
+
+function flatten(runs: RuleRun[]): ComposeFinding[] {
+  return runs.flatMap((r) => r.findings).sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+}
+
+const NEEDS: Record<NonNullable<RuleRun["missing"]>, string> = {
+  services: "the file has no services mapping",
+  dockerVolumes: "no Docker engine answered to list its volumes",
+  bindAccess: "bind sources are read on a live host, for a rootless user",
+  listening: "/proc/net could not be read",
+};
+
+/** The analysis as a report (reports/): each rule a check, as the doctor's checks are. */
+export function composeResult(a: Analysis, failOn: "warn" | "fail", version: string): ComposeResult {
+  const checks: CheckResult[] = a.runs.map(({ rule, findings, missing }) => ({
+    id: rule.id,
+    title: rule.title,
+    docs: rule.docs,
+    status: missing
+      ? "skip"
+      : findings.some((f) => f.status === "fail")
+        ? "fail"
+        : findings.length > 0
+          ? "warn"
+          : "pass",
+    findings,
+    durationMs: 0,
+    ...(missing ? { skipReason: NEEDS[missing] } : {}),
+  }));
+  const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
+  for (const c of checks) summary[c.status]++;
+  return {
+    schemaVersion: 1,
+    kind: "compose",
+    tool: { name: "podlift", version },
+    startedAt: a.startedAt.toISOString(),
+    durationMs: Date.now() - a.startedAt.getTime(),
+    file: a.file,
+    root: a.host.root,
+    project: a.project.project,
+    rootless: !a.facts.rootful,
+    userName: a.facts.targetUser.name,
+    options: { failOn },
+    checks,
+    findings: a.findings,
+    summary,
+    exitCode: exitCodeFor(summary, failOn, false),
+  };
 }
 
 export interface EditPlan {

@@ -5,14 +5,12 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { MAX_COMPOSE_BYTES, readComposeText } from "../compose.js";
+import type { Position } from "../engine/types.js";
 import { readRegularFile } from "../host/safe-read.js";
 
 export const CANDIDATES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
-export interface Position {
-  line: number;
-  col: number;
-}
+export type { Position };
 
 export interface Problem {
   code: string;

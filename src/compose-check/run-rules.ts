@@ -5,32 +5,58 @@ import { composeRules } from "../../compose-rules/index.js";
 import type { Loaded } from "./load.js";
 import { type ComposeFinding, type ComposeRule, FACTS, type HostContext, type Service } from "./types.js";
 
+/** Every finding of every rule, by position in the file. */
 export function checkProject(
   p: Loaded,
   host: HostContext,
   rules: readonly ComposeRule[] = composeRules,
 ): ComposeFinding[] {
+  return byPosition(runRules(p, host, rules).flatMap((r) => r.findings));
+}
+
+export interface RuleRun {
+  rule: ComposeRule;
+  /** In position order. */
+  findings: ComposeFinding[];
+  /** What the rule needed and did not have, when it did not run. */
+  missing?: "services" | "dockerVolumes" | "bindAccess" | "listening";
+}
+
+/** The rules that ran (a rule whose requirements are missing does not), each with its findings. */
+export function runRules(
+  p: Loaded,
+  host: HostContext,
+  rules: readonly ComposeRule[] = composeRules,
+): RuleRun[] {
   const raw = p.data.services ?? {};
   const mapping = typeof raw === "object" && raw !== null && !Array.isArray(raw);
   const services = (mapping ? raw : {}) as Record<string, Service>;
   const at = (key: string) => p.positions.get(key) ?? { line: 1, col: 1 };
-  const out: ComposeFinding[] = [];
+  const out: RuleRun[] = [];
   for (const rule of rules) {
-    const missing = (rule.requires ?? []).some((need) =>
+    const missing = (rule.requires ?? []).find((need) =>
       need === "services" ? !mapping : host[need] === undefined,
     );
-    if (missing) continue;
-    for (const finding of rule.run({ project: p, host: declaredOnly(rule, host), services, at })) {
+    if (missing !== undefined) {
+      out.push({ rule, findings: [], missing });
+      continue;
+    }
+    const findings = rule.run({ project: p, host: declaredOnly(rule, host), services, at });
+    for (const finding of findings) {
       const declared = rule.codes[finding.code];
       if (!declared?.status.includes(finding.status))
         throw new Error(
           `compose rule ${rule.id} emitted ${finding.code} (${finding.status}), which it does not declare`,
         );
-      out.push(finding);
     }
+    out.push({ rule, findings: byPosition(findings) });
   }
-  // Stable: findings at one position keep the order of the rule list.
-  return out.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+  return out;
+}
+
+/** Stable: findings at one position keep the order they came in (the order of the rule list). */
+function byPosition(findings: ComposeFinding[]): ComposeFinding[] {
+  return findings.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
 }
 
 /**

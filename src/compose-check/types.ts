@@ -1,16 +1,17 @@
 // What a compose rule is: like a check (checks/<id>.ts) it declares its codes and the facts it
 // reads, and its run is pure: the loaded project and the host facts in, findings out. Its edits
 // are line edits that `podlift compose fix` hands to the fix engine as one write-file change.
+
+import type { Finding, Position } from "../engine/types.js";
 import type { UserInfo } from "../host/types.js";
-import type { Loaded, Position } from "./load.js";
+import type { Loaded } from "./load.js";
 
 export type ComposeStatus = "warn" | "fail";
 
-export interface ComposeFinding {
-  code: string;
+/** A finding as every check has one (src/engine/types.ts), with its place in the file. */
+export interface ComposeFinding extends Finding {
   status: ComposeStatus;
   service: string | null;
-  message: string;
   remedy: string;
   at: Position;
 }

@@ -1,9 +1,9 @@
 // One doctor run: select the checks, run them all at once under listr2 (which only draws
 // progress), and assemble the run result that every report writer reads.
 import { setMaxListeners } from "node:events";
+import { UsageError } from "../errors.js";
 import type { Host } from "../host/types.js";
 import { exitCodeFor } from "./exit-code.js";
-import { UsageError } from "./facts.js";
 import { DEFAULT_TIMEOUT_MS, runCheck, skipped } from "./runner.js";
 import type { Check, CheckResult, CheckStatus, Facts, RunResult } from "./types.js";
 
@@ -86,6 +86,7 @@ export async function runDoctor(options: DoctorOptions): Promise<RunResult> {
   const { facts, host } = options;
   return {
     schemaVersion: 1,
+    kind: "doctor",
     tool: { name: "podlift", version: options.version },
     startedAt,
     durationMs: Math.round(performance.now() - started),

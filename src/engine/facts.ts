@@ -1,14 +1,14 @@
 // Facts are gathered once per run and handed to every check, so checks never look up the OS,
 // the kernel or the target user themselves.
+
 import type { ComposeInfo } from "../compose.js";
+import { UsageError } from "../errors.js";
 import { UnreadableFileError } from "../host/safe-read.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { lookupUser } from "../host/users.js";
 import { safeLine } from "../text/safe-text.js";
 import { podmanFacts } from "./podman-facts.js";
 import type { Facts, OsRelease } from "./types.js";
-
-export class UsageError extends Error {}
 
 export interface FactOptions {
   user?: string;

@@ -10,6 +10,12 @@ export type CheckStatus = FindingStatus | "skip" | "error";
 
 export type EvidenceValue = string | number | boolean | null | string[] | number[];
 
+/** Where in a file a finding points: 1-based line and column. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
 export interface Finding {
   /** Stable, dotted: `subuid.missing`. Fixes address codes, CI configs match on them. */
   code: string;
@@ -19,6 +25,9 @@ export interface Finding {
   remedy?: string;
   /** Ids of fixes that address this finding. */
   fixes?: string[];
+  /** A finding in a file (a compose rule's): the position, and the service it belongs to. */
+  at?: Position;
+  service?: string | null;
 }
 
 export interface OsRelease {
@@ -88,6 +97,7 @@ export interface CheckResult {
 
 export interface RunResult {
   schemaVersion: 1;
+  kind?: "doctor";
   tool: { name: "podlift"; version: string };
   startedAt: string;
   durationMs: number;
@@ -107,4 +117,31 @@ export interface RunResult {
   summary: Record<CheckStatus, number>;
   exitCode: number;
   interrupted: boolean;
+}
+
+/**
+ * `podlift compose check`'s result, in the doctor's shape where the two agree (schemaVersion,
+ * tool, checks with findings, summary, exit code): each compose rule that ran is a check.
+ * Described by reports/schema/compose.schema.json.
+ */
+export interface ComposeResult {
+  schemaVersion: 1;
+  kind: "compose";
+  tool: { name: "podlift"; version: string };
+  startedAt: string;
+  durationMs: number;
+  /** The compose file as a host path; under --root, the root it was read in. */
+  file: string;
+  root: string;
+  project: string;
+  rootless: boolean;
+  /** The user who runs the project. */
+  userName: string;
+  options: { failOn: "warn" | "fail" };
+  /** One per rule that ran, its findings in position order. */
+  checks: CheckResult[];
+  /** Every finding of every rule, by position in the file. */
+  findings: (Finding & { at: Position; service: string | null })[];
+  summary: Record<CheckStatus, number>;
+  exitCode: number;
 }

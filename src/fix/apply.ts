@@ -1,10 +1,12 @@
 // The only writer. For each plan: refuse if a file changed since it was planned, back up what
 // is about to change, apply in order, journal every step; on a failure, roll that fix back.
+
+import { HostError } from "../errors.js";
 import type { HostWriter, WritableHost } from "../host/types.js";
 import { type Journal, type JournalEntry, type JournalFix, type JournalStore, sha256 } from "./journal.js";
 import type { Change, Plan } from "./types.js";
 
-export class PlanOutdated extends Error {}
+export class PlanOutdated extends HostError {}
 
 export interface ApplyOutcome {
   fixId: string;

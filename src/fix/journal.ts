@@ -4,6 +4,7 @@
 // Journals are read only from that folder, by run ids it lists: never from a path a user names.
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
+import { HostError } from "../errors.js";
 import type { Host, HostWriter } from "../host/types.js";
 import { safeLine } from "../text/safe-text.js";
 
@@ -252,7 +253,7 @@ export class JournalStore {
   }
 }
 
-export class LockedError extends Error {}
+export class LockedError extends HostError {}
 
 let lastStamp = 0;
 

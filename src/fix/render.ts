@@ -1,23 +1,25 @@
 // A plan shown to a person (unified diffs and exact argv lines), as JSON, or as a shell script
 // the user reviews and runs with sudo when podlift itself may not change the host.
+
 import { createTwoFilesPatch } from "diff";
 import { hasControl, safeLine, shellQuote } from "../text/safe-text.js";
+import { type Style, style } from "../text/terminal.js";
 import type { Change, Plan } from "./types.js";
 
 /** A plan for a terminal: host-derived text (names, paths, diff lines) shown with controls escaped. */
 export function renderPlan(plan: Plan, color = false): string {
-  const paint = (code: number, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const { paint, bold } = style(color);
   const lines = [
-    `${paint(1, safeLine(`[${plan.fixId}] ${plan.title}`))}${plan.risk === "confirm" ? paint(33, "  (risky: asks first, or needs --allow-risky)") : ""}`,
+    `${bold(safeLine(`[${plan.fixId}] ${plan.title}`))}${plan.risk === "confirm" ? paint("warn", "  (risky: asks first, or needs --allow-risky)") : ""}`,
     `  ${safeLine(plan.summary)}`,
   ];
   plan.changes.forEach((change, i) => {
-    lines.push(`  ${i + 1}. ${safeLine(change.why)}${needsRoot(change) ? paint(90, "  [root]") : ""}`);
+    lines.push(`  ${i + 1}. ${safeLine(change.why)}${needsRoot(change) ? paint("dim", "  [root]") : ""}`);
     lines.push(...describe(change).map((l) => `     ${colorDiffLine(safeLine(l), paint)}`));
   });
-  for (const note of plan.notes) lines.push(`  ${paint(36, "note:")} ${safeLine(note)}`);
+  for (const note of plan.notes) lines.push(`  ${paint("hint", "note:")} ${safeLine(note)}`);
   lines.push(
-    `  ${paint(90, plan.verify.length ? `verified by re-running: ${safeLine(plan.verify.join(", "))}` : "no check can verify this from here")}`,
+    `  ${paint("dim", plan.verify.length ? `verified by re-running: ${safeLine(plan.verify.join(", "))}` : "no check can verify this from here")}`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -52,9 +54,9 @@ function describe(change: Change): string[] {
   }
 }
 
-function colorDiffLine(line: string, paint: (c: number, t: string) => string): string {
-  if (line.startsWith("+") && !line.startsWith("+++")) return paint(32, line);
-  if (line.startsWith("-") && !line.startsWith("---")) return paint(31, line);
+function colorDiffLine(line: string, paint: Style["paint"]): string {
+  if (line.startsWith("+") && !line.startsWith("+++")) return paint("pass", line);
+  if (line.startsWith("-") && !line.startsWith("---")) return paint("fail", line);
   return line;
 }
 

@@ -12,17 +12,18 @@
 import { constants } from "node:fs";
 import { chown, lstat, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { EXIT } from "../engine/exit-code.js";
+import { PodliftError } from "../errors.js";
 
 const MAX_LINKS = 40;
 
 /** Why a file could not be written, in one line. `usage` when the path itself is wrong. */
-export class OutputError extends Error {
+export class OutputError extends PodliftError {
   constructor(
     message: string,
     readonly usage: boolean,
   ) {
-    super(message);
-    this.name = "OutputError";
+    super(message, usage ? EXIT.usage : EXIT.failed);
   }
 }
 

@@ -5,6 +5,7 @@
 // stat cannot block; fstat the descriptor to be sure; read at most maxBytes.
 import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
+import { UsageError } from "../errors.js";
 import type { FileType } from "./types.js";
 
 /** Default bound for a host file podlift reads (configs, specs, /proc files). */
@@ -26,14 +27,13 @@ export type UnreadableKind =
  * A host file that exists but cannot be read as a file. Not a podlift defect: the engine turns
  * it into a finding about the host ("is a FIFO, expected a regular file").
  */
-export class UnreadableFileError extends Error {
+export class UnreadableFileError extends UsageError {
   constructor(
     readonly path: string,
     readonly kind: UnreadableKind,
     detail?: string,
   ) {
     super(`${path} ${describeKind(kind, detail)}`);
-    this.name = "UnreadableFileError";
   }
 }
 

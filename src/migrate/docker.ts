@@ -3,8 +3,9 @@
 // an image imported from an empty tar: nothing is pulled and nothing runs, local or remote, any
 // volume driver. https://docs.docker.com/reference/api/engine/version/v1.41/
 import http, { type IncomingMessage } from "node:http";
+import { HostError } from "../errors.js";
 
-export class DockerError extends Error {
+export class DockerError extends HostError {
   constructor(
     message: string,
     readonly status?: number,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parse as parseYaml } from "yaml";
 import { ComposeError, readComposeText } from "../compose.js";
-import { UsageError } from "../engine/facts.js";
+import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
 import type { DockerClient, DockerVolume } from "./docker.js";

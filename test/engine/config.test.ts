@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { UsageError } from "../../src/engine/facts.js";
+import { UsageError } from "../../src/errors.js";
 import { tempHost } from "../helpers.js";
 
 const dir = tempHost({});
