@@ -2,7 +2,7 @@
 // the user cannot enter (or a file it cannot read) is "permission denied" inside the container.
 // The engine stats the sources (facts: bindAccess, on a live host under rootless); this is pure.
 import path from "node:path";
-import { bindMount } from "../src/compose.js";
+import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule, Service } from "../src/compose-check/types.js";
 
 /** The bind sources the rule looks at, as full paths: relative to the compose file, ~ the user's home. */

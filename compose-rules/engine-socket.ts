@@ -1,7 +1,7 @@
 // A service that mounts Docker's socket (a JupyterHub spawner, Traefik, Portainer, a CI runner)
 // talks to whatever listens there; under Podman that is nothing unless podman-docker or a Podman
 // API socket is set up. https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
-import { bindMount } from "../src/compose.js";
+import { bindMount } from "../src/compose/info.js";
 import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 

@@ -1,6 +1,6 @@
 // Rootless Podman binds host ports as the user: ports below net.ipv4.ip_unprivileged_port_start
 // (1024 by default) are refused. https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html
-import { publishedPorts } from "../src/compose.js";
+import { publishedPorts } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 
 export const rule: ComposeRule = {

@@ -2,7 +2,7 @@
 // with "address already in use" and the service does not start. Mostly Docker's proxy, still
 // publishing the container this project replaces. Listening sockets come from /proc/net/{tcp,udp}
 // (proc(5)): https://man7.org/linux/man-pages/man5/proc_pid_net.5.html
-import { publishedPorts } from "../src/compose.js";
+import { publishedPorts } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule, Listener } from "../src/compose-check/types.js";
 
 /** The IPv4 address of 8 hex digits in host (little-endian) order, as /proc/net/tcp writes it. */

@@ -2,7 +2,7 @@
 // is root's Podman service, and nothing the user can reach listens there, so the container starts
 // and fails on its first API call. The user's service listens on $XDG_RUNTIME_DIR/podman/podman.sock.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
-import { bindMount } from "../src/compose.js";
+import { bindMount } from "../src/compose/info.js";
 import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 

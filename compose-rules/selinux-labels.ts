@@ -2,7 +2,7 @@
 // container is denied access; :z relabels the host folder, so never a system folder or a home.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
 import path from "node:path";
-import { bindMount } from "../src/compose.js";
+import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 import { bindSourceOnHost, refusesRelabel } from "../src/selinux-paths.js";
 import { DOCKER_SOCKETS } from "./engine-socket.js";

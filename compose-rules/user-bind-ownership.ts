@@ -1,7 +1,7 @@
 // Rootless, a container user other than root maps to a subordinate id of the host user: the
 // files it writes into a bind mount are not the user's. userns_mode: keep-id maps it back.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--userns=keep-id)
-import { bindMount } from "../src/compose.js";
+import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 
 export const rule: ComposeRule = {

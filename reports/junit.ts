@@ -35,7 +35,9 @@ function testcase(c: CheckResult, failure: boolean, file: string | null): string
   const head = `    <testcase ${attributes({ classname: `podlift.${c.id}`, name: c.title, time: seconds(c.durationMs) })}`;
   const problems = c.findings.filter((f) => f.status !== "pass");
   const place = (f: Finding) =>
-    f.at && file !== null ? `${file}:${f.at.line}:${f.at.col}${f.service ? ` [${f.service}]` : ""} ` : "";
+    f.at && file !== null
+      ? `${f.at.file ?? file}:${f.at.line}:${f.at.col}${f.service ? ` [${f.service}]` : ""} `
+      : "";
   const body = problems
     .map(
       (f) =>

@@ -87,7 +87,7 @@ function composeText(r: ComposeResult, options: TextOptions): string {
   const out = [`${r.file} (${r.rootless ? `rootless, ${r.userName}` : "rootful"})\n`];
   for (const f of r.findings) {
     out.push(
-      `${paint(COLOR[f.status], ICON[f.status])} ${r.file}:${f.at.line}:${f.at.col} ${f.service ? `[${f.service}] ` : ""}${f.message} ${paint("dim", `(${f.code})`)}\n`,
+      `${paint(COLOR[f.status], ICON[f.status])} ${f.at.file ?? r.file}:${f.at.line}:${f.at.col} ${f.service ? `[${f.service}] ` : ""}${f.message} ${paint("dim", `(${f.code})`)}\n`,
       `    ${paint("hint", "fix:")} ${f.remedy}\n`,
     );
   }

@@ -123,7 +123,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   compose
     .command("check")
     .description("Find what in a compose project breaks or behaves differently under Podman.")
-    .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
+    .argument(
+      "[file]",
+      "the compose file (default: compose.yaml, docker-compose.yml... in this folder, with its compose.override.yaml)",
+    )
+    .addOption(
+      new Option("-f, --file <file>", "a compose file; repeat to merge several, as Compose does")
+        .argParser(collect)
+        .default([]),
+    )
+    // Compose calls this --env-file, but Node 20 takes --env-file for itself even after the
+    // script's name (and exits 9 when the file is missing), so podlift cannot use that name.
+    .option("--dotenv <file>", "read variables from this file instead of the .env beside the first file")
     .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
     .addOption(
@@ -147,7 +158,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description(
       "Offer the compose check's edits as a diff; apply, verify and journal them for podlift undo.",
     )
-    .argument("[file]", "the compose file (default: compose.yaml, docker-compose.yml... in this folder)")
+    .argument(
+      "[file]",
+      "the compose file (default: compose.yaml, docker-compose.yml... in this folder, with its compose.override.yaml)",
+    )
+    .addOption(
+      new Option("-f, --file <file>", "a compose file; repeat to merge several, as Compose does")
+        .argParser(collect)
+        .default([]),
+    )
+    .option("--dotenv <file>", "read variables from this file instead of the .env beside the first file")
     .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
     .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
     .option("--dry-run", "print the diff and change nothing")

@@ -2,7 +2,7 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseCompose } from "../src/compose.js";
+import { parseCompose } from "../src/compose/info.js";
 import { gatherFacts } from "../src/engine/facts.js";
 import { runCheck } from "../src/engine/runner.js";
 import type { Check, CheckResult, Finding } from "../src/engine/types.js";

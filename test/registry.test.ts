@@ -119,7 +119,7 @@ describe("compose rule registry", () => {
   });
 
   it("the engine refuses a code, a status or a fact the rule does not declare", async () => {
-    const { parseProject } = await import("../src/compose-check/load.js");
+    const { parseProject } = await import("../src/compose/project.js");
     const { checkProject } = await import("../src/compose-check/run-rules.js");
     const p = parseProject("/srv/app/compose.yaml", "services:\n  web:\n    image: nginx\n", "", {});
     const host = {

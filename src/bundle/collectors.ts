@@ -1,7 +1,7 @@
 // What a support bundle holds: each collector names its file in the archive and how to get its
 // content (a command as argv, or files of the host), with a timeout and a size cap. A collector
 // that fails or times out is recorded, never fatal.
-import { readComposeText } from "../compose.js";
+import { readComposeText } from "../compose/read.js";
 import type { Host, UserInfo } from "../host/types.js";
 
 export interface Collector {

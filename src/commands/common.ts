@@ -90,24 +90,26 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
 
 /**
  * --compose as compose check reads it: a path on the inspected host (under --root, inside the
- * root), through the one bounded reader; the project's path is the host's path, so fixes that
- * read it again go through the host too.
+ * root), through the one project reader (its .env and the environment interpolated); the
+ * project's path is the host's path, so fixes that read it again go through the host too.
  */
 async function composeOnHost(host: import("../host/live-host.js").LiveHost, given: string) {
-  const [{ ComposeError, parseCompose, readComposeText }, { composeHostPath }] = await Promise.all([
-    import("../compose.js"),
-    import("../compose-check/load.js"),
-  ]);
+  const [{ composeHostPath, loadProject, ComposeMissing }, { composeInfo }, { ComposeError }] =
+    await Promise.all([
+      import("../compose/project.js"),
+      import("../compose/info.js"),
+      import("../compose/read.js"),
+    ]);
   const hostPath = composeHostPath(host.root, process.cwd(), given);
-  let text: string | null;
-  try {
-    text = await readComposeText(await host.fs.resolve(hostPath), hostPath);
-  } catch (error) {
+  const project = await loadProject(hostPath, process.env, (p) => host.fs.resolve(p)).catch((error) => {
     if (error instanceof ComposeError) throw error;
+    if (error instanceof ComposeMissing)
+      throw new ComposeError(`cannot read compose file ${hostPath}: no such file`);
     throw new ComposeError(`cannot read compose file ${hostPath}: ${(error as Error).message}`);
-  }
-  if (text === null) throw new ComposeError(`cannot read compose file ${hostPath}: no such file`);
-  return parseCompose(text, hostPath);
+  });
+  const invalid = project.problems.find((p) => p.code === "compose.yaml-invalid");
+  if (invalid) throw new ComposeError(`${hostPath}:${invalid.at.line}:${invalid.at.col}: ${invalid.message}`);
+  return composeInfo(project);
 }
 
 /** The options every command that runs the checks takes. */

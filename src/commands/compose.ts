@@ -7,6 +7,10 @@ import { io, prepare, type ReportFlags, reportOutput } from "./common.js";
 
 export interface ComposeFlags extends ReportFlags {
   root: string;
+  /** -f, repeatable: merged in order, as Compose merges them. */
+  file?: string[];
+  /** --dotenv: variables instead of the .env beside the first file (compose's --env-file). */
+  dotenv?: string;
   user?: string;
   failOn?: "warn" | "fail";
 }
@@ -23,7 +27,8 @@ async function start(given: string | undefined, flags: ComposeFlags) {
     { only: [], skip: [], root: flags.root, user: flags.user, color: flags.color },
     [],
   );
-  return analyse(given, host, facts);
+  const files = [...(given === undefined ? [] : [given]), ...(flags.file ?? [])];
+  return analyse({ files, envFile: flags.dotenv }, host, facts);
 }
 
 export async function runComposeCheck(given: string | undefined, flags: ComposeFlags): Promise<number> {

@@ -2,18 +2,25 @@
 // gather the host facts once, run the rules (run-rules.ts); for fix, turn the rules' edits into
 // one plan for the fix engine, apply it, re-check, and roll back what does not verify.
 import path from "node:path";
-import { bindMount, ComposeError } from "../compose.js";
+import { bindMount } from "../compose/info.js";
+import {
+  CANDIDATES,
+  ComposeMissing,
+  composeHostPath,
+  discover,
+  discoverOverride,
+  type Loaded,
+  loadProject,
+} from "../compose/project.js";
 import { exitCodeFor } from "../engine/exit-code.js";
 import type { CheckResult, CheckStatus, ComposeResult, Facts } from "../engine/types.js";
 import { UsageError } from "../errors.js";
 import type { JournalFix } from "../fix/journal.js";
 import type { Plan as FixPlan } from "../fix/types.js";
 import type { LiveHost } from "../host/live-host.js";
-import { UnreadableFileError } from "../host/safe-read.js";
 import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
 import { bindStats, gatherContext, groupsOf } from "./facts.js";
-import { CANDIDATES, ComposeMissing, composeHostPath, discover, type Loaded, loadProject } from "./load.js";
 import { type RuleRun, runRules } from "./run-rules.js";
 import type { ComposeFinding, HostContext } from "./types.js";
 
@@ -31,21 +38,35 @@ export interface Analysis {
   recheck(): Promise<ComposeFinding[]>;
 }
 
+/** Which compose files, as the command line names them. */
+export interface ProjectFiles {
+  /** The files named (-f, or the argument), in merge order; none: discovered in this folder. */
+  files: string[];
+  /** --env-file: read instead of the .env beside the first file. */
+  envFile?: string;
+}
+
 /** `host` and `facts` as the commands prepare them (--root, --user). */
-export async function analyse(given: string | undefined, host: LiveHost, facts: Facts): Promise<Analysis> {
+export async function analyse(given: ProjectFiles, host: LiveHost, facts: Facts): Promise<Analysis> {
   const startedAt = new Date();
   // Read and written through the host, so that under --root both stay inside the root.
   const resolve = (p: string) => host.fs.resolve(p);
-  const here = composeHostPath(host.root, process.cwd(), ".");
-  const named = given === undefined ? undefined : composeHostPath(host.root, process.cwd(), given);
-  const file = await discover(here, named, resolve);
-  if (!file) throw new UsageError(`no compose file here (looked for ${CANDIDATES.join(", ")}); name one`);
+  const onHost = (p: string) => composeHostPath(host.root, process.cwd(), p);
+  let files = given.files.map(onHost);
+  if (files.length === 0) {
+    // As Compose does: the first candidate here, and the override file beside it if there is one.
+    const file = await discover(onHost("."), undefined, resolve);
+    if (!file) throw new UsageError(`no compose file here (looked for ${CANDIDATES.join(", ")}); name one`);
+    const override = await discoverOverride(file, resolve);
+    files = override ? [file, override] : [file];
+  }
+  const file = files[0] as string;
+  const envFile = given.envFile === undefined ? undefined : onHost(given.envFile);
   const load = () =>
-    loadProject(file, process.env, resolve).catch((error: Error) => {
+    loadProject(files, process.env, resolve, { envFile }).catch((error: Error) => {
       // A FIFO, a device, a folder or a file past the size bound: one line, exit 2.
-      if (error instanceof UnreadableFileError || error instanceof ComposeError)
-        throw new UsageError(error.message);
-      if (error instanceof ComposeMissing) throw new UsageError(`cannot read ${file}: no such file`);
+      if (error instanceof UsageError) throw error;
+      if (error instanceof ComposeMissing) throw new UsageError(`cannot read ${error.message}`);
       throw new UsageError(`cannot read ${file}: ${error.message}`);
     });
   const project = await load();
@@ -122,16 +143,39 @@ export interface EditPlan {
   plan: FixPlan | null;
 }
 
-/** The rules' edits of the checked text as one plan for the fix engine. */
+/**
+ * The rules' edits of the checked texts as one plan for the fix engine: one write per file that
+ * has an edit (a finding sits in the file its value came from when -f merged several).
+ */
 export async function planEdits(a: Analysis): Promise<EditPlan> {
-  // The very text that was checked; the fix engine refuses to write if the file changed since.
-  const before = a.project.text;
-  const userLines = new Map<string, number>();
-  for (const name of Object.keys((a.project.data.services ?? {}) as object)) {
-    const at = a.project.positions.get(`services.${name}.user`);
-    if (at) userLines.set(name, at.line);
+  const edited: Edited = { text: a.project.text, applied: [], skipped: [] };
+  const changes: FixPlan["changes"] = [];
+  for (const source of a.project.sources) {
+    const own = a.findings.filter((f) => (f.at.file ?? a.project.file) === source.file);
+    if (own.length === 0) continue;
+    // keep-id goes under the service's user: line, when that line is in this file.
+    const userLines = new Map<string, number>();
+    for (const name of Object.keys((a.project.data.services ?? {}) as object)) {
+      const at = a.project.positions.get(`services.${name}.user`);
+      if (at && (at.file ?? a.project.file) === source.file) userLines.set(name, at.line);
+    }
+    // The very text that was checked; the fix engine refuses to write if the file changed since.
+    const result = editCompose(source.text, own, a.context, userLines);
+    edited.applied.push(...result.applied);
+    edited.skipped.push(...result.skipped);
+    if (source.file === a.project.file) edited.text = result.text;
+    if (result.applied.length === 0) continue;
+    changes.push({
+      kind: "write-file",
+      // A host path: under --root the write lands inside the root, like every fix's.
+      path: source.file,
+      before: source.text,
+      after: result.text,
+      mode: (await a.host.stat(source.file))?.mode ?? 0o644,
+      needsRoot: false,
+      why: `edit ${source.file}`,
+    });
   }
-  const edited = editCompose(before, a.findings, a.context, userLines);
   const handled = new Set([...edited.applied, ...edited.skipped.map((s) => s.finding)]);
   const advisory = a.findings.filter((f) => !handled.has(f));
   if (edited.applied.length === 0) return { edited, advisory, plan: null };
@@ -141,19 +185,10 @@ export async function planEdits(a: Analysis): Promise<EditPlan> {
     // Relabelling host folders (:z) is the risky edit; qualifying names and sockets is not.
     risk: edited.applied.some((f) => editFor(f.code)?.risk === "confirm") ? "confirm" : "safe",
     summary: `${edited.applied.length} edit(s): ${[...new Set(edited.applied.map((f) => f.code))].join(", ")}. Every other line stays as it is.`,
-    changes: [
-      {
-        kind: "write-file",
-        // A host path: under --root the write lands inside the root, like every fix's.
-        path: a.file,
-        before,
-        after: edited.text,
-        mode: (await a.host.stat(a.file))?.mode ?? 0o644,
-        needsRoot: false,
-        why: "edit the compose file",
-      },
-    ],
-    notes: advisory.map((f) => `line ${f.at.line}: ${f.message} (${f.code}) — ${f.remedy}`),
+    changes,
+    notes: advisory.map(
+      (f) => `${f.at.file ? `${f.at.file}:` : "line "}${f.at.line}: ${f.message} (${f.code}) — ${f.remedy}`,
+    ),
     verify: ["podlift compose check"],
   };
   return { edited, advisory, plan };

@@ -4,11 +4,11 @@ import { stat } from "node:fs/promises";
 import { parseSpec } from "../../checks/cdi-specs.js";
 import { bindSources } from "../../compose-rules/bind-unreadable.js";
 import { parseProcNet } from "../../compose-rules/port-in-use.js";
+import type { Loaded } from "../compose/project.js";
 import type { Facts } from "../engine/types.js";
 import type { Host, UserInfo, WritableHost } from "../host/types.js";
 import type { DockerClient } from "../migrate/docker.js";
 import { knownHomes } from "../selinux-paths.js";
-import type { Loaded } from "./load.js";
 import type { BindStat, HostContext, Listener } from "./types.js";
 
 /** An image as the Docker engine lists it (GET /images/json). */

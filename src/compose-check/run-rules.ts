@@ -2,7 +2,7 @@
 // emit only the codes (and statuses) it declares, as ESLint holds rules to meta.messages; a rule
 // that breaks its declaration is a bug in podlift, and throws.
 import { composeRules } from "../../compose-rules/index.js";
-import type { Loaded } from "./load.js";
+import type { Loaded } from "../compose/project.js";
 import { type ComposeFinding, type ComposeRule, FACTS, type HostContext, type Service } from "./types.js";
 
 /** Every finding of every rule, by position in the file. */

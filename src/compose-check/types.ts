@@ -2,9 +2,9 @@
 // reads, and its run is pure: the loaded project and the host facts in, findings out. Its edits
 // are line edits that `podlift compose fix` hands to the fix engine as one write-file change.
 
+import type { Loaded } from "../compose/project.js";
 import type { Finding, Position } from "../engine/types.js";
 import type { UserInfo } from "../host/types.js";
-import type { Loaded } from "./load.js";
 
 export type ComposeStatus = "warn" | "fail";
 

@@ -1,7 +1,7 @@
 // Facts are gathered once per run and handed to every check, so checks never look up the OS,
 // the kernel or the target user themselves.
 
-import type { ComposeInfo } from "../compose.js";
+import type { ComposeInfo } from "../compose/info.js";
 import { UsageError } from "../errors.js";
 import { UnreadableFileError } from "../host/safe-read.js";
 import type { Host, UserInfo } from "../host/types.js";

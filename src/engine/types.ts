@@ -1,6 +1,6 @@
 // The data that flows through podlift: facts in, findings out, a run result for the reports.
 
-import type { ComposeInfo } from "../compose.js";
+import type { ComposeInfo } from "../compose/info.js";
 import type { Host, UserInfo } from "../host/types.js";
 import type { FactProblem } from "./facts.js";
 import type { PodmanFacts } from "./podman-facts.js";
@@ -10,10 +10,11 @@ export type CheckStatus = FindingStatus | "skip" | "error";
 
 export type EvidenceValue = string | number | boolean | null | string[] | number[];
 
-/** Where in a file a finding points: 1-based line and column. */
+/** Where in a file a finding points: 1-based line and column; `file` when not the project's first. */
 export interface Position {
   line: number;
   col: number;
+  file?: string;
 }
 
 export interface Finding {

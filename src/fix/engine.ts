@@ -1,5 +1,5 @@
 // podlift fix: from a doctor run to plans, and from applied plans to verified fixes.
-import { parseCompose } from "../compose.js";
+import { parseCompose } from "../compose/info.js";
 import { runDoctor } from "../engine/doctor.js";
 import { type FactOptions, gatherFacts } from "../engine/facts.js";
 import type { Check, Finding, RunResult } from "../engine/types.js";

@@ -1,9 +1,8 @@
 // What a migration would do, before anything moves: volumes, sizes, owners, containers using
 // them, conflicts, and (for a rootless target) ids the user's subordinate ranges cannot map.
-import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { parse as parseYaml } from "yaml";
-import { ComposeError, readComposeText } from "../compose.js";
+import { ComposeMissing, loadProject } from "../compose/project.js";
+import { ComposeError } from "../compose/read.js";
 import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
@@ -25,35 +24,30 @@ export interface PlanItem {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-/** The Docker volume names a compose project uses: `name:`, external names, or <project>_<key>. */
-export async function composeVolumes(file: string): Promise<string[]> {
-  let doc: {
-    name?: string;
-    volumes?: Record<string, { name?: string; external?: boolean | { name?: string } } | null>;
-  };
-  let text: string | null;
-  try {
-    // The one bounded reader: a FIFO or a 50 MB file is a clear error, never a hang.
-    text = await readComposeText(file);
-  } catch (error) {
+/**
+ * The Docker volume names a compose project uses (`name:`, external names, or <project>_<key>),
+ * read by the one project reader: the same project name, interpolation and merge as compose check.
+ */
+export async function composeVolumes(file: string | string[]): Promise<string[]> {
+  const project = await loadProject(file, process.env).catch((error) => {
     if (error instanceof ComposeError) throw error;
+    if (error instanceof ComposeMissing)
+      throw new ComposeError(`cannot read compose file ${file}: no such file`);
     throw new ComposeError(`cannot read compose file ${file}: ${(error as Error).message}`);
-  }
-  if (text === null) throw new ComposeError(`cannot read compose file ${file}: no such file`);
-  try {
-    // uniqueKeys off: yaml's duplicate check is quadratic; volumes need no such check here.
-    doc = (parseYaml(text, { uniqueKeys: false }) ?? {}) as typeof doc;
-  } catch (error) {
-    throw new ComposeError(`${file}: ${(error as Error).message.split("\n")[0]}`);
-  }
-  const project = (doc.name ?? path.basename(path.dirname(path.resolve(file))))
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]/g, "");
-  return Object.entries(doc.volumes ?? {}).map(([key, spec]) => {
-    if (spec?.name) return spec.name;
-    if (spec?.external)
-      return typeof spec.external === "object" && spec.external.name ? spec.external.name : key;
-    return `${project}_${key}`;
+  });
+  const invalid = project.problems.find((p) => p.code === "compose.yaml-invalid");
+  if (invalid) throw new ComposeError(`${project.file}:${invalid.at.line}: ${invalid.message}`);
+  const volumes = project.data.volumes;
+  const declared = (
+    volumes && typeof volumes === "object" && !Array.isArray(volumes) ? volumes : {}
+  ) as Record<string, { name?: unknown; external?: unknown } | null>;
+  return Object.entries(declared).map(([key, spec]) => {
+    if (typeof spec?.name === "string" && spec.name) return spec.name;
+    if (spec?.external) {
+      const named = (spec.external as { name?: unknown }).name;
+      return typeof named === "string" && named ? named : key;
+    }
+    return `${project.project}_${key}`;
   });
 }
 

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rule } from "../../compose-rules/bind-unreadable.js";
+import { loadProject } from "../../src/compose/project.js";
 import { bindStats } from "../../src/compose-check/facts.js";
-import { loadProject } from "../../src/compose-check/load.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import { ROOTLESS, runRule } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 // One rule at a time, on a compose text written for the test: the engine runs only that rule, so
 // a code it does not declare (or a fact it did not declare reading) throws here.
-import { parseProject } from "../../src/compose-check/load.js";
+import { parseProject } from "../../src/compose/project.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import type { ComposeRule, HostContext } from "../../src/compose-check/types.js";
 

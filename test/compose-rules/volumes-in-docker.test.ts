@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rule } from "../../compose-rules/volumes-in-docker.js";
-import { loadProject } from "../../src/compose-check/load.js";
+import { loadProject } from "../../src/compose/project.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import { ROOTLESS } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 // podlift compose check on projects shaped like real ones (written for these tests, not copied).
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { interpolate, loadProject, parseEnvFile } from "../../src/compose-check/load.js";
+import { interpolate, loadProject, parseEnvFile } from "../../src/compose/project.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import type { HostContext } from "../../src/compose-check/types.js";
 

@@ -1,7 +1,7 @@
 // Plans and applies fixes against fixture hosts through the real engine.
 import { checks } from "../../checks/index.js";
 import { fixes } from "../../fixes/index.js";
-import { parseCompose } from "../../src/compose.js";
+import { parseCompose } from "../../src/compose/info.js";
 import { runDoctor } from "../../src/engine/doctor.js";
 import { gatherFacts } from "../../src/engine/facts.js";
 import { planFixes } from "../../src/fix/engine.js";

@@ -114,7 +114,7 @@ describe("fix plans on fixture hosts", () => {
     const before = read(root, "_inputs/compose.yaml");
     const result = await apply(["selinux-compose-labels"]);
     expect(result.outcomes[0]).toMatchObject({ status: "applied", verified: true });
-    const { parseCompose } = await import("../../src/compose.js");
+    const { parseCompose } = await import("../../src/compose/info.js");
     const binds = parseCompose(read(root, "_inputs/compose.yaml"), "compose.yaml").binds;
     expect(binds.every((b) => b.options.some((o) => o === "z" || o === "Z"))).toBe(true);
     await undoRun(host, undefined, false);
