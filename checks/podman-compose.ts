@@ -9,14 +9,8 @@ export const check: Check = {
   title: "Compose provider",
   docs: "docs/checks/podman-compose.md",
   applies: () => true,
-  async run({ host, facts, signal }) {
-    const probes = await Promise.all(
-      [
-        ["podman-compose", "--version"],
-        ["docker-compose", "--version"],
-        ["docker", "compose", "version"],
-      ].map((argv) => host.run(argv, { timeoutMs: 4000, signal })),
-    );
+  async run({ facts }) {
+    const probes = await facts.probes.composeProviders();
     const found = probes.filter((p) => p.exitCode === 0);
     if (found.length > 0) {
       return found.map(

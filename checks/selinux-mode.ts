@@ -10,7 +10,7 @@ export const check: Check = {
   applies: () => true,
   async run({ host, facts }) {
     const [enforce, config] = await Promise.all([
-      host.readFile("/sys/fs/selinux/enforce"),
+      facts.probes.selinuxEnforce(),
       host.readFile("/etc/selinux/config"),
     ]);
     const kernelMode = enforce === null ? "disabled" : enforce.trim() === "1" ? "enforcing" : "permissive";

@@ -8,10 +8,8 @@ export const check: Check = {
   title: "Unprivileged port start",
   docs: "docs/checks/unprivileged-ports.md",
   applies: (facts) => (facts.rootful ? "the target user is root: rootful Podman may bind any port" : true),
-  async run({ host, facts }) {
-    const raw = await host.readSysctl("net.ipv4.ip_unprivileged_port_start");
-    // Kernels before 4.11 have no such key: the classic 1024 rule holds.
-    const start = raw !== null && /^\d+$/.test(raw) ? Number(raw) : 1024;
+  async run({ facts }) {
+    const { raw, start } = await facts.probes.portStart();
     const evidence = { sysctl: "net.ipv4.ip_unprivileged_port_start", value: raw === null ? null : start };
     const blocked = facts.ports.filter((p) => p < start);
     if (facts.ports.length === 0) {

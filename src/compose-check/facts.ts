@@ -1,7 +1,6 @@
 // The host facts compose rules read, gathered once per run through the host (and, for the parts
 // that need it, the Docker engine): the rules themselves do no I/O.
 import { stat } from "node:fs/promises";
-import { parseSpec } from "../../checks/cdi-specs.js";
 import { bindSources } from "../../compose-rules/bind-unreadable.js";
 import { parseProcNet } from "../../compose-rules/port-in-use.js";
 import type { Loaded } from "../compose/project.js";
@@ -39,14 +38,13 @@ export function localOnlyImages(images: DockerImageSummary[]): Set<string> {
 
 /** Every fact but bindAccess, which depends on the project (see bindAccess). */
 export async function gatherContext(host: WritableHost, facts: Facts): Promise<HostContext> {
-  const start = Number((await host.readSysctl("net.ipv4.ip_unprivileged_port_start")) ?? 1024);
-  const cdiDevices: string[] = [];
-  for (const dir of ["/etc/cdi", "/var/run/cdi"]) {
-    for (const name of (await host.listDir(dir)) ?? []) {
-      const spec = parseSpec(`${dir}/${name}`, (await host.readFile(`${dir}/${name}`)) ?? "");
-      if ("devices" in spec) cdiDevices.push(...spec.devices.map((d) => `${spec.kind}=${d}`));
-    }
-  }
+  // The doctor's own probes (src/engine/host-probes.ts), read once per run.
+  const [{ start }, enforce, cdiDevices, [podmanCompose]] = await Promise.all([
+    facts.probes.portStart(),
+    facts.probes.selinuxEnforce(),
+    facts.probes.cdiDevices(),
+    facts.probes.composeProviders(),
+  ]);
   const { answeringDocker } = await import("../migrate/docker.js");
   // Optional: without an engine that answers, no volume or local-image findings.
   const docker = await answeringDocker(host);
@@ -60,14 +58,13 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     rootless: !facts.rootful,
     userName: facts.targetUser.name,
     uid: facts.targetUser.uid,
-    portStart: Number.isNaN(start) ? 1024 : start,
-    selinuxEnforcing: (await host.readFile("/sys/fs/selinux/enforce"))?.trim() === "1",
+    portStart: start,
+    selinuxEnforcing: enforce?.trim() === "1",
     cdiDevices,
-    podmanCompose: await host
-      .run(["podman-compose", "--version"], { timeoutMs: 5000 })
-      .then((r) =>
-        r.exitCode === 0 ? (/podman-compose version:?\s*(\S+)/.exec(r.stdout)?.[1] ?? null) : null,
-      ),
+    podmanCompose:
+      podmanCompose?.exitCode === 0
+        ? (/podman-compose version:?\s*(\S+)/.exec(podmanCompose.stdout)?.[1] ?? null)
+        : null,
     home: facts.targetUser.home,
     homes: await knownHomes(host),
     localImages,

@@ -7,6 +7,7 @@ import { UnreadableFileError } from "../host/safe-read.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { lookupUser } from "../host/users.js";
 import { safeLine } from "../text/safe-text.js";
+import { hostProbes } from "./host-probes.js";
 import { podmanFacts } from "./podman-facts.js";
 import type { Facts, OsRelease } from "./types.js";
 
@@ -56,6 +57,7 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     ports,
     compose,
     podman: podmanFacts(host),
+    probes: hostProbes(host),
     problems,
   };
 }

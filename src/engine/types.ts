@@ -3,6 +3,7 @@
 import type { ComposeInfo } from "../compose/info.js";
 import type { Host, UserInfo } from "../host/types.js";
 import type { FactProblem } from "./facts.js";
+import type { HostProbes } from "./host-probes.js";
 import type { PodmanFacts } from "./podman-facts.js";
 
 export type FindingStatus = "pass" | "warn" | "fail";
@@ -55,6 +56,8 @@ export interface Facts {
   compose: ComposeInfo | null;
   /** Podman as seen by root and by the target user; gathered at most once, on first use. */
   podman: PodmanFacts;
+  /** Host reads shared by checks and compose rules (port start, SELinux, CDI, compose providers). */
+  probes: HostProbes;
   /** Host files the facts needed and could not read; the host-files check reports them. */
   problems?: FactProblem[];
 }
