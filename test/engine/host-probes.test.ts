@@ -2,8 +2,8 @@
 // checks and the compose facts read the port start, SELinux and providers through facts.probes.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { check as ports } from "../../checks/unprivileged-ports.js";
 import { check as selinux } from "../../checks/selinux-mode.js";
+import { check as ports } from "../../checks/unprivileged-ports.js";
 import { gatherFacts } from "../../src/engine/facts.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 
