@@ -73,7 +73,7 @@ export async function runComposeFix(given: string | undefined, flags: ComposeFix
     if (!(await confirm({ message: "Apply these edits? podlift undo puts the file back.", default: false })))
       return EXIT.ok;
   }
-  const outcome = await applyEdits(analysis, plan, edited);
+  const outcome = await applyEdits(analysis, plan, edited, (line) => io.err(`podlift: ${line}\n`));
   if (outcome.status === "failed") {
     io.out(`✖ compose-edits: ${outcome.applyStatus}: ${safeLine(outcome.error)}\n`);
     return EXIT.failed;

@@ -203,13 +203,21 @@ export type EditOutcome =
  * The one writer: the fix engine, through this host's writer and journal (podlift undo --root).
  * Verified when none of the edited findings comes back; otherwise the file is put back.
  */
-export async function applyEdits(a: Analysis, plan: FixPlan, edited: Edited): Promise<EditOutcome> {
-  const [{ applyPlans, revertEntries }, { JournalStore }] = await Promise.all([
+export async function applyEdits(
+  a: Analysis,
+  plan: FixPlan,
+  edited: Edited,
+  notice: (line: string) => void = () => {},
+): Promise<EditOutcome> {
+  const [{ applyPlans, revertEntries }, { JournalStore }, { fixLock }] = await Promise.all([
     import("../fix/apply.js"),
     import("../fix/journal.js"),
+    import("../fix/run.js"),
   ]);
   const store = new JournalStore(a.host, a.host.writer());
-  const release = await store.lock();
+  // The fix runs' lock: one run at a time, a stale lock taken over, killed runs' temp files removed.
+  const { lock: release, notices } = await fixLock(a.host);
+  for (const line of notices) notice(line);
   try {
     const journal = {
       id: store.newId(),
