@@ -261,6 +261,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const { checks } = await import("../checks/index.js");
       const check = checks.find((c) => c.id === id);
       if (!check) throw new UsageError(`unknown check id "${id}" (see \`podlift checks\`)`);
+      const { built } = await import("./version.js");
+      const page = built?.docs[check.docs];
+      if (page !== undefined) {
+        process.stdout.write(page);
+        return;
+      }
       const { readFile } = await import("node:fs/promises");
       for (const rel of ["../", "../../"]) {
         try {

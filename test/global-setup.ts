@@ -1,5 +1,5 @@
-// The CLI and integration tests run the built tool (bin/podlift.js -> dist/), as users do:
-// build it once before any test runs, so they never test a stale build.
+// The CLI and integration tests run the built tool (bin/podlift.js -> dist/, and the single file
+// dist/podlift.cjs), as users do: build both once before any test runs, never a stale build.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 
@@ -12,4 +12,5 @@ export default function setup() {
       stdio: "inherit",
     },
   );
+  execFileSync(process.execPath, [path.join(root, "scripts", "build-single.mjs")], { stdio: "inherit" });
 }

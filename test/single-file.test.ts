@@ -1,0 +1,56 @@
+// The single file (dist/podlift.cjs, built by scripts/build-single.mjs in the test setup) runs on
+// its own: copied to an empty folder with no node_modules and no package.json beside it, it
+// knows its version, explains checks from the built-in docs, and writes schema-valid reports.
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateComposeReport, validateReport } from "./schema.js";
+
+const ROOT = path.join(import.meta.dirname, "..");
+const HOSTS = path.join(ROOT, "test", "fixtures", "hosts");
+const alone = path.join(mkdtempSync(path.join(os.tmpdir(), "podlift-single-")), "podlift.cjs");
+copyFileSync(path.join(ROOT, "dist", "podlift.cjs"), alone);
+
+function run(args: string[], cwd = path.dirname(alone)) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [alone, ...args],
+      { cwd, env: { ...process.env, CI: "true", DOCKER_HOST: "unix:///nonexistent/docker.sock" } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+describe("the single-file build", () => {
+  it("knows its version and explains a check with no files beside it", async () => {
+    const version = await run(["--version"]);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version,
+    );
+    const explain = await run(["explain", "subuid-ranges"]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toBe(readFileSync(path.join(ROOT, "docs", "checks", "subuid-ranges.md"), "utf8"));
+  });
+
+  it("runs the doctor against a host root and writes a schema-valid report with the right exit code", async () => {
+    const host = path.join(HOSTS, "no-subuid-entry");
+    const r = await run(["doctor", "--root", host, "--user", "newhire", "--format", "json"]);
+    const report = JSON.parse(r.stdout);
+    expect(validateReport(report)).toBe(true);
+    expect(r.code).toBe(report.exitCode);
+    expect(report.checks.find((c: { id: string }) => c.id === "subuid-ranges").status).toBe("fail");
+  });
+
+  it("checks a compose project and exits 2 on a usage error without a stack trace", async () => {
+    const project = path.join(ROOT, "test", "fixtures", "compose", "jupyterhub");
+    const r = await run(["compose", "check", "docker-compose.yml", "--format", "json"], project);
+    expect(validateComposeReport(JSON.parse(r.stdout))).toBe(true);
+    const bad = await run(["doctor", "--only", "no-such-check"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
