@@ -180,6 +180,21 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       );
     });
 
+  const report = program.command("report").description("Reports from many hosts.");
+  report
+    .command("merge")
+    .description(
+      "Merge doctor JSON reports (files or folders of *.json) into one fleet report: ready and blocked hosts, a check-by-host matrix, the commonest blockers, the fixes.",
+    )
+    .argument("<paths...>", "report files, or folders holding them")
+    .addOption(
+      new Option("--format <format>", "report format").choices(["text", "json", "html"]).default("text"),
+    )
+    .option("-o, --output <file>", "write the report to a file (the text summary still goes to stdout)")
+    .action(async (paths: string[], opts: import("./commands/report.js").MergeFlags) => {
+      setExitCode(await (await import("./commands/report.js")).mergeCommand(paths, opts));
+    });
+
   const migrate = program.command("migrate").description("Move data from Docker to Podman.");
   migrate
     .command("volumes")

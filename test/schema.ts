@@ -14,3 +14,4 @@ export const validateReport = ajv.getSchema("https://podlift.dev/schema/report-v
   typeof ajv.compile
 >;
 export const validateComposeReport = ajv.compile(load("compose.schema.json"));
+export const validateFleetReport = ajv.compile(load("fleet.schema.json"));

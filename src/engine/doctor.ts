@@ -91,6 +91,7 @@ export async function runDoctor(options: DoctorOptions): Promise<RunResult> {
     startedAt,
     durationMs: Math.round(performance.now() - started),
     host: {
+      name: facts.hostname,
       root: host.root,
       platform: facts.platform,
       os: facts.os,

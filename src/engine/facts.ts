@@ -34,17 +34,19 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
       return null;
     }
   };
-  const [osText, kernel, target, virtualization] = await Promise.all([
+  const [osText, kernel, target, virtualization, hostname] = await Promise.all([
     read("/etc/os-release", "os").then((t) => t ?? read("/usr/lib/os-release", "os")),
     read("/proc/sys/kernel/osrelease", "kernel"),
     read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
     detectVirtualization(host).catch(() => null),
+    hostName(host),
   ]);
   const compose = options.compose ?? null;
   const ports = [
     ...new Set([...(options.ports ?? []), ...(compose?.ports.map((p) => p.hostPort) ?? [])]),
   ].sort((a, b) => a - b);
   return {
+    hostname,
     platform: host.isLive ? process.platform : "linux",
     os: osText === null ? null : parseOsRelease(osText),
     kernel: kernel?.trim() ?? null,
@@ -60,6 +62,18 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     probes: hostProbes(host),
     problems,
   };
+}
+
+/**
+ * The host's name, for telling reports apart in a fleet: this machine's own on the live root;
+ * under --root (a host mounted at /host, a fixture) its /etc/hostname, which is the host's even
+ * where this process runs in another UTS namespace. Null when neither says.
+ */
+async function hostName(host: Host): Promise<string | null> {
+  if (host.isLive && host.root === "/") return (await import("node:os")).hostname() || null;
+  const text = await host.readFile("/etc/hostname").catch(() => null);
+  const name = text?.split("\n")[0]?.trim();
+  return name ? name.slice(0, 253) : null;
 }
 
 /** A host file the facts needed and could not read. */

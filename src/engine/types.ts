@@ -40,6 +40,8 @@ export interface OsRelease {
 }
 
 export interface Facts {
+  /** The host's name (see gatherFacts); null when unknown. */
+  hostname: string | null;
   platform: string;
   os: OsRelease | null;
   kernel: string | null;
@@ -106,6 +108,8 @@ export interface RunResult {
   startedAt: string;
   durationMs: number;
   host: {
+    /** The host's name, for fleets; null when unknown. */
+    name?: string | null;
     root: string;
     platform: string;
     os: OsRelease | null;
