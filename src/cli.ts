@@ -62,7 +62,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option(
       "-o, --output <file>",
       "write the report to a file, or - for standard output (the text report still goes to stdout)",
-    );
+    )
+    .option(
+      "--host-name <name>",
+      "the host's name in the report (default: its own, or /etc/hostname under --root)",
+    )
+    .option("--exit-zero", "exit 0 whenever the report was written (its exitCode field still says)");
   addRunOptions(doctorCommand).action(async (opts: DoctorFlags) => {
     setExitCode(await (await import("./commands/doctor.js")).doctor(opts));
   });

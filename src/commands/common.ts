@@ -23,9 +23,14 @@ export interface RunFlags {
   config?: string;
   color: boolean;
   verbose?: boolean;
+  /** --host-name: what the report calls this host (fleets whose hosts share a name). */
+  hostName?: string;
 }
 
-export interface DoctorFlags extends RunFlags, ReportFlags {}
+export interface DoctorFlags extends RunFlags, ReportFlags {
+  /** Exit 0 whenever the report was written (a collector that must not retry on a finding). */
+  exitZero?: boolean;
+}
 
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
@@ -50,7 +55,12 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
     throw new UsageError(`--root ${flags.root} is not a folder`);
   }
   const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
-  const factOptions = { user: flags.user, ports: [...(flags.ports ?? []), ...(config.ports ?? [])], compose };
+  const factOptions = {
+    user: flags.user,
+    ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
+    compose,
+    hostname: flags.hostName,
+  };
   const facts = await gatherFacts(host, factOptions);
   const run = async () => {
     const interrupt = new AbortController();

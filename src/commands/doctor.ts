@@ -1,4 +1,5 @@
 // podlift doctor: flags → the checks → a report in the chosen format, the exit code CI branches on.
+import { EXIT } from "../engine/exit-code.js";
 import { type DoctorFlags, prepare, reportOutput } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {
@@ -6,5 +7,6 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
   const { run } = await prepare(flags, flags.only);
   const result = await run();
   await emit(result);
-  return result.exitCode;
+  // The report keeps its exit code; --exit-zero only changes the process's (not an interrupt's).
+  return flags.exitZero && result.exitCode !== EXIT.interrupted ? EXIT.ok : result.exitCode;
 }

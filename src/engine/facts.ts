@@ -13,6 +13,8 @@ import type { Facts, OsRelease } from "./types.js";
 
 export interface FactOptions {
   user?: string;
+  /** The name the report gives the host (--host-name), instead of the one podlift reads. */
+  hostname?: string;
   ports?: number[];
   compose?: ComposeInfo | null;
 }
@@ -39,7 +41,7 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     read("/proc/sys/kernel/osrelease", "kernel"),
     read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
     detectVirtualization(host).catch(() => null),
-    hostName(host),
+    options.hostname ? Promise.resolve(options.hostname) : hostName(host),
   ]);
   const compose = options.compose ?? null;
   const ports = [
