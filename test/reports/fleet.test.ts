@@ -14,7 +14,7 @@ import { validateFleetReport, validateReport } from "../schema.js";
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 
 /** A schema-valid doctor report of host `name` with these checks' findings. */
-export function report(
+function report(
   name: string | null,
   checks: Record<string, Finding[] | "skip" | "error">,
   startedAt = "2026-11-23T10:00:00.000Z",
@@ -164,7 +164,7 @@ function podlift(args: string[]) {
 
 describe("podlift report merge", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-fleet-"));
-  FLEET.forEach((r, i) => writeFileSync(path.join(dir, `host-${i}.json`), JSON.stringify(r)));
+  for (const [i, r] of FLEET.entries()) writeFileSync(path.join(dir, `host-${i}.json`), JSON.stringify(r));
   writeFileSync(path.join(dir, "foreign.json"), JSON.stringify({ hello: "world" }));
   writeFileSync(path.join(dir, "broken.json"), "{ not json");
   execFileSync("mkfifo", [path.join(dir, "pipe.json")]);
