@@ -7,6 +7,7 @@ import { classify, errorLine } from "../src/classify.js";
 import { userEnv } from "../src/engine/podman-facts.js";
 import { within } from "../src/engine/runner.js";
 import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+import { allowedUlimits } from "../src/host/limits.js";
 import type { UserInfo } from "../src/host/types.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
@@ -104,16 +105,36 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
               "Look for a hung podman process or a stuck storage lock (podman ps --all, podman system migrate).",
           }
         : classify(r.stderr);
+      // The remedies for this cause, tried in the same throwaway tree with per-run flags: only
+      // what really made the container start is offered as a fix (evidence.proven).
+      const tried: string[] = [];
+      const proven: string[] = [];
+      let shown = "";
+      for (const candidate of await candidatesFor(ctx, user, why.code)) {
+        const withFlags = [
+          ...argv.slice(0, argv.indexOf("--rootfs")),
+          ...candidate.flags,
+          ...argv.slice(argv.indexOf("--rootfs")),
+        ];
+        const again = await host.run(withFlags, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal });
+        const flags = candidate.flags.join(" ");
+        if (again.exitCode === 0) {
+          tried.push(`${flags}: starts (${again.durationMs} ms)`);
+          if (candidate.fix) proven.push(candidate.fix);
+          shown ||= ` With ${flags} it starts (${again.durationMs} ms)${candidate.fix ? `: podlift fix --only ${candidate.fix} makes that the default` : `, which ${candidate.diagnosis}`}.`;
+        } else tried.push(`${flags}: ${again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`);
+      }
       out.push({
         code: network === "none" ? "canary.failed" : "canary.network-failed",
         status: "fail",
-        message: `A ${mode} container fails to start ${scope}: ${why.cause}`,
+        message: `A ${mode} container fails to start ${scope}: ${why.cause}${shown}`,
         evidence: {
           mode,
           command: argv.join(" "),
           exitCode: r.exitCode,
           error: errorLine(r.stderr),
           cause: why.code,
+          ...(tried.length > 0 ? { tried, proven } : {}),
         },
         remedy: why.remedy,
       });
@@ -123,4 +144,41 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
   } finally {
     await tree.cleanup();
   }
+}
+
+interface Candidate {
+  flags: string[];
+  /** The fix that makes these flags the default, or null for a diagnosis only. */
+  fix: string | null;
+  /** What a start with these flags tells, when it is no fix. */
+  diagnosis?: string;
+}
+
+/** Per-run flags that may get past this cause, each tried in the canary's own tree. */
+async function candidatesFor(ctx: CheckContext, user: UserInfo, cause: string): Promise<Candidate[]> {
+  const { host, facts, signal } = ctx;
+  if (cause === "rlimit") {
+    const { nofile, nproc } = await allowedUlimits(host);
+    return [
+      {
+        flags: ["--ulimit", `nofile=${nofile}:${nofile}`, "--ulimit", `nproc=${nproc}:${nproc}`],
+        fix: "container-ulimits",
+      },
+    ];
+  }
+  if (cause === "crun-hybrid" || cause === "cgroup") {
+    const out: Candidate[] = [];
+    const info = await facts.podman.info(user);
+    const runtime = info.ok ? info.info.host?.ociRuntime?.name : undefined;
+    const runc = await host.run(["runc", "--version"], { timeoutMs: 3000, signal });
+    if (runtime !== "runc" && runc.exitCode === 0)
+      out.push({ flags: ["--runtime", "runc"], fix: "container-runtime" });
+    out.push({
+      flags: ["--cgroups", "disabled"],
+      fix: null,
+      diagnosis: "shows the cause is cgroups (no fix: containers then get no resource limits)",
+    });
+    return out;
+  }
+  return [];
 }

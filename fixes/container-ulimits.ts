@@ -1,13 +1,13 @@
 // When the canary fails with "error setting rlimit", Podman's default ulimits (nofile 1048576)
 // are above what the runtime may set on this host. A containers.conf drop-in sets defaults the
 // host allows. Seen on this project's CI machine, where root lacks CAP_SYS_RESOURCE and conmon
-// runs with at most 32768 processes.
+// runs with at most 32768 processes. The canary proves the limits first (a container started with
+// them as --ulimit flags): the fix is offered only when that worked.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md (default_ulimits)
 import type { Fix } from "../src/fix/types.js";
+import { allowedUlimits } from "../src/host/limits.js";
 
 export const DROP_IN = "/etc/containers/containers.conf.d/90-podlift-ulimits.conf";
-// conmon's own process limit on hosts like this one; a container cannot get more than its parent.
-const NPROC_CEILING = 32768;
 
 export const fix: Fix = {
   id: "container-ulimits",
@@ -15,15 +15,13 @@ export const fix: Fix = {
   addresses: ["canary.failed"],
   risk: "safe",
   async plan({ host }, findings) {
-    if (!findings.some((f) => f.evidence?.cause === "rlimit"))
-      return "the canary failed for another cause than ulimits";
-    const limits = await host.readFile("/proc/self/limits");
-    const hard = (name: string) => {
-      const m = new RegExp(`^${name}\\s+\\S+\\s+(\\d+|unlimited)`, "m").exec(limits ?? "");
-      return m?.[1] === undefined || m[1] === "unlimited" ? null : Number(m[1]);
-    };
-    const nofile = Math.min(hard("Max open files") ?? 1048576, 1048576);
-    const nproc = Math.min(hard("Max processes") ?? NPROC_CEILING, NPROC_CEILING);
+    const rlimit = findings.filter((f) => f.evidence?.cause === "rlimit");
+    if (rlimit.length === 0) return "the canary failed for another cause than ulimits";
+    // The canary tried these limits in a throwaway container: offered only when that started.
+    const tried = rlimit.filter((f) => Array.isArray(f.evidence?.proven));
+    if (tried.length > 0 && !tried.some((f) => (f.evidence?.proven as string[]).includes(fix.id)))
+      return "the canary tried the host's limits and the container still did not start; see its evidence";
+    const { nofile, nproc } = await allowedUlimits(host);
     return {
       summary: `Containers start with nofile=${nofile} and nproc=${nproc} (this host's hard limits) instead of Podman's 1048576.`,
       changes: [

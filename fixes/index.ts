@@ -4,6 +4,7 @@ import { fix as apparmorPodmanProfile } from "./apparmor-podman-profile.js";
 import { fix as apparmorUsernsOff } from "./apparmor-userns-off.js";
 import { fix as cdiRegenerate } from "./cdi-regenerate.js";
 import { fix as cdiSpecMode } from "./cdi-spec-mode.js";
+import { fix as containerRuntime } from "./container-runtime.js";
 import { fix as containerUlimits } from "./container-ulimits.js";
 import { fix as dockerHostProfile } from "./docker-host-profile.js";
 import { fix as linger } from "./linger.js";
@@ -32,4 +33,5 @@ export const fixes: readonly Fix[] = [
   selinuxComposeLabels,
   shortNames,
   containerUlimits,
+  containerRuntime,
 ];

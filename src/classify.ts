@@ -84,6 +84,14 @@ const RULES: { test: RegExp; code: string; cause: string; remedy: string }[] = [
     remedy: "Install passt (Podman 4.4+) or slirp4netns; see the rootless-network check.",
   },
   {
+    test: /cgroups? in hybrid mode (is )?not supported/i,
+    code: "crun-hybrid",
+    cause:
+      "crun does not support this host's hybrid cgroup layout (cgroup v1 controllers with a v2 hierarchy beside them).",
+    remedy:
+      'Use runc, which does: runtime = "runc" in a containers.conf drop-in (podlift fix --only container-runtime, offered when the canary proved it), or boot with cgroup v2 only.',
+  },
+  {
     test: /(cgroup|cgroups).*(permission denied|read-only file system|no such file)|crun:.*cgroup/i,
     code: "cgroup",
     cause: "The runtime could not create the container's cgroup.",

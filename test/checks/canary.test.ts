@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { check } from "../../checks/canary.js";
+import { fix as runtimeFix } from "../../fixes/container-runtime.js";
+import { fix as ulimitsFix } from "../../fixes/container-ulimits.js";
 import { classify } from "../../src/classify.js";
+import { FixtureHost } from "../../src/host/fixture-host.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 describe("canary", () => {
@@ -69,5 +72,94 @@ describe("canary", () => {
     ).toBe("tun-device");
     expect(classify('Error: short-name "postgres" did not resolve to an alias').code).toBe("short-name");
     expect(classify("something new").code).toBe("unknown");
+  });
+
+  describe("remedies proven in the same throwaway tree", () => {
+    const RLIMIT =
+      "Error: runc: runc create failed: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted";
+    const LIMITS =
+      "Limit Soft Limit Hard Limit Units\nMax processes 96365 96365 processes\nMax open files 20000 20000 files\n";
+    const host = (
+      commands: { argv: string[]; prefix?: boolean; exitCode?: number; stdout?: string; stderr?: string }[],
+    ) =>
+      tempHost(
+        { "etc/passwd": PASSWD, "proc/self/limits": LIMITS },
+        {
+          user: USER,
+          commands: [{ argv: ["podman", "--version"], stdout: "podman version 4.3.1\n" }, ...commands],
+        },
+      );
+
+    it("rlimit: the host's limits as --ulimit flags start the container, so container-ulimits is offered", async () => {
+      const root = host([
+        { argv: ["podman", "run", "--rm", "--network", "none", "--ulimit"], prefix: true, exitCode: 0 },
+        { argv: ["podman", "run"], prefix: true, exitCode: 126, stderr: RLIMIT },
+      ]);
+      const r = await runOn(check, root);
+      const failed = r.find("canary.failed");
+      expect(failed.evidence).toMatchObject({
+        cause: "rlimit",
+        tried: [expect.stringMatching(/^--ulimit nofile=20000:20000 --ulimit nproc=32768:32768: starts/)],
+        proven: ["container-ulimits"],
+      });
+      expect(failed.message).toContain("podlift fix --only container-ulimits makes that the default");
+      const plan = await ulimitsFix.plan({ host: new FixtureHost(root), facts: r.facts }, [failed]);
+      expect(typeof plan).not.toBe("string");
+      expect(await runtimeFix.plan({ host: new FixtureHost(root), facts: r.facts }, [failed])).toMatch(
+        /did not show/,
+      );
+    });
+
+    it("rlimit: when the container still fails with those limits, no fix is offered", async () => {
+      const root = host([{ argv: ["podman", "run"], prefix: true, exitCode: 126, stderr: RLIMIT }]);
+      const r = await runOn(check, root);
+      const failed = r.find("canary.failed");
+      expect(failed.evidence?.proven).toEqual([]);
+      expect(failed.evidence?.tried).toEqual([
+        expect.stringContaining(": fails: Error: runc: runc create failed"),
+      ]);
+      expect(await ulimitsFix.plan({ host: new FixtureHost(root), facts: r.facts }, [failed])).toMatch(
+        /still did not start/,
+      );
+    });
+
+    it("crun on hybrid cgroups: runc is tried, and --cgroups disabled only as a diagnosis", async () => {
+      const root = host([
+        {
+          argv: ["podman", "info", "--format", "json"],
+          stdout: JSON.stringify({ host: { ociRuntime: { name: "crun" } } }),
+        },
+        { argv: ["runc", "--version"], stdout: "runc version 1.1.5\n" },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", "--runtime", "runc"],
+          prefix: true,
+          exitCode: 0,
+        },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", "--cgroups", "disabled"],
+          prefix: true,
+          exitCode: 0,
+        },
+        {
+          argv: ["podman", "run"],
+          prefix: true,
+          exitCode: 126,
+          stderr:
+            "Error: OCI runtime error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2",
+        },
+      ]);
+      const r = await runOn(check, root);
+      const failed = r.find("canary.failed");
+      expect(failed.evidence).toMatchObject({ cause: "crun-hybrid", proven: ["container-runtime"] });
+      expect(failed.evidence?.tried).toHaveLength(2);
+      const plan = await runtimeFix.plan({ host: new FixtureHost(root), facts: r.facts }, [failed]);
+      if (typeof plan === "string") throw new Error(plan);
+      expect(String(plan.changes[0]?.kind === "write-file" && plan.changes[0].after)).toContain(
+        'runtime = "runc"',
+      );
+      expect(await ulimitsFix.plan({ host: new FixtureHost(root), facts: r.facts }, [failed])).toMatch(
+        /another cause/,
+      );
+    });
   });
 });

@@ -177,10 +177,12 @@ describe("fix plans on fixture hosts", () => {
     );
   });
 
-  it("container-ulimits: only for the rlimit cause", async () => {
+  it("container-ulimits: only for the rlimit cause, once the canary's run with the limits started", async () => {
     const spec = (stderr: string) => ({
       commands: [
         { argv: ["podman", "--version"], stdout: "podman version 4.3.1\n" },
+        // The canary's second try, with the host's limits as --ulimit flags, starts.
+        { argv: ["podman", "run", "--rm", "--network", "none", "--ulimit"], prefix: true, exitCode: 0 },
         { argv: ["podman", "run"], prefix: true, exitCode: 126, stderr },
       ],
     });
@@ -196,6 +198,43 @@ describe("fix plans on fixture hosts", () => {
     const other = await planOn(tempHost({ "etc/passwd": PASSWD }, spec("Error: something else")));
     expect(other.planned.unplannable.find((u) => u.fixId === "container-ulimits")?.reason).toContain(
       "another cause",
+    );
+  });
+
+  it("container-runtime: runc as the default only when the canary started a container with it", async () => {
+    const spec = (runcStarts: boolean) => ({
+      commands: [
+        { argv: ["podman", "--version"], stdout: "podman version 4.3.1\n" },
+        {
+          argv: ["podman", "info", "--format", "json"],
+          stdout: JSON.stringify({ host: { ociRuntime: { name: "crun" } } }),
+        },
+        { argv: ["runc", "--version"], stdout: "runc version 1.1.5\n" },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", "--runtime", "runc"],
+          prefix: true,
+          exitCode: runcStarts ? 0 : 1,
+        },
+        {
+          argv: ["podman", "run"],
+          prefix: true,
+          exitCode: 126,
+          stderr: "Error: OCI runtime error: crun: cgroups in hybrid mode not supported",
+        },
+      ],
+    });
+    const proven = await planOn(tempHost({ "etc/passwd": PASSWD }, spec(true)));
+    const plan = proven.plan("container-runtime");
+    expect(plan.risk).toBe("confirm");
+    expect(plan.changes).toEqual([
+      expect.objectContaining({
+        path: "/etc/containers/containers.conf.d/90-podlift-runtime.conf",
+        after: expect.stringContaining('[engine]\nruntime = "runc"'),
+      }),
+    ]);
+    const unproven = await planOn(tempHost({ "etc/passwd": PASSWD }, spec(false)));
+    expect(unproven.planned.unplannable.find((u) => u.fixId === "container-runtime")?.reason).toContain(
+      "did not show",
     );
   });
 

@@ -2,7 +2,7 @@
 // usermod and podman system migrate, the check passes, Podman really maps 65536 ids for the
 // user, and podlift undo puts /etc/subuid and /etc/subgid back byte for byte.
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, liveUnavailable, removeUser } from "./live.js";
@@ -102,4 +102,36 @@ describe.skipIf(skip !== null)("podlift fix on this machine", () => {
       await release();
     }
   });
+});
+
+describe.skipIf(skip !== null)("a canary remedy proven before it is offered, on this machine", () => {
+  const DROP_IN = "/etc/containers/containers.conf.d/90-podlift-ulimits.conf";
+  const canary = async () => {
+    const r = await podlift(["doctor", "--only", "canary", "--format", "json"]);
+    const report = JSON.parse(r.stdout) as {
+      checks: { findings: { code: string; evidence?: { cause?: string; proven?: string[] } }[] }[];
+    };
+    return report.checks[0]?.findings ?? [];
+  };
+
+  it("the rootful canary starts, or its failure names a remedy it proved; that fix applies, verifies and undoes", async () => {
+    const findings = await canary();
+    const failed = findings.find((f) => f.code === "canary.failed");
+    if (!failed) {
+      expect(findings.map((f) => f.code)).toContain("canary.ok");
+      return;
+    }
+    // This project's CI machine: root without CAP_SYS_RESOURCE, Podman's default ulimits too high.
+    expect(failed.evidence?.cause).toBe("rlimit");
+    expect(failed.evidence?.proven).toEqual(["container-ulimits"]);
+    expect(existsSync(DROP_IN)).toBe(false);
+    const fix = await podlift(["fix", "--yes", "--only", "container-ulimits"]);
+    expect(fix.stdout).toContain("✔ container-ulimits: applied and verified");
+    expect((await canary()).map((f) => f.code)).toContain("canary.ok");
+    const run = /podlift undo --run (\S+)/.exec(fix.stdout)?.[1];
+    expect(run).toBeDefined();
+    const undo = await podlift(["undo", "--run", run as string]);
+    expect(undo.code).toBe(0);
+    expect(existsSync(DROP_IN)).toBe(false);
+  }, 180000);
 });
