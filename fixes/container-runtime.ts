@@ -2,6 +2,7 @@
 // mode not supported") and a start with `--runtime runc` worked in the same throwaway tree, a
 // containers.conf drop-in makes runc the default. Offered only when the canary proved it.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md ([engine] runtime)
+import { canaryProof } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
 
 export const DROP_IN = "/etc/containers/containers.conf.d/90-podlift-runtime.conf";
@@ -12,9 +13,7 @@ export const fix: Fix = {
   addresses: ["canary.failed"],
   risk: "confirm",
   async plan({ host }, findings) {
-    const proven = findings.filter(
-      (f) => Array.isArray(f.evidence?.proven) && (f.evidence.proven as string[]).includes(fix.id),
-    );
+    const { proven, tries } = canaryProof(findings, fix.id);
     if (proven.length === 0)
       return "the canary did not show that runc starts a container where the default runtime fails";
     return {
@@ -32,7 +31,7 @@ export const fix: Fix = {
         },
       ],
       notes: [
-        `The canary's evidence: ${proven.map((f) => (f.evidence?.tried as string[]).join("; ")).join(" | ")}`,
+        `The canary's tries: ${tries.join("; ")}`,
         "Existing containers keep the runtime they were created with; recreate them to switch.",
       ],
     };

@@ -4,6 +4,7 @@
 // runs with at most 32768 processes. The canary proves the limits first (a container started with
 // them as --ulimit flags): the fix is offered only when that worked.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md (default_ulimits)
+import { canaryProof } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
 
@@ -18,8 +19,8 @@ export const fix: Fix = {
     const rlimit = findings.filter((f) => f.evidence?.cause === "rlimit");
     if (rlimit.length === 0) return "the canary failed for another cause than ulimits";
     // The canary tried these limits in a throwaway container: offered only when that started.
-    const tried = rlimit.filter((f) => Array.isArray(f.evidence?.proven));
-    if (tried.length > 0 && !tried.some((f) => (f.evidence?.proven as string[]).includes(fix.id)))
+    const proof = canaryProof(rlimit, fix.id);
+    if (proof.triedAny && proof.proven.length === 0)
       return "the canary tried the host's limits and the container still did not start; see its evidence";
     const { nofile, nproc } = await allowedUlimits(host);
     return {

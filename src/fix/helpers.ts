@@ -1,4 +1,5 @@
 // Small pieces several fixes share: persisting a sysctl, appending a line, a user's follow-up.
+import type { Finding } from "../engine/types.js";
 import type { Host, UserInfo } from "../host/types.js";
 import type { Change } from "./types.js";
 
@@ -43,4 +44,18 @@ export function appendLine(before: string | null, line: string): string {
 /** Runs as the target user when podlift runs as someone else (root acting for a user). */
 export function asUser(host: Host, user: UserInfo): string | undefined {
   return host.currentUser().name === user.name ? undefined : user.name;
+}
+
+/** What the canary's remedy tries say about a fix (checks/canary.ts: evidence.tried and .proven). */
+export function canaryProof(
+  findings: Finding[],
+  fixId: string,
+): { triedAny: boolean; proven: Finding[]; tries: string[] } {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  const tried = findings.filter((f) => Array.isArray(f.evidence?.proven));
+  return {
+    triedAny: tried.length > 0,
+    proven: tried.filter((f) => list(f.evidence?.proven).includes(fixId)),
+    tries: tried.flatMap((f) => list(f.evidence?.tried)),
+  };
 }
