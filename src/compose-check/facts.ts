@@ -73,6 +73,7 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
     listening: await listeningSockets(host),
+    podmanNetworks: await podmanNetworks(host, facts),
     hostRestarts: {
       systemd: (await host.stat("/run/systemd/system")) !== null,
       lingers: facts.rootful
@@ -123,6 +124,21 @@ export async function listeningSockets(host: Host): Promise<Listener[] | undefin
     }
   }
   return found.map(({ inode: _, ...l }) => l);
+}
+
+/** The target user's Podman (root's, rootful): podman run as that user when podlift is not them. */
+function asTarget(host: Host, facts: Facts): string | undefined {
+  const user = facts.rootful ? undefined : facts.targetUser.name;
+  return user === host.currentUser().name ? undefined : user;
+}
+
+/** Podman's network names for the target user; undefined when podman does not answer. */
+export async function podmanNetworks(host: Host, facts: Facts): Promise<Set<string> | undefined> {
+  const r = await host.run(["podman", "network", "ls", "--format", "{{.Name}}"], {
+    user: asTarget(host, facts),
+    timeoutMs: 10000,
+  });
+  return r.exitCode === 0 ? new Set(r.stdout.split("\n").filter(Boolean)) : undefined;
 }
 
 /** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */

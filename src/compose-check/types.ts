@@ -13,6 +13,11 @@ export interface ComposeFinding {
   message: string;
   remedy: string;
   at: Position;
+  /**
+   * What the finding's edit writes or where it goes (ESLint's report data): the network name to
+   * pin and the line of the network's key, the uid and gid to keep. Only rules with edits set it.
+   */
+  data?: Readonly<Record<string, string>>;
 }
 
 /** What stat says about a bind source: enough to tell whether a user may read or enter it. */
@@ -63,6 +68,11 @@ export interface HostContext {
    * under rootless whether the user lingers (/var/lib/systemd/linger/<user>; null rootful).
    */
   hostRestarts?: { systemd: boolean; lingers: boolean | null };
+  /**
+   * The networks Podman has for the user who runs the project (podman network ls); undefined
+   * when podman does not answer.
+   */
+  podmanNetworks?: Set<string>;
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -90,6 +100,7 @@ export const FACTS = [
   "linkTargets",
   "listening",
   "hostRestarts",
+  "podmanNetworks",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
@@ -123,10 +134,13 @@ export interface EditEnv {
 export interface LineEdit {
   /** safe: applied with --yes; confirm: also needs --allow-risky (it changes the host). */
   risk: "safe" | "confirm";
-  /** The line to edit, when not the finding's own (keep-id goes under the service's user:). */
+  /**
+   * The line to edit, when not the finding's own: keep-id goes under the service's user:, a
+   * network's name: under its key (a line the rule put in the finding's data).
+   */
   line?(finding: ComposeFinding, userLines: Map<string, number>): number | undefined;
   /** The replacement lines, or null when the line is not in a form podlift edits. */
-  edit(line: string, env: EditEnv): string[] | null;
+  edit(line: string, env: EditEnv, finding: ComposeFinding): string[] | null;
 }
 
 export interface ComposeRule {
