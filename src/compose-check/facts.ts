@@ -79,8 +79,45 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
       lingers: facts.rootful
         ? null
         : (await host.stat(`/var/lib/systemd/linger/${facts.targetUser.name}`)) !== null,
+      ...(await bootStarters(host, facts)),
     },
+    ...(facts.rootful
+      ? {}
+      : { userManager: (await host.stat(`/run/user/${facts.targetUser.uid}/systemd`)) !== null }),
   };
+}
+
+/** The most Quadlet units bootStarters reads. */
+export const MAX_QUADLETS = 500;
+
+/**
+ * What starts containers at boot for the user who runs the project (root's, rootful): an enabled
+ * podman-restart.service (the wants link; lstat, so a link into /usr resolves under --root too)
+ * and the Quadlet .container units, by file name and ContainerName=.
+ * https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html (unit search paths)
+ */
+export async function bootStarters(
+  host: Host,
+  facts: Facts,
+): Promise<{ podmanRestart: boolean; quadlets: string[] }> {
+  const home = facts.targetUser.home;
+  const wants = facts.rootful
+    ? ["default.target.wants", "multi-user.target.wants"].map(
+        (t) => `/etc/systemd/system/${t}/podman-restart.service`,
+      )
+    : [`${home}/.config/systemd/user/default.target.wants/podman-restart.service`];
+  let podmanRestart = false;
+  for (const link of wants) if ((await host.lstat(link).catch(() => null)) !== null) podmanRestart = true;
+  const dir = facts.rootful ? "/etc/containers/systemd" : `${home}/.config/containers/systemd`;
+  const quadlets: string[] = [];
+  const units = ((await host.listDir(dir).catch(() => null)) ?? []).filter((n) => n.endsWith(".container"));
+  for (const unit of units.slice(0, MAX_QUADLETS)) {
+    quadlets.push(unit.slice(0, -".container".length));
+    const text = await host.readFile(`${dir}/${unit}`).catch(() => null);
+    const named = /^\s*ContainerName\s*=\s*(\S+)/m.exec(text ?? "")?.[1];
+    if (named) quadlets.push(named);
+  }
+  return { podmanRestart, quadlets };
 }
 
 /** The most processes listeningSockets looks through for the owner of a socket. */

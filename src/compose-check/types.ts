@@ -66,8 +66,16 @@ export interface HostContext {
   /**
    * What could start containers again after boot: whether systemd runs (/run/systemd/system), and
    * under rootless whether the user lingers (/var/lib/systemd/linger/<user>; null rootful).
+   * podmanRestart: podman-restart.service is enabled for the user who runs the project (it starts
+   * restart-policy=always containers at boot); quadlets: the names of their Quadlet .container
+   * units and the ContainerName= they give. Both undefined when not looked at (unknown).
    */
-  hostRestarts?: { systemd: boolean; lingers: boolean | null };
+  hostRestarts?: { systemd: boolean; lingers: boolean | null; podmanRestart?: boolean; quadlets?: string[] };
+  /**
+   * Rootless: whether the user has a running systemd user manager (/run/user/<uid>/systemd),
+   * which runs Podman's healthcheck timers; undefined rootful or when it cannot be told.
+   */
+  userManager?: boolean;
   /**
    * The networks Podman has for the user who runs the project (podman network ls); undefined
    * when podman does not answer.
@@ -101,6 +109,7 @@ export const FACTS = [
   "listening",
   "hostRestarts",
   "podmanNetworks",
+  "userManager",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
