@@ -8,6 +8,7 @@ import { rule as engineSocket } from "./engine-socket.js";
 import { rule as externalNetworks } from "./external-networks.js";
 import { rule as fileProblems } from "./file-problems.js";
 import { rule as gpuRequests } from "./gpu-requests.js";
+import { rule as healthchecks } from "./healthchecks.js";
 import { rule as hostNetwork } from "./host-network.js";
 import { rule as imageNames } from "./image-names.js";
 import { rule as lowPorts } from "./low-ports.js";
@@ -39,6 +40,7 @@ export const composeRules: readonly ComposeRule[] = [
   privilegedRootless,
   usernsHost,
   dependsOnConditions,
+  healthchecks,
   restartAfterBoot,
   imageNames,
   gpuRequests,
