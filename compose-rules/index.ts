@@ -3,6 +3,7 @@
 import type { ComposeRule } from "../src/compose-check/types.js";
 import { rule as bindUnreadable } from "./bind-unreadable.js";
 import { rule as dependsOnConditions } from "./depends-on-conditions.js";
+import { rule as deployIgnored } from "./deploy-ignored.js";
 import { rule as dockerHost } from "./docker-host.js";
 import { rule as engineSocket } from "./engine-socket.js";
 import { rule as externalNetworks } from "./external-networks.js";
@@ -41,6 +42,7 @@ export const composeRules: readonly ComposeRule[] = [
   usernsHost,
   dependsOnConditions,
   healthchecks,
+  deployIgnored,
   restartAfterBoot,
   imageNames,
   gpuRequests,

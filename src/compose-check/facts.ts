@@ -83,8 +83,26 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     },
     ...(facts.rootful
       ? {}
-      : { userManager: (await host.stat(`/run/user/${facts.targetUser.uid}/systemd`)) !== null }),
+      : {
+          userManager: (await host.stat(`/run/user/${facts.targetUser.uid}/systemd`)) !== null,
+          delegatedControllers: await delegatedControllers(host, facts.targetUser.uid),
+        }),
   };
+}
+
+/**
+ * The cgroup controllers systemd delegates to a user (what rootless Podman can limit): null on
+ * cgroup v1, undefined when /sys/fs/cgroup cannot be read.
+ * https://rootlesscontaine.rs/getting-started/common/cgroup2/
+ */
+export async function delegatedControllers(host: Host, uid: number): Promise<string[] | null | undefined> {
+  const read = (p: string) => host.readFile(p).catch(() => null);
+  if ((await read("/sys/fs/cgroup/cgroup.controllers")) === null)
+    return (await host.stat("/sys/fs/cgroup").catch(() => null)) === null ? undefined : null;
+  const mine = await read(
+    `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/cgroup.controllers`,
+  );
+  return (mine ?? "").split(/\s+/).filter(Boolean);
 }
 
 /** The most Quadlet units bootStarters reads. */

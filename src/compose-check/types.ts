@@ -81,6 +81,12 @@ export interface HostContext {
    * when podman does not answer.
    */
   podmanNetworks?: Set<string>;
+  /**
+   * Rootless: the cgroup controllers delegated to the user (cgroup.controllers of
+   * user@<uid>.service; [] when cgroup v2 has no such cgroup), null on cgroup v1 (rootless
+   * Podman sets no limits there); undefined rootful or when /sys/fs/cgroup is unreadable.
+   */
+  delegatedControllers?: string[] | null;
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -110,6 +116,7 @@ export const FACTS = [
   "hostRestarts",
   "podmanNetworks",
   "userManager",
+  "delegatedControllers",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
