@@ -12,6 +12,7 @@ import { rule as gpuRequests } from "./gpu-requests.js";
 import { rule as healthchecks } from "./healthchecks.js";
 import { rule as hostNetwork } from "./host-network.js";
 import { rule as imageNames } from "./image-names.js";
+import { rule as imageUser } from "./image-user.js";
 import { rule as lowPorts } from "./low-ports.js";
 import { rule as networkNames } from "./network-names.js";
 import { rule as portInUse } from "./port-in-use.js";
@@ -33,6 +34,7 @@ export const composeRules: readonly ComposeRule[] = [
   rootfulSocket,
   selinuxLabels,
   userBindOwnership,
+  imageUser,
   networkNames,
   dockerHost,
   lowPorts,

@@ -11,7 +11,7 @@ import type { LiveHost } from "../host/live-host.js";
 import { UnreadableFileError } from "../host/safe-read.js";
 import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
-import { bindStats, gatherContext, groupsOf } from "./facts.js";
+import { bindStats, gatherContext, groupsOf, imageUsers } from "./facts.js";
 import { CANDIDATES, ComposeMissing, composeHostPath, discover, type Loaded, loadProject } from "./load.js";
 import { checkProject } from "./run-rules.js";
 import type { ComposeFinding, HostContext } from "./types.js";
@@ -51,6 +51,7 @@ export async function analyse(given: string | undefined, host: LiveHost, facts: 
     checkProject(p, {
       ...context,
       linkTargets: await linkTargets(host, p, facts.targetUser.home),
+      imageUsers: await imageUsers(host, facts, p),
       ...(groups === null
         ? {}
         : { bindAccess: { user: facts.targetUser, groups, stats: await bindStats(p, facts.targetUser) } }),

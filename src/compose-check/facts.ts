@@ -196,6 +196,52 @@ export async function podmanNetworks(host: Host, facts: Facts): Promise<Set<stri
   return r.exitCode === 0 ? new Set(r.stdout.split("\n").filter(Boolean)) : undefined;
 }
 
+/** The most images imageUsers looks up. */
+export const MAX_IMAGES = 200;
+
+/**
+ * The USER each of the project's images runs as (see HostContext.imageUsers); undefined rootful.
+ * Podman's image first (what will run), else Docker's (what will be moved there).
+ */
+export async function imageUsers(
+  host: Host,
+  facts: Facts,
+  p: Loaded,
+): Promise<Map<string, string> | undefined> {
+  if (facts.rootful) return undefined;
+  const services = p.data.services;
+  const names = new Set<string>();
+  if (services && typeof services === "object" && !Array.isArray(services))
+    for (const svc of Object.values(services as Record<string, unknown>)) {
+      const image = svc && typeof svc === "object" ? (svc as { image?: unknown }).image : undefined;
+      // A reference, nothing else: it goes into an argv and a URL path.
+      if (typeof image === "string" && /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(image)) names.add(image);
+    }
+  const out = new Map<string, string>();
+  if (names.size === 0) return out;
+  const { answeringDocker } = await import("../migrate/docker.js");
+  let docker: DockerClient | null | undefined;
+  for (const image of [...names].slice(0, MAX_IMAGES)) {
+    const r = await host.run(["podman", "image", "inspect", "--format", "{{.Config.User}}", "--", image], {
+      user: asTarget(host, facts),
+      timeoutMs: 10000,
+    });
+    if (r.exitCode === 0) {
+      out.set(image, r.stdout.trim());
+      continue;
+    }
+    docker ??= await answeringDocker(host);
+    const user = await docker
+      ?.call<{ Config?: { User?: string } | null }>("GET", `/images/${image}/json`, undefined, 10000)
+      .then(
+        (i) => i.Config?.User ?? "",
+        () => undefined,
+      );
+    if (user !== undefined) out.set(image, user);
+  }
+  return out;
+}
+
 /** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */
 async function knownVolumes(docker: DockerClient, host: WritableHost, facts: Facts) {
   const dockerNames = await docker.volumes().then(

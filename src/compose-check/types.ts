@@ -87,6 +87,12 @@ export interface HostContext {
    * Podman sets no limits there); undefined rootful or when /sys/fs/cgroup is unreadable.
    */
   delegatedControllers?: string[] | null;
+  /**
+   * The USER of each image the project names (by the name it is written with; "" for root),
+   * from Podman's storage as the user who runs the project, else Docker's; an image neither
+   * holds is absent. Only rootless, and only for the project's own images.
+   */
+  imageUsers?: Map<string, string>;
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -117,6 +123,7 @@ export const FACTS = [
   "podmanNetworks",
   "userManager",
   "delegatedControllers",
+  "imageUsers",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
