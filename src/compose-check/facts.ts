@@ -79,12 +79,15 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
       lingers: facts.rootful
         ? null
         : (await host.stat(`/var/lib/systemd/linger/${facts.targetUser.name}`)) !== null,
-      ...(await bootStarters(host, facts)),
+      // Another user's home and runtime folder cannot be read: unknown, not absent.
+      ...(mayLookInside(host, facts) ? await bootStarters(host, facts) : {}),
     },
     ...(facts.rootful
       ? {}
       : {
-          userManager: (await host.stat(`/run/user/${facts.targetUser.uid}/systemd`)) !== null,
+          ...(mayLookInside(host, facts)
+            ? { userManager: await userManager(host, facts.targetUser.uid) }
+            : {}),
           delegatedControllers: await delegatedControllers(host, facts.targetUser.uid),
         }),
   };
@@ -103,6 +106,20 @@ export async function delegatedControllers(host: Host, uid: number): Promise<str
     `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/cgroup.controllers`,
   );
   return (mine ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Whether podlift can see into the target user's private folders (~/.config, /run/user/<uid>):
+ * as root, or as that user. As anyone else a missing file there proves nothing.
+ */
+function mayLookInside(host: Host, facts: Facts): boolean {
+  const me = host.currentUser().uid;
+  return facts.rootful || me === 0 || me === facts.targetUser.uid;
+}
+
+/** A rootless user's systemd manager runs when /run/user/<uid>/systemd exists. */
+export async function userManager(host: Host, uid: number): Promise<boolean> {
+  return (await host.stat(`/run/user/${uid}/systemd`).catch(() => null)) !== null;
 }
 
 /** The most Quadlet units bootStarters reads. */

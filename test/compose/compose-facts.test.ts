@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   bootStarters,
   delegatedControllers,
+  gatherContext,
   imageUsers,
   podmanNetworks,
 } from "../../src/compose-check/facts.js";
@@ -110,5 +111,32 @@ describe("compose facts", () => {
     // The odd name never reaches a command line.
     expect(host.calls.some((c) => c.argv.includes("--rm; id"))).toBe(false);
     expect(await imageUsers(host, ROOTFUL, p)).toBeUndefined();
+  });
+
+  it("gatherContext: the user manager and boot starters as alice or root; unknown as another user", async () => {
+    const root = tempHost({
+      "run/user/1000/systemd/private": "",
+      "run/systemd/system/.keep": "",
+      "var/lib/systemd/linger/alice": "",
+      "home/alice/.config/containers/systemd/app.container": "[Container]\n",
+    });
+    const asAlice = await gatherContext(new FixtureHost(root, { user: USER }), ROOTLESS);
+    expect(asAlice.userManager).toBe(true);
+    expect(asAlice.hostRestarts).toEqual({
+      systemd: true,
+      lingers: true,
+      podmanRestart: false,
+      quadlets: ["app"],
+    });
+    const asRoot = await gatherContext(new FixtureHost(root), ROOTLESS);
+    expect(asRoot.userManager).toBe(true);
+    const bob = { ...USER, name: "bob", uid: 1001, home: "/home/bob" };
+    const asBob = await gatherContext(new FixtureHost(root, { user: bob }), ROOTLESS);
+    expect(asBob.userManager).toBeUndefined();
+    expect(asBob.hostRestarts).toEqual({ systemd: true, lingers: true });
+    const noManager = await gatherContext(new FixtureHost(tempHost({}), { user: USER }), ROOTLESS);
+    expect(noManager.userManager).toBe(false);
+    expect(noManager.delegatedControllers).toBeUndefined();
+    expect(noManager.podmanNetworks).toBeUndefined();
   });
 });
