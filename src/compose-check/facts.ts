@@ -74,6 +74,10 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     ...(dockerVolumes ? { dockerVolumes } : {}),
     listening: await listeningSockets(host),
     podmanNetworks: await podmanNetworks(host, facts),
+    // Shared with the checks (run once); a podman that hangs or crashes leaves it unknown.
+    podmanVersion: await Promise.resolve()
+      .then(() => facts.podman.version())
+      .catch(() => undefined),
     hostRestarts: {
       systemd: (await host.stat("/run/systemd/system")) !== null,
       lingers: facts.rootful

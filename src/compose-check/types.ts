@@ -93,6 +93,8 @@ export interface HostContext {
    * holds is absent. Only rootless, and only for the project's own images.
    */
   imageUsers?: Map<string, string>;
+  /** `podman --version` (keep-id:uid= needs 4.3); null when podman is not installed, undefined unknown. */
+  podmanVersion?: string | null;
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -124,6 +126,7 @@ export const FACTS = [
   "userManager",
   "delegatedControllers",
   "imageUsers",
+  "podmanVersion",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];

@@ -52,9 +52,30 @@ describe("image-user", () => {
     expect(found[0]?.message).toBe(
       "image quay.io/jupyter/pytorch-notebook:cuda12-latest runs as USER 1000 and the service bind-mounts ./work: rootless, what it writes there belongs to a subordinate id on the host, not to alice",
     );
+    // 1000 is alice's own uid: plain keep-id maps her to it, on any Podman.
     expect(found[0]?.remedy).toBe(
-      "Add userns_mode: keep-id:uid=1000 (Podman 4.3 or later: 1000 in the container is alice on the host), or chown the folders with podman unshare chown 1000 <folder>.",
+      "Add userns_mode: keep-id (1000 is your uid: the container user maps to alice), or chown the folders with podman unshare chown 1000 <folder>.",
     );
+    const edited = editCompose((await loadProject(NOTEBOOK, {})).text, found, IMAGES, new Map());
+    expect(edited.text.split("\n").slice(2, 4)).toEqual([
+      "    image: quay.io/jupyter/pytorch-notebook:cuda12-latest",
+      "    userns_mode: keep-id",
+    ]);
+  });
+
+  it("another uid: keep-id:uid= from Podman 4.3; an older Podman gets podman unshare chown and no edit", async () => {
+    const bob = { ...IMAGES, uid: 1001, userName: "bob" };
+    const p = await loadProject(NOTEBOOK, {});
+    const found = checkProject(p, { ...bob, podmanVersion: "5.2.1" }, [rule]);
+    expect(found[0]?.remedy).toBe(
+      "Add userns_mode: keep-id:uid=1000 (Podman 4.3 or later: 1000 in the container is bob on the host), or chown the folders with podman unshare chown 1000 <folder>.",
+    );
+    expect(found[0]?.data).toEqual({ keepId: "keep-id:uid=1000" });
+    const older = checkProject(p, { ...bob, podmanVersion: "4.2.0" }, [rule]);
+    expect(older[0]?.remedy).toBe(
+      "Chown the folders with podman unshare chown 1000 <folder>; or upgrade Podman (4.2.0 is older than 4.3, which userns_mode: keep-id:uid=1000 needs).",
+    );
+    expect(editCompose(p.text, older, bob, new Map()).applied).toEqual([]);
   });
 
   it("a numeric USER gets keep-id with its uid and gid under image:; a named one only words", () => {
