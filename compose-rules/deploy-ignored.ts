@@ -94,7 +94,13 @@ export const rule: ComposeRule = {
           `deploy.mode: global (one container per Swarm node) means nothing to ${pc}: it runs one container`,
           "Remove it.",
         );
-      else if (deploy.replicas !== undefined && deploy.mode !== "replicated" && from14 === true)
+      // scale: wins over replicas in podman-compose, whatever the mode.
+      else if (
+        deploy.replicas !== undefined &&
+        deploy.mode !== "replicated" &&
+        from14 === true &&
+        mapping(svc)?.scale === undefined
+      )
         warn(
           name,
           "replicas",

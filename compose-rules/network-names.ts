@@ -61,8 +61,7 @@ export const rule: ComposeRule = {
     // Networks the project creates without a fixed name: their names are generated. Longest
     // first, so that hub_spawn_net matches spawn_net before net.
     const generated = [
-      "default",
-      ...Object.keys(declared).filter((k) => !spec(k).external && !spec(k).name),
+      ...new Set(["default", ...Object.keys(declared)].filter((k) => !spec(k).external && !spec(k).name)),
     ].sort((a, b) => b.length - a.length);
     // The names the project's networks really have.
     const named = new Set(generated.map((n) => `${p.project}_${n}`));

@@ -108,6 +108,9 @@ describe("deploy-ignored", () => {
       "4:compose.deploy-ignored",
       "7:compose.deploy-ignored",
     ]);
+    // With scale: beside it, podman-compose runs that many whatever replicas says.
+    const scaled = yaml("services:", "  web:", "    scale: 2", "    deploy:", "      replicas: 2");
+    expect(runRule(rule, scaled, PC16).codes).toEqual([]);
   });
 
   it("broken input: deploy as a list or a string, resources as a number, limits as a list: no throw", () => {

@@ -119,6 +119,35 @@ describe("network-names", () => {
     expect(edited.skipped.map((s) => s.finding.data?.network)).toEqual(["inner"]);
   });
 
+  it("a renamed default network is not generated; a declared plain default is judged once", () => {
+    const renamed = yaml(
+      "name: lab",
+      "services:",
+      "  a:",
+      "    environment: [NETWORK=lab_default, DOCKER_NETWORK=old_default]",
+      "networks:",
+      "  default:",
+      "    name: lab-net",
+    );
+    expect(runRule(rule, renamed).codes).toEqual([]);
+    const plain = yaml(
+      "name: lab",
+      "services:",
+      "  a:",
+      "    environment: [NETWORK=old_default]",
+      "networks:",
+      "  default:",
+    );
+    const { findings } = runRule(rule, plain);
+    expect(findings.map((f) => f.code)).toEqual(["compose.network-name-missing"]);
+    expect(editCompose(plain, findings, ROOTLESS, new Map()).text.split("\n").slice(4)).toEqual([
+      "networks:",
+      "  default:",
+      "    name: old_default",
+      "",
+    ]);
+  });
+
   it("two different values for one network: only the first is pinned", () => {
     const text = yaml(
       "name: lab",
