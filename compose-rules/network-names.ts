@@ -124,7 +124,7 @@ export const rule: ComposeRule = {
           code: "compose.network-name-missing",
           status: "warn",
           message: `${key}=${value} looks like a network name, but neither this project nor Podman has a network named ${value}`,
-          remedy: `Create it (podman network create ${value}), declare it in networks: with name: ${value}, or correct the value.`,
+          remedy: `Create it (podman network create ${value}; podlift migrate networks when Docker has it), declare it in networks: with name: ${value}, or correct the value.`,
           at: at(where),
           service: name,
         });

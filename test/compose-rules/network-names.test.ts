@@ -97,6 +97,9 @@ describe("network-names", () => {
       "9:compose.network-name-missing:fail",
     ]);
     expect(runRule(rule, text, ROOTLESS).codes).toEqual(["9:compose.network-name-missing"]);
+    expect(runRule(rule, text, host).findings[0]?.remedy).toBe(
+      "Create it (podman network create lab-net; podlift migrate networks when Docker has it), declare it in networks: with name: lab-net, or correct the value.",
+    );
   });
 
   it("null and flow-style network keys: `net: null` is rewritten, a flow mapping is left to a person", () => {
