@@ -106,9 +106,12 @@ export async function delegatedControllers(host: Host, uid: number): Promise<str
   const read = (p: string) => host.readFile(p).catch(() => null);
   if ((await read("/sys/fs/cgroup/cgroup.controllers")) === null)
     return (await host.stat("/sys/fs/cgroup").catch(() => null)) === null ? undefined : null;
+  // No user.slice: not the host's hierarchy (a cgroup namespace, a container's view): unknown.
+  if ((await host.stat("/sys/fs/cgroup/user.slice").catch(() => null)) === null) return undefined;
   const mine = await read(
     `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/cgroup.controllers`,
   );
+  // No cgroup of the user's manager: nothing is delegated (Podman falls back to cgroupfs).
   return (mine ?? "").split(/\s+/).filter(Boolean);
 }
 
@@ -217,8 +220,9 @@ export async function podmanNetworks(host: Host, facts: Facts): Promise<Set<stri
   return r.exitCode === 0 ? new Set(r.stdout.split("\n").filter(Boolean)) : undefined;
 }
 
-/** The most images imageUsers looks up. */
+/** The most images imageUsers looks up, and how long it may take in all. */
 export const MAX_IMAGES = 200;
+export const IMAGE_LOOKUP_MS = 30000;
 
 /**
  * The USER each of the project's images runs as (see HostContext.imageUsers); undefined rootful.
@@ -242,7 +246,10 @@ export async function imageUsers(
   if (names.size === 0) return out;
   const { answeringDocker } = await import("../migrate/docker.js");
   let docker: DockerClient | null | undefined;
+  // A podman or a Docker engine that hangs costs one timeout, not one per image.
+  const deadline = Date.now() + IMAGE_LOOKUP_MS;
   for (const image of [...names].slice(0, MAX_IMAGES)) {
+    if (Date.now() > deadline) break;
     const r = await host.run(["podman", "image", "inspect", "--format", "{{.Config.User}}", "--", image], {
       user: asTarget(host, facts),
       timeoutMs: 10000,
@@ -251,6 +258,7 @@ export async function imageUsers(
       out.set(image, r.stdout.trim());
       continue;
     }
+    if (r.timedOut) break;
     docker ??= await answeringDocker(host);
     const user = await docker
       ?.call<{ Config?: { User?: string } | null }>("GET", `/images/${image}/json`, undefined, 10000)

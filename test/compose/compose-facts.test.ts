@@ -59,8 +59,14 @@ describe("compose facts", () => {
       [user]: "memory pids\n",
     });
     expect(await delegatedControllers(new FixtureHost(v2), 1000)).toEqual(["memory", "pids"]);
-    const noSession = tempHost({ "sys/fs/cgroup/cgroup.controllers": "cpu memory pids\n" });
+    const noSession = tempHost({
+      "sys/fs/cgroup/cgroup.controllers": "cpu memory pids\n",
+      "sys/fs/cgroup/user.slice/cgroup.controllers": "cpu memory pids\n",
+    });
     expect(await delegatedControllers(new FixtureHost(noSession), 1000)).toEqual([]);
+    // A container's view of cgroup v2: no user.slice, so nothing can be said.
+    const namespaced = tempHost({ "sys/fs/cgroup/cgroup.controllers": "cpu memory pids\n" });
+    expect(await delegatedControllers(new FixtureHost(namespaced), 1000)).toBeUndefined();
     const v1 = tempHost({ "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n" });
     expect(await delegatedControllers(new FixtureHost(v1), 1000)).toBeNull();
     expect(await delegatedControllers(new FixtureHost(tempHost({})), 1000)).toBeUndefined();
@@ -111,6 +117,15 @@ describe("compose facts", () => {
     // The odd name never reaches a command line.
     expect(host.calls.some((c) => c.argv.includes("--rm; id"))).toBe(false);
     expect(await imageUsers(host, ROOTFUL, p)).toBeUndefined();
+    // A podman that hangs is asked once, not once per image.
+    const hung = new FixtureHost(
+      tempHost(
+        {},
+        { user: USER, commands: [{ argv: ["podman", "image", "inspect"], prefix: true, hang: true }] },
+      ),
+    );
+    expect(await imageUsers(hung, ROOTLESS, p)).toEqual(new Map());
+    expect(hung.calls).toHaveLength(1);
   });
 
   it("gatherContext: the user manager and boot starters as alice or root; unknown as another user", async () => {
