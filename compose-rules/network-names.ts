@@ -109,7 +109,9 @@ export const rule: ComposeRule = {
           const prefix = value.slice(0, -other.length - 1);
           out.push({
             code: "compose.network-name-missing",
-            status: "fail",
+            // A key that names a network says this is one; any other (DB_NAME=app_backend) may
+            // only look like one.
+            status: /net/i.test(key) ? "fail" : "warn",
             message: `${key}=${value} names network ${other} as project ${prefix} would call it, but this project is ${p.project}: compose creates ${p.project}_${other}, ${host.podmanNetworks ? "Podman has no network" : "and no network is"} named ${value} ("unable to find network")`,
             remedy: `Pin the network's name (networks: ${other}: name: ${value}), or write ${key}: ${p.project}_${other}.`,
             at: at(where),

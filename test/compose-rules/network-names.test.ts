@@ -171,6 +171,20 @@ describe("network-names", () => {
     expect(edited.text.split("\n").slice(6)).toEqual(["networks:", "  spawn:", "    name: lab_spawn", ""]);
   });
 
+  it("<other>_<network> under a key that does not name a network is only a warn", () => {
+    const text = yaml(
+      "name: shop",
+      "services:",
+      "  db:",
+      "    environment: [DB_NAME=orders_backend]",
+      "networks:",
+      "  backend: {}",
+    );
+    expect(runRule(rule, text).findings.map((f) => `${f.code}:${f.status}`)).toEqual([
+      "compose.network-name-missing:warn",
+    ]);
+  });
+
   it("broken input: networks as a list, environment as a string, numbers and nulls, never throws", () => {
     const text = yaml(
       "services:",
