@@ -91,10 +91,15 @@ describe("malformed values", () => {
     const findings = checkProject(p, EVERYTHING);
     expect(findings.length).toBeGreaterThan(0);
     expect(() => editCompose(TEXT, findings, EVERYTHING, new Map([["a", 8]]))).not.toThrow();
-    for (const host of [
-      { ...EVERYTHING, rootless: false },
-      { ...EVERYTHING, delegatedControllers: null },
-    ])
-      expect(() => checkProject(p, host)).not.toThrow();
+    const variants: HostContext[] = [
+      { ...EVERYTHING, rootless: false, userName: "root", uid: 0 },
+      { ...EVERYTHING, delegatedControllers: null, podmanCompose: "1.0.6", podmanVersion: "4.2.0" },
+      { ...EVERYTHING, hostRestarts: { systemd: false, lingers: null }, podmanCompose: null },
+      { ...EVERYTHING, hostRestarts: { systemd: true, lingers: true, podmanRestart: true, quadlets: ["a"] } },
+    ];
+    for (const host of variants) {
+      const found = checkProject(p, host);
+      expect(() => editCompose(TEXT, found, host, new Map())).not.toThrow();
+    }
   });
 });
