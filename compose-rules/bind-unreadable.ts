@@ -4,13 +4,14 @@
 import path from "node:path";
 import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule, Service } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 /** The bind sources the rule looks at, as full paths: relative to the compose file, ~ the user's home. */
 export function bindSources(data: Record<string, unknown>, file: string, home: string) {
   const out: { service: string; index: number; source: string; full: string }[] = [];
   const dir = path.dirname(file);
   for (const [name, svc] of Object.entries((data.services ?? {}) as Record<string, Service>)) {
-    for (const [i, v] of ((svc?.volumes as unknown[]) ?? []).entries()) {
+    for (const [i, v] of listItems(svc?.volumes).entries()) {
       const source = bindMount(v)?.source ?? "";
       if (!/^[./~]/.test(source)) continue; // named volumes, and sources left as a variable
       out.push({

@@ -4,6 +4,7 @@
 import { bindMount } from "../src/compose/info.js";
 import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 export const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
 
@@ -27,7 +28,7 @@ export const rule: ComposeRule = {
     const podmanSocket = podmanSocketFor(host);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
-      for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+      for (const [i, v] of listItems(svc.volumes).entries()) {
         const source = bindMount(v)?.source;
         if (source === undefined || !DOCKER_SOCKETS.includes(source)) continue;
         out.push({

@@ -2,6 +2,7 @@
 // runtime: nvidia); Podman through CDI devices that nvidia-ctk cdi generate describes.
 // https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
 import type { ComposeFinding, ComposeRule, Service } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 export const rule: ComposeRule = {
   id: "gpu-requests",
@@ -21,11 +22,11 @@ export const rule: ComposeRule = {
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       const base = `services.${name}`;
-      const devices =
-        ((((svc.deploy as Service)?.resources as Service)?.reservations as Service)?.devices as Service[]) ??
-        [];
+      const devices = listItems(
+        (((svc.deploy as Service)?.resources as Service)?.reservations as Service)?.devices,
+      ) as (Service | null)[];
       for (const [i, d] of devices.entries()) {
-        const caps = (d?.capabilities as string[] | undefined) ?? [];
+        const caps = typeof d?.capabilities === "string" ? [d.capabilities] : listItems(d?.capabilities);
         if (d?.driver !== "nvidia" && !caps.includes("gpu")) continue;
         const cdi = host.cdiDevices.find((x) => x.startsWith("nvidia.com/gpu=")) ?? null;
         out.push({

@@ -34,7 +34,7 @@ export const rule: ComposeRule = {
       summary: "a short name Docker holds only locally (built or tagged here, no registry digest)",
     },
   },
-  facts: ["localImages"],
+  facts: ["localImages", "rootless", "userName"],
   requires: ["services"],
   edits: {
     "compose.short-image": {
@@ -47,6 +47,8 @@ export const rule: ComposeRule = {
   },
   run({ host, services, at }) {
     const out: ComposeFinding[] = [];
+    // Into the storage of the user who runs the project: rootless, each user has their own.
+    const as = host.rootless ? ` --user ${host.userName}` : "";
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       // A service that builds its image names it: nothing is pulled, nothing to qualify.
@@ -58,7 +60,7 @@ export const rule: ComposeRule = {
           code: "compose.local-image",
           status: "warn",
           message: `image ${image} exists only in Docker's local storage (built or tagged on this host, in no registry): Podman cannot pull it, and docker.io/library/… would name another image or none`,
-          remedy: `Move it into Podman (docker save ${imageTag(image)} | podman load, as the user who runs the project), or tag it localhost/${imageTag(image)} and write image: localhost/${imageTag(image)}; or give the service a build: section.`,
+          remedy: `Move it into Podman: podlift migrate images ${imageTag(image)}${as} (by hand: docker save ${imageTag(image)} | podman load, as the user who runs the project). Podman stores it as localhost/${imageTag(image)}; image: localhost/${imageTag(image)} says so explicitly. Or give the service a build: section.`,
           at: where,
           service: name,
         });

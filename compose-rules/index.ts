@@ -3,13 +3,16 @@
 import type { ComposeRule } from "../src/compose-check/types.js";
 import { rule as bindUnreadable } from "./bind-unreadable.js";
 import { rule as dependsOnConditions } from "./depends-on-conditions.js";
+import { rule as deployIgnored } from "./deploy-ignored.js";
 import { rule as dockerHost } from "./docker-host.js";
 import { rule as engineSocket } from "./engine-socket.js";
 import { rule as externalNetworks } from "./external-networks.js";
 import { rule as fileProblems } from "./file-problems.js";
 import { rule as gpuRequests } from "./gpu-requests.js";
+import { rule as healthchecks } from "./healthchecks.js";
 import { rule as hostNetwork } from "./host-network.js";
 import { rule as imageNames } from "./image-names.js";
+import { rule as imageUser } from "./image-user.js";
 import { rule as lowPorts } from "./low-ports.js";
 import { rule as networkNames } from "./network-names.js";
 import { rule as portInUse } from "./port-in-use.js";
@@ -31,6 +34,7 @@ export const composeRules: readonly ComposeRule[] = [
   rootfulSocket,
   selinuxLabels,
   userBindOwnership,
+  imageUser,
   networkNames,
   dockerHost,
   lowPorts,
@@ -39,6 +43,8 @@ export const composeRules: readonly ComposeRule[] = [
   privilegedRootless,
   usernsHost,
   dependsOnConditions,
+  healthchecks,
+  deployIgnored,
   restartAfterBoot,
   imageNames,
   gpuRequests,

@@ -2,6 +2,7 @@
 // (1024 by default) are refused. https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html
 import { publishedPorts } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 export const rule: ComposeRule = {
   id: "low-ports",
@@ -20,7 +21,7 @@ export const rule: ComposeRule = {
     if (!host.rootless) return out;
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
-      for (const [i, port] of ((svc.ports as unknown[]) ?? []).entries()) {
+      for (const [i, port] of listItems(svc.ports).entries()) {
         const hostPort = publishedPorts(port)[0]?.hostPort ?? null;
         if (hostPort === null || hostPort >= host.portStart) continue;
         out.push({

@@ -5,6 +5,7 @@
 import { bindMount } from "../src/compose/info.js";
 import { podmanSocketFor, swapSocketSource } from "../src/compose-check/sockets.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 export const ROOTFUL_SOCKETS = ["/run/podman/podman.sock", "/var/run/podman/podman.sock"];
 
@@ -32,7 +33,7 @@ export const rule: ComposeRule = {
     const userSocket = podmanSocketFor(host);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
-      for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+      for (const [i, v] of listItems(svc.volumes).entries()) {
         const mount = bindMount(v);
         if (!mount || !ROOTFUL_SOCKETS.includes(mount.source)) continue;
         out.push({

@@ -4,6 +4,7 @@
 import path from "node:path";
 import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 import { bindSourceOnHost, refusesRelabel } from "../src/selinux-paths.js";
 import { DOCKER_SOCKETS } from "./engine-socket.js";
 
@@ -45,7 +46,7 @@ export const rule: ComposeRule = {
     const composeDir = path.dirname(p.file);
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
-      for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+      for (const [i, v] of listItems(svc.volumes).entries()) {
         const mounted = bindMount(v);
         if (mounted === null) continue; // a named volume
         const { source, options, long } = mounted;

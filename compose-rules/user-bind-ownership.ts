@@ -3,6 +3,7 @@
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--userns=keep-id)
 import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
+import { listItems } from "../src/compose-check/values.js";
 
 export const rule: ComposeRule = {
   id: "user-bind-ownership",
@@ -33,7 +34,7 @@ export const rule: ComposeRule = {
     for (const [name, svc] of Object.entries(services)) {
       if (!svc || typeof svc !== "object") continue;
       if (typeof svc.user !== "string" || svc.userns_mode !== undefined) continue;
-      for (const [i, v] of ((svc.volumes as unknown[]) ?? []).entries()) {
+      for (const [i, v] of listItems(svc.volumes).entries()) {
         const mounted = bindMount(v);
         if (mounted === null) continue; // a named volume
         out.push({

@@ -52,7 +52,7 @@ export function editCompose(
       continue;
     }
     const earlier = replaced.get(i);
-    const next = edit.edit(earlier?.[0] ?? lines[i] ?? "", env);
+    const next = edit.edit(earlier?.[0] ?? lines[i] ?? "", env, f);
     if (next === null) {
       skipped.push({
         finding: f,

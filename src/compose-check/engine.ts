@@ -20,7 +20,7 @@ import type { Plan as FixPlan } from "../fix/types.js";
 import type { LiveHost } from "../host/live-host.js";
 import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
-import { bindStats, gatherContext, groupsOf } from "./facts.js";
+import { bindStats, gatherContext, groupsOf, imageUsers } from "./facts.js";
 import { type RuleRun, runRules } from "./run-rules.js";
 import type { ComposeFinding, HostContext } from "./types.js";
 
@@ -77,6 +77,7 @@ export async function analyse(given: ProjectFiles, host: LiveHost, facts: Facts)
     runRules(p, {
       ...context,
       linkTargets: await linkTargets(host, p, facts.targetUser.home),
+      imageUsers: await imageUsers(host, facts, p),
       ...(groups === null
         ? {}
         : { bindAccess: { user: facts.targetUser, groups, stats: await bindStats(p, facts.targetUser) } }),
@@ -151,7 +152,8 @@ export async function planEdits(a: Analysis): Promise<EditPlan> {
   const edited: Edited = { text: a.project.text, applied: [], skipped: [] };
   const changes: FixPlan["changes"] = [];
   for (const source of a.project.sources) {
-    const own = a.findings.filter((f) => (f.at.file ?? a.project.file) === source.file);
+    // A finding's edit goes to the file its data names (a network's key), else where it is.
+    const own = a.findings.filter((f) => (f.data?.file ?? f.at.file ?? a.project.file) === source.file);
     if (own.length === 0) continue;
     // keep-id goes under the service's user: line, when that line is in this file.
     const userLines = new Map<string, number>();

@@ -70,13 +70,93 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
     listening: await listeningSockets(host),
+    podmanNetworks: await podmanNetworks(host, facts),
+    // Shared with the checks (run once); a podman that hangs or crashes leaves it unknown.
+    podmanVersion: await Promise.resolve()
+      .then(() => facts.podman.version())
+      .catch(() => undefined),
     hostRestarts: {
       systemd: (await host.stat("/run/systemd/system")) !== null,
       lingers: facts.rootful
         ? null
         : (await host.stat(`/var/lib/systemd/linger/${facts.targetUser.name}`)) !== null,
+      // Another user's home and runtime folder cannot be read: unknown, not absent.
+      ...(mayLookInside(host, facts) ? await bootStarters(host, facts) : {}),
     },
+    ...(facts.rootful
+      ? {}
+      : {
+          ...(mayLookInside(host, facts)
+            ? { userManager: await userManager(host, facts.targetUser.uid) }
+            : {}),
+          delegatedControllers: await delegatedControllers(host, facts.targetUser.uid),
+        }),
   };
+}
+
+/**
+ * The cgroup controllers systemd delegates to a user (what rootless Podman can limit): null on
+ * cgroup v1, undefined when /sys/fs/cgroup cannot be read.
+ * https://rootlesscontaine.rs/getting-started/common/cgroup2/
+ */
+export async function delegatedControllers(host: Host, uid: number): Promise<string[] | null | undefined> {
+  const read = (p: string) => host.readFile(p).catch(() => null);
+  if ((await read("/sys/fs/cgroup/cgroup.controllers")) === null)
+    return (await host.stat("/sys/fs/cgroup").catch(() => null)) === null ? undefined : null;
+  // No user.slice: not the host's hierarchy (a cgroup namespace, a container's view): unknown.
+  if ((await host.stat("/sys/fs/cgroup/user.slice").catch(() => null)) === null) return undefined;
+  const mine = await read(
+    `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/cgroup.controllers`,
+  );
+  // No cgroup of the user's manager: nothing is delegated (Podman falls back to cgroupfs).
+  return (mine ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Whether podlift can see into the target user's private folders (~/.config, /run/user/<uid>):
+ * as root, or as that user. As anyone else a missing file there proves nothing.
+ */
+function mayLookInside(host: Host, facts: Facts): boolean {
+  const me = host.currentUser().uid;
+  return facts.rootful || me === 0 || me === facts.targetUser.uid;
+}
+
+/** A rootless user's systemd manager runs when /run/user/<uid>/systemd exists. */
+export async function userManager(host: Host, uid: number): Promise<boolean> {
+  return (await host.stat(`/run/user/${uid}/systemd`).catch(() => null)) !== null;
+}
+
+/** The most Quadlet units bootStarters reads. */
+export const MAX_QUADLETS = 500;
+
+/**
+ * What starts containers at boot for the user who runs the project (root's, rootful): an enabled
+ * podman-restart.service (the wants link; lstat, so a link into /usr resolves under --root too)
+ * and the Quadlet .container units, by file name and ContainerName=.
+ * https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html (unit search paths)
+ */
+export async function bootStarters(
+  host: Host,
+  facts: Facts,
+): Promise<{ podmanRestart: boolean; quadlets: string[] }> {
+  const home = facts.targetUser.home;
+  const wants = facts.rootful
+    ? ["default.target.wants", "multi-user.target.wants"].map(
+        (t) => `/etc/systemd/system/${t}/podman-restart.service`,
+      )
+    : [`${home}/.config/systemd/user/default.target.wants/podman-restart.service`];
+  let podmanRestart = false;
+  for (const link of wants) if ((await host.lstat(link).catch(() => null)) !== null) podmanRestart = true;
+  const dir = facts.rootful ? "/etc/containers/systemd" : `${home}/.config/containers/systemd`;
+  const quadlets: string[] = [];
+  const units = ((await host.listDir(dir).catch(() => null)) ?? []).filter((n) => n.endsWith(".container"));
+  for (const unit of units.slice(0, MAX_QUADLETS)) {
+    quadlets.push(unit.slice(0, -".container".length));
+    const text = await host.readFile(`${dir}/${unit}`).catch(() => null);
+    const named = /^\s*ContainerName\s*=\s*(\S+)/m.exec(text ?? "")?.[1];
+    if (named) quadlets.push(named);
+  }
+  return { podmanRestart, quadlets };
 }
 
 /** The most processes listeningSockets looks through for the owner of a socket. */
@@ -120,6 +200,72 @@ export async function listeningSockets(host: Host): Promise<Listener[] | undefin
     }
   }
   return found.map(({ inode: _, ...l }) => l);
+}
+
+/** The target user's Podman (root's, rootful): podman run as that user when podlift is not them. */
+function asTarget(host: Host, facts: Facts): string | undefined {
+  const user = facts.rootful ? undefined : facts.targetUser.name;
+  return user === host.currentUser().name ? undefined : user;
+}
+
+/** Podman's network names for the target user; undefined when podman does not answer. */
+export async function podmanNetworks(host: Host, facts: Facts): Promise<Set<string> | undefined> {
+  const r = await host.run(["podman", "network", "ls", "--format", "{{.Name}}"], {
+    user: asTarget(host, facts),
+    timeoutMs: 10000,
+  });
+  return r.exitCode === 0 ? new Set(r.stdout.split("\n").filter(Boolean)) : undefined;
+}
+
+/** The most images imageUsers looks up, and how long it may take in all. */
+export const MAX_IMAGES = 200;
+export const IMAGE_LOOKUP_MS = 30000;
+
+/**
+ * The USER each of the project's images runs as (see HostContext.imageUsers); undefined rootful.
+ * Podman's image first (what will run), else Docker's (what will be moved there).
+ */
+export async function imageUsers(
+  host: Host,
+  facts: Facts,
+  p: Loaded,
+): Promise<Map<string, string> | undefined> {
+  if (facts.rootful) return undefined;
+  const services = p.data.services;
+  const names = new Set<string>();
+  if (services && typeof services === "object" && !Array.isArray(services))
+    for (const svc of Object.values(services as Record<string, unknown>)) {
+      const image = svc && typeof svc === "object" ? (svc as { image?: unknown }).image : undefined;
+      // A reference, nothing else: it goes into an argv and a URL path.
+      if (typeof image === "string" && /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(image)) names.add(image);
+    }
+  const out = new Map<string, string>();
+  if (names.size === 0) return out;
+  const { answeringDocker } = await import("../migrate/docker.js");
+  let docker: DockerClient | null | undefined;
+  // A podman or a Docker engine that hangs costs one timeout, not one per image.
+  const deadline = Date.now() + IMAGE_LOOKUP_MS;
+  for (const image of [...names].slice(0, MAX_IMAGES)) {
+    if (Date.now() > deadline) break;
+    const r = await host.run(["podman", "image", "inspect", "--format", "{{.Config.User}}", "--", image], {
+      user: asTarget(host, facts),
+      timeoutMs: 10000,
+    });
+    if (r.exitCode === 0) {
+      out.set(image, r.stdout.trim());
+      continue;
+    }
+    if (r.timedOut) break;
+    docker ??= await answeringDocker(host);
+    const user = await docker
+      ?.call<{ Config?: { User?: string } | null }>("GET", `/images/${image}/json`, undefined, 10000)
+      .then(
+        (i) => i.Config?.User ?? "",
+        () => undefined,
+      );
+    if (user !== undefined) out.set(image, user);
+  }
+  return out;
 }
 
 /** Docker's and Podman's volume names, when the Docker engine lists them; null otherwise. */

@@ -14,6 +14,11 @@ export interface ComposeFinding extends Finding {
   service: string | null;
   remedy: string;
   at: Position;
+  /**
+   * What the finding's edit writes or where it goes (ESLint's report data): the network name to
+   * pin and the line of the network's key, the uid and gid to keep. Only rules with edits set it.
+   */
+  data?: Readonly<Record<string, string>>;
 }
 
 /** What stat says about a bind source: enough to tell whether a user may read or enter it. */
@@ -62,8 +67,35 @@ export interface HostContext {
   /**
    * What could start containers again after boot: whether systemd runs (/run/systemd/system), and
    * under rootless whether the user lingers (/var/lib/systemd/linger/<user>; null rootful).
+   * podmanRestart: podman-restart.service is enabled for the user who runs the project (it starts
+   * restart-policy=always containers at boot); quadlets: the names of their Quadlet .container
+   * units and the ContainerName= they give. Both undefined when not looked at (unknown).
    */
-  hostRestarts?: { systemd: boolean; lingers: boolean | null };
+  hostRestarts?: { systemd: boolean; lingers: boolean | null; podmanRestart?: boolean; quadlets?: string[] };
+  /**
+   * Rootless: whether the user has a running systemd user manager (/run/user/<uid>/systemd),
+   * which runs Podman's healthcheck timers; undefined rootful or when it cannot be told.
+   */
+  userManager?: boolean;
+  /**
+   * The networks Podman has for the user who runs the project (podman network ls); undefined
+   * when podman does not answer.
+   */
+  podmanNetworks?: Set<string>;
+  /**
+   * Rootless: the cgroup controllers delegated to the user (cgroup.controllers of
+   * user@<uid>.service; [] when cgroup v2 has no such cgroup), null on cgroup v1 (rootless
+   * Podman sets no limits there); undefined rootful or when /sys/fs/cgroup is unreadable.
+   */
+  delegatedControllers?: string[] | null;
+  /**
+   * The USER of each image the project names (by the name it is written with; "" for root),
+   * from Podman's storage as the user who runs the project, else Docker's; an image neither
+   * holds is absent. Only rootless, and only for the project's own images.
+   */
+  imageUsers?: Map<string, string>;
+  /** `podman --version` (keep-id:uid= needs 4.3); null when podman is not installed, undefined unknown. */
+  podmanVersion?: string | null;
 }
 
 /** A listening socket: "docker-proxy (pid 1234)" as process when it can be read. */
@@ -91,6 +123,11 @@ export const FACTS = [
   "linkTargets",
   "listening",
   "hostRestarts",
+  "podmanNetworks",
+  "userManager",
+  "delegatedControllers",
+  "imageUsers",
+  "podmanVersion",
 ] as const satisfies readonly (keyof HostContext)[];
 
 export type Fact = (typeof FACTS)[number];
@@ -124,10 +161,13 @@ export interface EditEnv {
 export interface LineEdit {
   /** safe: applied with --yes; confirm: also needs --allow-risky (it changes the host). */
   risk: "safe" | "confirm";
-  /** The line to edit, when not the finding's own (keep-id goes under the service's user:). */
+  /**
+   * The line to edit, when not the finding's own: keep-id goes under the service's user:, a
+   * network's name: under its key (a line the rule put in the finding's data).
+   */
   line?(finding: ComposeFinding, userLines: Map<string, number>): number | undefined;
   /** The replacement lines, or null when the line is not in a form podlift edits. */
-  edit(line: string, env: EditEnv): string[] | null;
+  edit(line: string, env: EditEnv, finding: ComposeFinding): string[] | null;
 }
 
 export interface ComposeRule {

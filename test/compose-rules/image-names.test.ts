@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { imageTag, isShortName, qualify, rule } from "../../compose-rules/image-names.js";
 import { editCompose } from "../../src/compose-check/edits.js";
-import { ROOTLESS, runRule, yaml } from "./helpers.js";
+import { ROOTFUL, ROOTLESS, runRule, yaml } from "./helpers.js";
 
 const TEXT = yaml(
   "services:",
@@ -30,6 +30,29 @@ describe("image-names", () => {
     const edited = editCompose(TEXT, findings, host, new Map());
     expect(edited.text.split("\n")[2]).toBe('    image: "docker.io/library/nginx:1.27" # the site');
     expect(edited.text).toContain("    image: worker:2\n");
+  });
+
+  it("local-image points at podlift migrate images, as the user who runs the project, with the manual route", () => {
+    const host = { ...ROOTLESS, localImages: new Set(["worker:2"]) };
+    const { findings } = runRule(rule, TEXT, host);
+    expect(findings[1]?.remedy).toBe(
+      "Move it into Podman: podlift migrate images worker:2 --user alice (by hand: docker save worker:2 | podman load, as the user who runs the project). Podman stores it as localhost/worker:2; image: localhost/worker:2 says so explicitly. Or give the service a build: section.",
+    );
+    const rootful = runRule(rule, TEXT, { ...ROOTFUL, localImages: new Set(["worker:2"]) });
+    expect(rootful.findings[1]?.remedy).toContain("podlift migrate images worker:2 (by hand");
+  });
+
+  it("a service with build: is never requalified, even when Docker holds its image locally", () => {
+    const host = { ...ROOTLESS, localImages: new Set(["myapp:latest"]) };
+    const { findings, codes } = runRule(rule, TEXT, host);
+    expect(codes).not.toContain("6:compose.local-image");
+    expect(codes).not.toContain("6:compose.short-image");
+    expect(editCompose(TEXT, findings, host, new Map()).text).toContain("    image: myapp\n");
+  });
+
+  it("broken input: image as a number or a list, a service that is a string: no throw, no finding", () => {
+    const text = yaml("services:", "  a:", "    image: 42", "  b:", "    image: [nginx]", "  c: nginx");
+    expect(runRule(rule, text, { ...ROOTLESS, localImages: new Set(["42:latest"]) }).codes).toEqual([]);
   });
 
   it("names: short or not, as Docker tags them, qualified", () => {

@@ -1,7 +1,7 @@
 // One project from several files, merged as Compose merges them (-f a -f b, compose.override.yaml),
 // with every finding placed in the file its value came from; --dotenv for interpolation.
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -164,5 +164,23 @@ describe("podlift compose check with several files", () => {
     expect(base).toContain("image: docker.io/library/postgres:14");
     expect(override).toContain("image: docker.io/gitea/act_runner:0.2.6");
     expect(override).toMatch(/podman\.sock:\/var\/run\/docker\.sock/);
+  });
+
+  it("an edit goes to the file that holds the line it changes: a network pinned where it is declared", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-compose-merge-pin-"));
+    const base = "services:\n  hub:\n    image: docker.io/jupyterhub/jupyterhub:4\nnetworks:\n  hubnet:\n";
+    writeFileSync(path.join(dir, "compose.yaml"), base);
+    writeFileSync(
+      path.join(dir, "compose.override.yaml"),
+      "services:\n  hub:\n    environment:\n      DOCKER_NETWORK_NAME: jupyterhub_hubnet\n",
+    );
+    const r = await run(dir, ["fix", "--yes"]);
+    expect(r.stdout).toContain("applied and verified");
+    expect(readFileSync(path.join(dir, "compose.yaml"), "utf8")).toContain(
+      "  hubnet:\n    name: jupyterhub_hubnet",
+    );
+    expect(readFileSync(path.join(dir, "compose.override.yaml"), "utf8")).toContain(
+      "DOCKER_NETWORK_NAME: jupyterhub_hubnet",
+    );
   });
 });
