@@ -32,9 +32,12 @@ export interface DoctorFlags extends RunFlags, ReportFlags {
   exitZero?: boolean;
 }
 
+/** The checks that read the target user's `podman info` (facts.podman.info). */
+const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network"]);
+
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
-export async function prepare(flags: RunFlags, checkIds: string[]) {
+export async function prepare(flags: RunFlags, checkIds: string[], options: { doctorRun?: boolean } = {}) {
   const [{ checks }, { fixes }, { LiveHost }, { gatherFacts }, { runDoctor }, { loadConfig }] =
     await Promise.all([
       import("../../checks/index.js"),
@@ -61,7 +64,10 @@ export async function prepare(flags: RunFlags, checkIds: string[]) {
     compose,
     hostname: flags.hostName,
   };
-  const facts = await gatherFacts(host, factOptions);
+  // A doctor run that includes a check reading `podman info` starts it while the rest loads.
+  const prefetchPodman =
+    options.doctorRun === true && (checkIds.length === 0 || checkIds.some((id) => USES_PODMAN_INFO.has(id)));
+  const facts = await gatherFacts(host, { ...factOptions, prefetchPodman });
   const run = async () => {
     const interrupt = new AbortController();
     // The first Ctrl-C finishes the report; a second one steps aside and raises the signal again,

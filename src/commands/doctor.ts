@@ -4,7 +4,7 @@ import { type DoctorFlags, prepare, reportOutput } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {
   const emit = await reportOutput(flags);
-  const { run } = await prepare(flags, flags.only);
+  const { run } = await prepare(flags, flags.only, { doctorRun: true });
   const result = await run();
   await emit(result);
   // The report keeps its exit code; --exit-zero only changes the process's (not an interrupt's).

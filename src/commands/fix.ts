@@ -39,7 +39,7 @@ export async function runFix(flags: FixFlags): Promise<number> {
   }
   try {
     // --only with fix ids runs the checks those fixes verify; with check ids, those checks.
-    const prepared = await prepare(flags, checkIds);
+    const prepared = await prepare(flags, checkIds, { doctorRun: true });
     const result = await prepared.run();
     if (result.interrupted) return EXIT.interrupted;
     const planned = await engine.planFixes(

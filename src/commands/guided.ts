@@ -30,7 +30,7 @@ export async function guided(opts: { root: string; user?: string; color: boolean
     import("../fix/journal.js"),
     import("../../reports/index.js"),
   ]);
-  const prepared = await prepare(flags, []);
+  const prepared = await prepare(flags, [], { doctorRun: true });
   const { host, facts, checks } = prepared;
   const state = stateDir(host);
   // The wizard may apply fixes: like fix --yes, it holds the lock from before its doctor run

@@ -15,6 +15,12 @@ export interface FactOptions {
   user?: string;
   /** The name the report gives the host (--host-name), instead of the one podlift reads. */
   hostname?: string;
+  /**
+   * Start `podman --version` and the target user's `podman info` as soon as the user is known,
+   * for a doctor run: podman info is the slowest read of a run, and the checks that need it then
+   * find it under way instead of starting it after facts, module loading and the task list.
+   */
+  prefetchPodman?: boolean;
   ports?: number[];
   compose?: ComposeInfo | null;
 }
@@ -36,10 +42,20 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
       return null;
     }
   };
+  const podman = podmanFacts(host);
   const [osText, kernel, target, virtualization, hostname] = await Promise.all([
     read("/etc/os-release", "os").then((t) => t ?? read("/usr/lib/os-release", "os")),
     read("/proc/sys/kernel/osrelease", "kernel"),
-    read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
+    read("/etc/passwd", "users")
+      .then(() => resolveTarget(host, me, options.user ?? sudoUser, problems))
+      .then((user) => {
+        if (options.prefetchPodman) {
+          // Answers are memoised: the checks await these. A failure is theirs to report.
+          podman.version().catch(() => {});
+          podman.info(user).catch(() => {});
+        }
+        return user;
+      }),
     detectVirtualization(host).catch(() => null),
     options.hostname ? Promise.resolve(options.hostname) : hostName(host),
   ]);
@@ -60,7 +76,7 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     rootful: target.uid === 0,
     ports,
     compose,
-    podman: podmanFacts(host),
+    podman,
     probes: hostProbes(host),
     problems,
   };
