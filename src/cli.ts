@@ -125,23 +125,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   const compose = program.command("compose").description("Compose projects under Podman.");
-  compose
-    .command("check")
-    .description("Find what in a compose project breaks or behaves differently under Podman.")
-    .argument(
-      "[file]",
-      "the compose file (default: compose.yaml, docker-compose.yml... in this folder, with its compose.override.yaml)",
-    )
-    .addOption(
-      new Option("-f, --file <file>", "a compose file; repeat to merge several, as Compose does")
-        .argParser(collect)
-        .default([]),
-    )
-    // Compose calls this --env-file, but Node 20 takes --env-file for itself even after the
-    // script's name (and exits 9 when the file is missing), so podlift cannot use that name.
-    .option("--dotenv <file>", "read variables from this file instead of the .env beside the first file")
-    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
-    .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
+  projectOptions(
+    compose
+      .command("check")
+      .description("Find what in a compose project breaks or behaves differently under Podman."),
+  )
     .addOption(
       new Option("--format <format>", "report format").choices(["text", "json", "junit"]).default("text"),
     )
@@ -158,23 +146,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await (await import("./commands/compose.js")).runComposeCheck(file, opts));
     });
 
-  compose
-    .command("fix")
-    .description(
-      "Offer the compose check's edits as a diff; apply, verify and journal them for podlift undo.",
-    )
-    .argument(
-      "[file]",
-      "the compose file (default: compose.yaml, docker-compose.yml... in this folder, with its compose.override.yaml)",
-    )
-    .addOption(
-      new Option("-f, --file <file>", "a compose file; repeat to merge several, as Compose does")
-        .argParser(collect)
-        .default([]),
-    )
-    .option("--dotenv <file>", "read variables from this file instead of the .env beside the first file")
-    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
-    .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
+  projectOptions(
+    compose
+      .command("fix")
+      .description(
+        "Offer the compose check's edits as a diff; apply, verify and journal them for podlift undo.",
+      ),
+  )
     .option("--dry-run", "print the diff and change nothing")
     .option("-y, --yes", "apply without asking")
     .option("--allow-risky", "with --yes, also add :z labels (they relabel host folders)")
@@ -315,6 +293,27 @@ function addRunOptions(command: Command): Command {
     .option("--config <file>", "config file (default: ./podlift.json if present)")
     .option("--no-color", "no colour in the text report (NO_COLOR is honoured too)")
     .option("-v, --verbose", "show passing findings, evidence and per-check timing");
+}
+
+/** Which compose project, for compose check and fix: the files as Compose reads them, the host, the user. */
+function projectOptions(command: Command): Command {
+  return (
+    command
+      .argument(
+        "[file]",
+        "the compose file (default: compose.yaml, docker-compose.yml... in this folder, with its compose.override.yaml)",
+      )
+      .addOption(
+        new Option("-f, --file <file>", "a compose file; repeat to merge several, as Compose does")
+          .argParser(collect)
+          .default([]),
+      )
+      // Compose calls this --env-file, but Node 20 takes --env-file for itself even after the
+      // script's name (and exits 9 when the file is missing), so podlift cannot use that name.
+      .option("--dotenv <file>", "read variables from this file instead of the .env beside the first file")
+      .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
+      .option("-u, --user <name>", "who runs the project (default: SUDO_USER or you)")
+  );
 }
 
 function collect(value: string, previous: string[]): string[] {
