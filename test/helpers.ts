@@ -1,5 +1,5 @@
 // Test helpers: run one check, through the real engine, against a fixture host.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseCompose } from "../src/compose/info.js";
@@ -59,4 +59,33 @@ export function scratchCopy(scenario: string): string {
   const root = mkdtempSync(path.join(os.tmpdir(), `podlift-scratch-${scenario}-`));
   cpSync(path.join(HOSTS, scenario), root, { recursive: true });
   return root;
+}
+
+/**
+ * Tests that run `podlift fix`, `undo` or `compose fix` on the live root share one journal lock
+ * (/var/lib/podlift/lock), and podlift refuses a second run at once, by design: test files that
+ * run in parallel workers take turns through this lock folder instead. Returns the release.
+ */
+export async function liveJournalTurn(timeoutMs = 240000): Promise<() => void> {
+  const dir = path.join(os.tmpdir(), "podlift-test-live-journal.lock");
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, "pid"), String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A worker that died holding it: its pid is gone, the turn is free. (No pid yet: just taken.)
+      let alive = true;
+      try {
+        process.kill(Number(readFileSync(path.join(dir, "pid"), "utf8")), 0);
+      } catch (error) {
+        alive = (error as NodeJS.ErrnoException).code !== "ESRCH";
+      }
+      if (!alive) rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`no turn on the live journal within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // podlift compose check on projects shaped like real ones (written for these tests, not copied).
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { interpolate, loadProject, parseEnvFile } from "../../src/compose/project.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import type { HostContext } from "../../src/compose-check/types.js";
@@ -215,6 +215,9 @@ describe("podlift compose fix", () => {
     "edits only the lines it must, keeps comments, verifies, and undo restores the file byte for byte",
     async () => {
       const { readFileSync } = await import("node:fs");
+      const { liveJournalTurn } = await import("../helpers.js");
+      const release = await liveJournalTurn();
+      onTestFinished(release);
       const dir = await copy("jupyterhub");
       const before = readFileSync(path.join(dir, "docker-compose.yml"));
       const dry = await run(dir, ["compose", "fix", "--dry-run"]);

@@ -4,8 +4,9 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parseSources } from "../../src/compose/project.js";
+import { liveJournalTurn } from "../helpers.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const GITEA = path.join(import.meta.dirname, "..", "fixtures", "compose", "gitea-override");
@@ -155,6 +156,7 @@ describe("podlift compose check with several files", () => {
   });
 
   it("compose fix edits each finding in its own file", async () => {
+    onTestFinished(await liveJournalTurn());
     const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-compose-merge-"));
     cpSync(GITEA, dir, { recursive: true });
     const r = await run(dir, ["fix", "--yes", "--dotenv", "site.env"]);
@@ -167,6 +169,7 @@ describe("podlift compose check with several files", () => {
   });
 
   it("an edit goes to the file that holds the line it changes: a network pinned where it is declared", async () => {
+    onTestFinished(await liveJournalTurn());
     const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-compose-merge-pin-"));
     const base = "services:\n  hub:\n    image: docker.io/jupyterhub/jupyterhub:4\nnetworks:\n  hubnet:\n";
     writeFileSync(path.join(dir, "compose.yaml"), base);

@@ -5,6 +5,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveJournalTurn } from "../helpers.js";
 import { createUser, liveUnavailable, removeUser } from "./live.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
@@ -33,6 +34,13 @@ const uidMap = () =>
     .trim()
     .split("\n")
     .map((l) => l.trim().split(/\s+/).map(Number));
+
+// Other test files run podlift fix and compose fix on this machine too: one at a time.
+let release: (() => void) | undefined;
+beforeAll(async () => {
+  release = await liveJournalTurn();
+}, 300000);
+afterAll(() => release?.());
 
 describe.skipIf(skip !== null)("podlift fix on this machine", () => {
   let before: { subuid: Buffer; subgid: Buffer };
