@@ -67,6 +67,11 @@ export class PodmanTarget {
     await this.ok(["volume", "rm", name]);
   }
 
+  /** `podman args...` as the target user with piped stdin/stdout (image loads). */
+  async spawnPodman(args: string[], signal?: AbortSignal): Promise<StreamingCommand> {
+    return this.host.spawn(["podman", ...args], { user: this.asUser(), env: await this.env(), signal });
+  }
+
   /** Runs argv as the target: directly for rootful, inside the user's namespace for rootless. */
   private wrap(argv: string[]): string[] {
     return this.user ? ["podman", "unshare", ...argv] : argv;
