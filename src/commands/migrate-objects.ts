@@ -2,7 +2,7 @@
 // shape migrate volumes uses (one JSON object per kind, a result per object).
 import { EXIT } from "../engine/exit-code.js";
 import type { ImagePlan, ImagePlanItem, ImageResult } from "../migrate/images.js";
-import type { NetworkPlanItem, NetworkResult } from "../migrate/networks.js";
+import { type NetworkPlanItem, type NetworkResult, subnetInUseMessage } from "../migrate/networks.js";
 import { safeLine, shellLine } from "../text/safe-text.js";
 import { interactive, io } from "./common.js";
 import { type MigrateFlags, openTarget, runMigrate } from "./migrate.js";
@@ -219,6 +219,8 @@ function describeNetworks(items: NetworkPlanItem[], flags: { onConflict: string 
           : "create";
     line(`${i.problem ? "✖" : "•"} ${i.name} (${i.driver})${who}: ${state}`);
     if (!i.problem && i.conflict !== "already-migrated") line(`    ${shellLine(["podman", ...i.args])}`);
+    if (!i.problem && i.subnetInUse.length > 0)
+      line(`    ✖ Podman will refuse it now: ${subnetInUseMessage(i)}`);
     for (const f of i.findings) line(`    ${f.option}=${f.value}: ${f.message}`);
   }
 }

@@ -320,6 +320,28 @@ export function networkDifferences(wanted: NetworkSpec, have: NetworkSpec): stri
   return out;
 }
 
+/** True when the address lies inside the CIDR (same family). */
+export function inCidr(address: string, cidr: string): boolean {
+  const [net, bitsText] = cidr.split("/");
+  const v6 = address.includes(":");
+  if (!net || v6 !== net.includes(":")) return false;
+  const a = v6 ? parseV6(address) : parseV4(address);
+  const n = v6 ? parseV6(net) : parseV4(net);
+  const host = BigInt((v6 ? 128 : 32) - Number(bitsText));
+  return a !== null && n !== null && a >> host === n >> host;
+}
+
+/**
+ * Host interfaces holding an address in one of the subnets: Podman refuses to create a network
+ * on a subnet the host uses ("already used on the host"), and Docker's own bridge for the same
+ * network is such an interface while Docker keeps it.
+ */
+export function subnetHolders(spec: NetworkSpec, addresses: { ifname: string; address: string }[]): string[] {
+  return addresses
+    .filter((a) => spec.subnets.some((s) => inCidr(a.address, s.subnet)))
+    .map((a) => `${a.ifname} (${a.address})`);
+}
+
 function canonicalCidr(cidr: string): string {
   const range = cidrRange(cidr);
   return range ? `${range.start}/${cidr.split("/")[1]}` : cidr;

@@ -13,6 +13,7 @@ import {
   networkDifferences,
   planNetwork,
   specOfPodman,
+  subnetHolders,
 } from "./network-spec.js";
 import type { PodmanTarget } from "./podman.js";
 
@@ -21,6 +22,8 @@ export interface NetworkPlanItem extends NetworkPlan {
   /** "exists": a Podman network of that name differs; "already-migrated": it is equal. */
   conflict: "none" | "exists" | "already-migrated";
   differences: string[];
+  /** Host interfaces already using its subnets (Docker's bridge, usually): Podman refuses those. */
+  subnetInUse: string[];
 }
 
 export interface NetworkResult {
@@ -76,14 +79,31 @@ export async function planNetworks(
   );
   const items: NetworkPlanItem[] = [];
   const builtin: string[] = [];
+  const addresses = await hostAddresses(podman);
   for (const net of chosen) {
     if (BUILTIN_NETWORKS.includes(net.Name) && names.length === 0) {
       builtin.push(net.Name);
       continue;
     }
-    items.push(await planOne(podman, net, backend, version, existing));
+    const item = await planOne(podman, net, backend, version, existing);
+    if (item.conflict !== "already-migrated") item.subnetInUse = subnetHolders(item.spec, addresses);
+    items.push(item);
   }
   return { items, builtin };
+}
+
+/** Every address on the host's interfaces (`ip -j addr`); none when ip is missing. */
+async function hostAddresses(podman: PodmanTarget): Promise<{ ifname: string; address: string }[]> {
+  const r = await podman.host.run(["ip", "-j", "addr", "show"], { timeoutMs: 10000 });
+  if (r.exitCode !== 0) return [];
+  try {
+    const links = JSON.parse(r.stdout) as { ifname: string; addr_info?: { local?: string }[] }[];
+    return links.flatMap((l) =>
+      (l.addr_info ?? []).flatMap((a) => (a.local ? [{ ifname: l.ifname, address: a.local }] : [])),
+    );
+  } catch {
+    return [];
+  }
 }
 
 async function planOne(
@@ -94,7 +114,13 @@ async function planOne(
   existing: Set<string>,
 ): Promise<NetworkPlanItem> {
   const plan = planNetwork(net, backend, version);
-  const item: NetworkPlanItem = { ...plan, driver: net.Driver, conflict: "none", differences: [] };
+  const item: NetworkPlanItem = {
+    ...plan,
+    driver: net.Driver,
+    conflict: "none",
+    differences: [],
+    subnetInUse: [],
+  };
   if (plan.problem === null && existing.has(net.Name)) {
     const have = await inspectPodman(podman, net.Name);
     item.differences = have ? networkDifferences(plan.spec, have) : ["cannot read the Podman network"];
@@ -142,12 +168,25 @@ export async function migrateNetwork(
     result.notes.push("the differing Podman network was removed and created again");
   }
   const r = await podman.podman(item.args);
-  if (r.exitCode !== 0)
-    return done({ error: `podman network create: ${(r.stderr || r.stdout).trim().split("\n").at(-1)}` });
+  if (r.exitCode !== 0) {
+    const said = (r.stderr || r.stdout).trim().split("\n").at(-1) ?? `exit ${r.exitCode}`;
+    if (/already used on the host/.test(said) && item.subnetInUse.length > 0)
+      return done({ error: `${subnetInUseMessage(item)} (podman said: ${said})` });
+    return done({ error: `podman network create: ${said}` });
+  }
   // Read back: what Podman made of the arguments is what counts.
   const have = await inspectPodman(podman, item.name);
   const differences = have ? networkDifferences(item.spec, have) : ["cannot read the created network"];
   if (differences.length > 0)
     return done({ differences, error: `created, but differs: ${differences.join("; ")}` });
   return done({ status: "migrated" });
+}
+
+/** Why Podman refuses the network while Docker's bridge exists, and what to do. */
+export function subnetInUseMessage(item: NetworkPlanItem): string {
+  return (
+    `its subnet is in use on this host by ${item.subnetInUse.join(", ")} (Docker's bridge for this network, usually), ` +
+    "and Podman refuses a subnet the host uses: keep the podman command podlift migrate networks --dry-run prints, " +
+    "stop the Docker containers on this network and remove it (docker network rm) or stop Docker, then run that command"
+  );
 }
