@@ -41,6 +41,9 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
   ]);
   const { user, docker, podman } = await openTarget(flags);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
+  // `podman info` (the graph root, for the space check) takes ~0.4 s: asked while planning.
+  const space = images.SpaceGuard.open(podman);
+  space.catch(() => undefined); // its error is reported where it is awaited
   const plan = await images.planImages(docker, podman, {
     names,
     compose: flags.compose,
@@ -56,8 +59,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
     return EXIT.ok;
   }
   if (flags.dryRun) {
-    const space = await images.SpaceGuard.open(podman);
-    const free = await space.free();
+    const free = await (await space).free();
     const needed = plan.items.filter((i) => i.action.kind !== "already-migrated" && i.action.kind !== "tag");
     const need = needed.reduce((n, i) => n + i.sizeBytes, 0);
     if (flags.format === "json")
@@ -102,6 +104,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
       stallMs: flags.stallTimeout,
       parallel: flags.parallel,
       signal: interrupt.signal,
+      space,
       progress: showProgress ? (text) => io.err(`\r\u001b[K${safeLine(text)}`) : null,
     })
     .finally(() => {

@@ -4,11 +4,11 @@
 // #2822). podlift then tags the loaded image with every name it has in Docker and compares ids.
 // https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGet
 import type { IncomingMessage } from "node:http";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ComposeError } from "../compose.js";
 import { loadProject } from "../compose-check/load.js";
 import { UsageError } from "../engine/facts.js";
+import type { StreamingCommand } from "../host/types.js";
 import { safeLine } from "../text/safe-text.js";
 import { type DockerClient, DockerError, type DockerImage } from "./docker.js";
 import {
@@ -276,9 +276,12 @@ export async function migrateImage(
       toTag = action.missing;
       result.notes.push("the image was in Podman already; podlift added the missing names");
     } else {
-      const release = await space.reserve(item.sizeBytes, item.source);
+      let release = () => {};
       try {
-        const { bytes, loadedId } = await loadImage(docker, podman, item.id, options);
+        // The space check runs while Docker prepares the export (its first byte takes a second or more).
+        const { bytes, loadedId } = await loadImage(docker, podman, item.id, options, async () => {
+          release = await space.reserve(item.sizeBytes, item.source);
+        });
         loaded = true;
         result.bytes = bytes;
         if (loadedId !== item.id)
@@ -311,51 +314,59 @@ async function loadImage(
   podman: PodmanTarget,
   id: string,
   options: ImageOptions,
+  beforeLoad: () => Promise<void>,
 ): Promise<{ bytes: number; loadedId: string }> {
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onAbort);
+  // Asked first: Docker's export, podman load's start and the space check overlap.
+  const exported = docker.exportImage(id, abort.signal, options.stallMs);
+  exported.catch(() => undefined); // awaited below, or abandoned when the check refuses
+  let load: StreamingCommand;
   let res: IncomingMessage;
   try {
-    res = await docker.exportImage(id, abort.signal, options.stallMs);
+    await beforeLoad();
+    load = await podman.spawnPodman(["load"], abort.signal);
   } catch (error) {
+    abort.abort();
     options.signal?.removeEventListener("abort", onAbort);
     throw error;
   }
-  if ((res.statusCode ?? 500) >= 300) {
-    res.resume();
+  try {
+    res = await exported;
+    if ((res.statusCode ?? 500) >= 300) {
+      res.resume();
+      throw new DockerError(`Docker refused to export ${id}: HTTP ${res.statusCode}`, res.statusCode);
+    }
+  } catch (error) {
+    load.kill();
+    await load.result;
     options.signal?.removeEventListener("abort", onAbort);
-    throw new DockerError(`Docker refused to export ${id}: HTTP ${res.statusCode}`, res.statusCode);
+    throw error;
   }
-  const load = await podman.spawnPodman(["load"], abort.signal);
   let out = "";
   load.stdout.on("data", (d: Buffer) => {
     out += d.toString("utf8");
   });
   let bytes = 0;
   let stalled: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      bytes += chunk.length;
-      options.onBytes?.(chunk.length);
-      arm();
-      callback(null, chunk);
-    },
+  // Counted where the bytes pass anyway (no extra stream stage): a stage costs CPU per chunk,
+  // which on a busy machine is throughput. The stall clock restarts with every chunk.
+  const timer = setTimeout(() => {
+    // Docker sends nothing when podman load stops reading too: tell the two apart by who waits.
+    const loadBehind = load.stdin.writableLength >= load.stdin.writableHighWaterMark;
+    stalled = loadBehind
+      ? `podman load read nothing for ${options.stallMs / 1000} s`
+      : `the Docker engine sent nothing for ${options.stallMs / 1000} s (after ${formatBytes(bytes)})`;
+    res.destroy(new Error(stalled));
+  }, options.stallMs);
+  res.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    options.onBytes?.(chunk.length);
+    timer.refresh();
   });
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const loadBehind = tap.writableLength > 0 || tap.readableLength >= tap.readableHighWaterMark;
-      stalled = loadBehind
-        ? `podman load read nothing for ${options.stallMs / 1000} s`
-        : `the Docker engine sent nothing for ${options.stallMs / 1000} s (after ${formatBytes(bytes)})`;
-      res.destroy(new Error(stalled));
-    }, options.stallMs);
-  };
-  arm();
   try {
-    await pipeline(res, tap, load.stdin);
+    await pipeline(res, load.stdin);
     if (!res.complete) throw new Error("the Docker engine ended the stream early");
   } catch (error) {
     load.kill();
@@ -406,9 +417,14 @@ export async function runImages(
   podman: PodmanTarget,
   plan: ImagePlan,
   items: ImagePlanItem[],
-  options: Omit<ImageOptions, "onBytes"> & { parallel: number; progress: ((line: string) => void) | null },
+  options: Omit<ImageOptions, "onBytes"> & {
+    parallel: number;
+    progress: ((line: string) => void) | null;
+    /** Opened while planning, since `podman info` takes a while. */
+    space?: Promise<SpaceGuard>;
+  },
 ): Promise<ImageResult[]> {
-  const space = await SpaceGuard.open(podman);
+  const space = await (options.space ?? SpaceGuard.open(podman));
   const total = items
     .filter((i) => i.action.kind !== "already-migrated")
     .reduce((n, i) => n + i.sizeBytes, 0);
