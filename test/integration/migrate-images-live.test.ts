@@ -8,10 +8,11 @@ import type { Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveUnavailable, type Service, startDockerd } from "./live.js";
+import { createUser, liveUnavailable, removeUser, type Service, startDockerd } from "./live.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const skip = liveUnavailable(["podman", "dockerd"]);
+const USER = "podlift-t-12i";
 
 let dockerd: Service;
 let work: string;
@@ -92,6 +93,7 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
     cleanupPodman(); // left by an interrupted run
     work = mkdtempSync(path.join(os.tmpdir(), "pl12i-"));
     dockerd = await startDockerd();
+    createUser(USER);
     ids.app = importImage("pl12i-app:1", "app\n");
     docker("tag", "pl12i-app:1", "pl12i-app:two");
     docker("tag", "pl12i-app:1", "example.com/pl12i/app:3");
@@ -100,6 +102,7 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
   }, 120000);
   afterAll(async () => {
     cleanupPodman();
+    removeUser(USER);
     await dockerd?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -130,6 +133,20 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
       "localhost/pl12i-app:1",
       "localhost/pl12i-app:two",
     ]);
+  });
+
+  it("--user: into the user's rootless store, id and tag checked as that user", async () => {
+    const r = await podlift(["images", "pl12i-other:1", "--user", USER, "--yes", "--format", "json"]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.json.images[0]).toMatchObject({ status: "migrated", verified: true });
+    const id = execFileSync(
+      "runuser",
+      ["-u", USER, "--", "podman", "image", "inspect", "--format", "{{.Id}}", "localhost/pl12i-other:1"],
+      { cwd: "/", env: { ...process.env, HOME: `/home/${USER}`, XDG_RUNTIME_DIR: "" } },
+    )
+      .toString()
+      .trim();
+    expect(`sha256:${id}`).toBe(ids.other);
   });
 
   it("skips what is there with the same id, and adds a tag Docker gained since", async () => {
