@@ -85,7 +85,7 @@ export async function guided(opts: { root: string; user?: string; color: boolean
               format: "text" as const,
             };
             io.out("\n   Images built or tagged here (Podman cannot pull them):\n");
-            if ((await runMigrateImages([], { ...common, parallel: 2, stallTimeout: 60000 })) === EXIT.ok)
+            if ((await runMigrateImages([], { ...common, parallel: 4, stallTimeout: 60000 })) === EXIT.ok)
               changed.push("images migrated (see above)");
             io.out("\n   Docker's user-defined networks:\n");
             if ((await runMigrateNetworks([], common)) === EXIT.ok)

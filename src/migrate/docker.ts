@@ -179,9 +179,19 @@ export class DockerClient {
     }
   }
 
-  /** One image as a docker-archive tar stream (GET /images/{id}/get): by id, so it carries no names. */
-  exportImage(id: string, signal?: AbortSignal, timeoutMs = 120000): Promise<IncomingMessage> {
-    return this.open("GET", `/images/${encodeURIComponent(id)}/get`, undefined, timeoutMs, signal);
+  /**
+   * One image as a docker-archive tar stream: by id it carries no name; by one name:tag
+   * (GET /images/get?names=) it carries just that name. Never a repository without a tag, which
+   * would export every image of it.
+   */
+  exportImage(reference: string, signal?: AbortSignal, timeoutMs = 120000): Promise<IncomingMessage> {
+    return this.open(
+      "GET",
+      `/images/get?names=${encodeURIComponent(reference)}`,
+      undefined,
+      timeoutMs,
+      signal,
+    );
   }
 
   async networks(): Promise<DockerNetwork[]> {

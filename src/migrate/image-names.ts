@@ -61,6 +61,16 @@ export function targetNames(image: DockerImage): TargetName[] {
     .sort((a, b) => a.podman.localeCompare(b.podman));
 }
 
+/**
+ * The name to export an image under, so that `podman load` names it already and one `podman
+ * tag` call fewer is needed: the first whose Podman name is what load gives it (load keeps a
+ * registry and puts localhost/ before the rest; a pulled docker.io name would come out wrong).
+ * One name only: Podman 4.3 copies an archive entry once per name it carries.
+ */
+export function loadName(names: TargetName[]): TargetName | null {
+  return names.find((n) => !n.podman.startsWith("docker.io/")) ?? null;
+}
+
 /** Built or tagged here: some name of it has no registry digest (what --only-local picks). */
 export function isLocalImage(image: DockerImage): boolean {
   return localOnlyImages([image]).size > 0;

@@ -1,8 +1,9 @@
-// Images, Docker to Podman: each image streams from the engine (GET /images/{id}/get) straight
-// into `podman load`'s stdin, one image per stream and by id, so the archive carries no names
-// and nothing can be mis-tagged (a multi-image load mixes tags up: containers/podman#2821,
-// #2822). podlift then tags the loaded image with every name it has in Docker and compares ids.
-// https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGet
+// Images, Docker to Podman: each image streams from the engine (GET /images/get) straight into
+// `podman load`'s stdin, one image under one name per stream (by id when it has no name load
+// keeps as is), so nothing can be mis-tagged (a multi-image load mixes tags up:
+// containers/podman#2821, #2822). podlift then tags the image with its other Docker names and,
+// from one listing at the end, checks every name points at Docker's image id.
+// https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
 import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { ComposeError } from "../compose.js";
@@ -17,6 +18,7 @@ import {
   type ImageAction,
   imageAction,
   isLocalImage,
+  loadName,
   type OnConflict,
   type PodmanImages,
   parsePodmanImages,
@@ -277,15 +279,24 @@ export async function migrateImage(
       result.notes.push("the image was in Podman already; podlift added the missing names");
     } else {
       let release = () => {};
+      const named = loadName(item.names);
       try {
         // The space check runs while Docker prepares the export (its first byte takes a second or more).
-        const { bytes, loadedId } = await loadImage(docker, podman, item.id, options, async () => {
-          release = await space.reserve(item.sizeBytes, item.source);
-        });
+        const { bytes, loaded: what } = await loadImage(
+          docker,
+          podman,
+          named?.docker ?? item.id,
+          options,
+          async () => {
+            release = await space.reserve(item.sizeBytes, item.source);
+          },
+        );
         loaded = true;
         result.bytes = bytes;
-        if (loadedId !== item.id)
-          throw new Error(`podman load reported ${loadedId} where Docker's image id is ${item.id}`);
+        // By id, load reports the id; by name, the name, and the id is compared in verifyResults.
+        const expected = named ? named.podman : item.id;
+        if (what !== expected) throw new Error(`podman load reported ${what} where ${expected} was expected`);
+        if (named) toTag = item.names.filter((n) => n !== named);
       } finally {
         release();
       }
@@ -315,7 +326,7 @@ async function loadImage(
   id: string,
   options: ImageOptions,
   beforeLoad: () => Promise<void>,
-): Promise<{ bytes: number; loadedId: string }> {
+): Promise<{ bytes: number; loaded: string }> {
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onAbort);
@@ -391,7 +402,8 @@ async function loadImage(
     );
   const m = /Loaded image(?:\(s\))?: (\S+)/.exec(out);
   if (!m) throw new Error(`podman load said nothing about the image it loaded: ${safeLine(out.trim())}`);
-  return { bytes, loadedId: fullId(m[1] as string) };
+  const what = m[1] as string;
+  return { bytes, loaded: /^(sha256:)?[0-9a-f]{64}$/.test(what) ? fullId(what) : what };
 }
 
 /** After the run: every migrated image's id under each of its names, from one listing. */

@@ -6,6 +6,7 @@ import {
   hasRegistry,
   imageAction,
   isLocalImage,
+  loadName,
   parsePodmanImages,
   podmanName,
   splitTag,
@@ -55,6 +56,13 @@ describe("podman names", () => {
     expect(isLocalImage(img)).toBe(true); // web:prod was tagged here
     expect(isLocalImage(image(["nginx:1.27"], ["nginx@sha256:1234"]))).toBe(false);
     expect(targetNames(image([]))).toEqual([]);
+  });
+
+  it("exports under a name podman load keeps as it is, else by id", () => {
+    const pulled = targetNames(image(["nginx:1.27", "web:prod"], ["nginx@sha256:1234"]));
+    expect(loadName(pulled)?.docker).toBe("web:prod");
+    expect(loadName(targetNames(image(["nginx:1.27"], ["nginx@sha256:1234"])))).toBeNull();
+    expect(loadName(targetNames(image(["example.com/a/b:1", "app:1"])))?.podman).toBe("example.com/a/b:1");
   });
 
   it("refuses references with characters no image name has", () => {
