@@ -9,7 +9,6 @@ import { pipeline } from "node:stream/promises";
 import { ComposeError } from "../compose.js";
 import { loadProject } from "../compose-check/load.js";
 import { UsageError } from "../engine/facts.js";
-import type { StreamingCommand } from "../host/types.js";
 import { safeLine } from "../text/safe-text.js";
 import { type DockerClient, DockerError, type DockerImage } from "./docker.js";
 import {
@@ -186,7 +185,9 @@ export class SpaceGuard {
       throw new Error(
         `podman info: ${(r.stderr || r.stdout).trim().split("\n").at(-1) ?? `exit ${r.exitCode}`}`,
       );
-    return new SpaceGuard(podman, r.stdout.trim());
+    // podman load copies its stdin to TMPDIR, else /var/tmp (containers.conf's image_copy_tmp_dir
+    // aside), and podman inherits podlift's environment.
+    return new SpaceGuard(podman, r.stdout.trim(), podman.host.env("TMPDIR") || "/var/tmp");
   }
 
   /** Filesystem id and free bytes of each path (`stat -f`: one command, no shell). */
@@ -237,7 +238,8 @@ export interface ImageOptions {
 export async function migrateImage(
   docker: DockerClient,
   podman: PodmanTarget,
-  space: SpaceGuard,
+  /** A promise: `podman info` behind it takes ~0.4 s, which Docker's export preparation hides. */
+  space: Promise<SpaceGuard>,
   item: ImagePlanItem,
   podmanNow: PodmanImages,
   options: ImageOptions,
@@ -288,7 +290,9 @@ export async function migrateImage(
           named?.docker ?? item.id,
           options,
           async () => {
-            release = await space.reserve(item.sizeBytes, item.source);
+            const guard = await space;
+            release = await guard.reserve(item.sizeBytes, item.source);
+            return guard.tmpDir;
           },
         );
         loaded = true;
@@ -325,85 +329,95 @@ async function loadImage(
   podman: PodmanTarget,
   id: string,
   options: ImageOptions,
-  beforeLoad: () => Promise<void>,
+  /** Reserves the space; returns the folder podman load may spool its input in. */
+  beforeLoad: () => Promise<string>,
 ): Promise<{ bytes: number; loaded: string }> {
-  const abort = new AbortController();
-  const onAbort = () => abort.abort();
-  options.signal?.addEventListener("abort", onAbort);
-  // Asked first: Docker's export, podman load's start and the space check overlap.
-  const exported = docker.exportImage(id, abort.signal, options.stallMs);
-  exported.catch(() => undefined); // awaited below, or abandoned when the check refuses
-  let load: StreamingCommand;
-  let res: IncomingMessage;
+  let spool: string | null = null;
   try {
-    await beforeLoad();
-    load = await podman.spawnPodman(["load"], abort.signal);
-  } catch (error) {
-    abort.abort();
-    options.signal?.removeEventListener("abort", onAbort);
-    throw error;
-  }
-  try {
-    res = await exported;
-    if ((res.statusCode ?? 500) >= 300) {
-      res.resume();
-      throw new DockerError(`Docker refused to export ${id}: HTTP ${res.statusCode}`, res.statusCode);
-    }
-  } catch (error) {
-    load.kill();
-    await load.result;
-    options.signal?.removeEventListener("abort", onAbort);
-    throw error;
-  }
-  let out = "";
-  load.stdout.on("data", (d: Buffer) => {
-    out += d.toString("utf8");
-  });
-  let bytes = 0;
-  let stalled: string | null = null;
-  // Counted where the bytes pass anyway (no extra stream stage): a stage costs CPU per chunk,
-  // which on a busy machine is throughput. The stall clock restarts with every chunk.
-  const timer = setTimeout(() => {
-    // Docker sends nothing when podman load stops reading too: tell the two apart by who waits.
-    const loadBehind = load.stdin.writableLength >= load.stdin.writableHighWaterMark;
-    stalled = loadBehind
-      ? `podman load read nothing for ${options.stallMs / 1000} s`
-      : `the Docker engine sent nothing for ${options.stallMs / 1000} s (after ${formatBytes(bytes)})`;
-    res.destroy(new Error(stalled));
-  }, options.stallMs);
-  res.on("data", (chunk: Buffer) => {
-    bytes += chunk.length;
-    options.onBytes?.(chunk.length);
-    timer.refresh();
-  });
-  try {
-    await pipeline(res, load.stdin);
-    if (!res.complete) throw new Error("the Docker engine ended the stream early");
-  } catch (error) {
-    load.kill();
-    const exit = await load.result;
-    const said = exit.stderr.trim().split("\n").at(-1);
-    throw new Error(
-      stalled ??
-        (options.signal?.aborted
-          ? "interrupted"
-          : exit.exitCode !== null && exit.exitCode !== 0 && said
-            ? `podman load failed: ${said}`
-            : (error as Error).message),
-    );
+    return await streamIntoLoad();
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
+    if (spool !== null) await podman.runAs(["rm", "-rf", "--", spool]).catch(() => undefined);
   }
-  const exit = await load.result;
-  if (exit.exitCode !== 0)
-    throw new Error(
-      `podman load failed (exit ${exit.exitCode}): ${exit.stderr.trim().split("\n").at(-1) ?? ""}`,
-    );
-  const m = /Loaded image(?:\(s\))?: (\S+)/.exec(out);
-  if (!m) throw new Error(`podman load said nothing about the image it loaded: ${safeLine(out.trim())}`);
-  const what = m[1] as string;
-  return { bytes, loaded: /^(sha256:)?[0-9a-f]{64}$/.test(what) ? fullId(what) : what };
+  async function streamIntoLoad(): Promise<{ bytes: number; loaded: string }> {
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.signal?.addEventListener("abort", onAbort);
+    // Asked first: Docker prepares the export (a second or more) while the space is checked.
+    const exported = docker.exportImage(id, abort.signal, options.stallMs);
+    exported.catch(() => undefined); // awaited below, or abandoned when the check refuses
+    let res: IncomingMessage;
+    try {
+      const spoolParent = await beforeLoad();
+      res = await exported;
+      if ((res.statusCode ?? 500) >= 300) {
+        res.resume();
+        throw new DockerError(`Docker refused to export ${id}: HTTP ${res.statusCode}`, res.statusCode);
+      }
+      // podman load copies stdin to a file in TMPDIR first and leaves it behind when killed: a
+      // folder of podlift's own, owned by the target user, removed whatever happens.
+      spool = await makeSpool(podman, spoolParent);
+    } catch (error) {
+      abort.abort();
+      options.signal?.removeEventListener("abort", onAbort);
+      throw error;
+    }
+    const load = await podman.spawnPodman(["load"], abort.signal, { TMPDIR: spool });
+    let out = "";
+    load.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+    });
+    let bytes = 0;
+    let stalled: string | null = null;
+    // Counted where the bytes pass anyway (no extra stream stage): a stage costs CPU per chunk,
+    // which on a busy machine is throughput. The stall clock restarts with every chunk.
+    const timer = setTimeout(() => {
+      // Docker sends nothing when podman load stops reading too: tell the two apart by who waits.
+      const loadBehind = load.stdin.writableLength >= load.stdin.writableHighWaterMark;
+      stalled = loadBehind
+        ? `podman load read nothing for ${options.stallMs / 1000} s`
+        : `the Docker engine sent nothing for ${options.stallMs / 1000} s (after ${formatBytes(bytes)})`;
+      res.destroy(new Error(stalled));
+    }, options.stallMs);
+    res.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      options.onBytes?.(chunk.length);
+      timer.refresh();
+    });
+    try {
+      await pipeline(res, load.stdin);
+      if (!res.complete) throw new Error("the Docker engine ended the stream early");
+    } catch (error) {
+      load.kill();
+      const exit = await load.result;
+      const said = exit.stderr.trim().split("\n").at(-1);
+      throw new Error(
+        stalled ??
+          (options.signal?.aborted
+            ? "interrupted"
+            : exit.exitCode !== null && exit.exitCode !== 0 && said
+              ? `podman load failed: ${said}`
+              : (error as Error).message),
+      );
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+    const exit = await load.result;
+    if (exit.exitCode !== 0)
+      throw new Error(
+        `podman load failed (exit ${exit.exitCode}): ${exit.stderr.trim().split("\n").at(-1) ?? ""}`,
+      );
+    const m = /Loaded image(?:\(s\))?: (\S+)/.exec(out);
+    if (!m) throw new Error(`podman load said nothing about the image it loaded: ${safeLine(out.trim())}`);
+    const what = m[1] as string;
+    return { bytes, loaded: /^(sha256:)?[0-9a-f]{64}$/.test(what) ? fullId(what) : what };
+  }
+}
+
+async function makeSpool(podman: PodmanTarget, parent: string): Promise<string> {
+  const r = await podman.runAs(["mktemp", "-d", "-p", parent, "podlift-load.XXXXXX"]);
+  if (r.exitCode !== 0) throw new Error(`cannot make a spool folder in ${parent}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
 }
 
 /** After the run: every migrated image's id under each of its names, from one listing. */
@@ -436,7 +450,8 @@ export async function runImages(
     space?: Promise<SpaceGuard>;
   },
 ): Promise<ImageResult[]> {
-  const space = await (options.space ?? SpaceGuard.open(podman));
+  const space = options.space ?? SpaceGuard.open(podman);
+  space.catch(() => undefined); // each image that needs it reports its error
   const total = items
     .filter((i) => i.action.kind !== "already-migrated")
     .reduce((n, i) => n + i.sizeBytes, 0);

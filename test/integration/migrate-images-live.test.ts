@@ -2,7 +2,7 @@
 // machine's root Podman. Nothing can be pulled here: images come from `docker import` of local
 // tars. Everything created in Podman is named pl12i-… and removed afterwards.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { Socket } from "node:net";
 import os from "node:os";
@@ -253,27 +253,52 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
     }
   });
 
-  it("an engine that lists images but never sends one: the image fails after --stall-timeout", async () => {
+  it("an engine that stops answering or stops sending: each image fails after --stall-timeout, nothing left behind", async () => {
     const socket = path.join(work, "stall.sock");
     const held: Socket[] = [];
-    const id = `sha256:${"c".repeat(64)}`;
+    const silent = `sha256:${"c".repeat(64)}`;
+    const midway = `sha256:${"d".repeat(64)}`;
+    const spoolsBefore = readdirSync("/var/tmp").filter((f) => /^podman\d+$/.test(f));
     const server = http.createServer((req, res) => {
+      const url = req.url ?? "";
       const send = (body: unknown) => res.end(JSON.stringify(body));
-      if (req.url?.endsWith("/version")) send({ Version: "20.10", ApiVersion: "1.41" });
-      else if (req.url?.includes("/images/json"))
-        send([{ Id: id, RepoTags: ["pl12i-stall:1"], RepoDigests: [], Size: 10, Created: 0 }]);
-      else if (/\/images\/[^/]+\/json/.test(req.url ?? "")) send({ Id: id });
-      // /images/{id}/get: accepted, never answered
+      if (url.endsWith("/version")) send({ Version: "20.10", ApiVersion: "1.41" });
+      else if (url.includes("/images/json"))
+        send([
+          { Id: silent, RepoTags: ["pl12i-stall:1"], RepoDigests: [], Size: 10, Created: 0 },
+          { Id: midway, RepoTags: ["pl12i-stall:2"], RepoDigests: [], Size: 10, Created: 0 },
+        ]);
+      else if (url.includes("/images/pl12i-stall%3A1/json")) send({ Id: silent });
+      else if (url.includes("/images/pl12i-stall%3A2/json")) send({ Id: midway });
+      else if (url.includes("pl12i-stall%3A2")) {
+        // the export of pl12i-stall:2 starts, sends 100 KiB, and stops
+        res.writeHead(200, { "Content-Type": "application/x-tar" });
+        res.write(Buffer.alloc(100 * 1024));
+      }
+      // pl12i-stall:1: accepted, never answered
     });
     server.on("connection", (s) => held.push(s));
     await new Promise<void>((r) => server.listen(socket, r));
     try {
       const r = await podlift(["images", "--yes", "--format", "json", "--stall-timeout", "1500"], socket);
       expect(r.code, r.stderr).toBe(1);
-      expect(r.json.images[0]).toMatchObject({
-        status: "failed",
-        error: expect.stringMatching(/no answer within 1500 ms/),
-      });
+      expect(r.json.images).toEqual([
+        expect.objectContaining({
+          source: "pl12i-stall:1",
+          status: "failed",
+          error: expect.stringMatching(/no answer within 1500 ms/),
+        }),
+        expect.objectContaining({
+          source: "pl12i-stall:2",
+          status: "failed",
+          error: "the Docker engine sent nothing for 1.5 s (after 100.0 KiB)",
+        }),
+      ]);
+      // The killed podman load's spool (it never removes it itself) went with podlift's folder.
+      expect(readdirSync("/var/tmp").filter((f) => f.startsWith("podlift-load."))).toEqual([]);
+      expect(
+        readdirSync("/var/tmp").filter((f) => /^podman\d+$/.test(f) && !spoolsBefore.includes(f)),
+      ).toEqual([]);
     } finally {
       for (const s of held) s.destroy();
       server.close();

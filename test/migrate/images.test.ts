@@ -21,6 +21,7 @@ function hostAnswering(answers: Record<string, string>): WritableHost {
   };
   return {
     run,
+    env: () => undefined,
     currentUser: () => ({ name: "root", uid: 0, gid: 0, home: "/root", shell: "/bin/sh" }),
   } as unknown as WritableHost;
 }
