@@ -457,16 +457,19 @@ export async function runImages(
     .reduce((n, i) => n + i.sizeBytes, 0);
   let moved = 0;
   let finished = 0;
-  const started = performance.now();
+  // From the first byte: Docker takes a second or more to start an export, which is no rate.
+  let firstByte = 0;
   let last = 0;
   const report = (force = false) => {
     if (!options.progress || (!force && Date.now() - last < 250)) return;
     last = Date.now();
-    const seconds = (performance.now() - started) / 1000;
-    const rate = moved / Math.max(seconds, 0.001);
+    const seconds = firstByte ? (performance.now() - firstByte) / 1000 : 0;
+    const rate = seconds >= 1 ? moved / seconds : 0;
     const eta = rate > 0 && total > moved ? `, ETA ${Math.round((total - moved) / rate)} s` : "";
+    const state =
+      rate > 0 ? ` at ${formatBytes(rate)}/s${eta}` : moved >= total && total > 0 ? ", storing" : "";
     options.progress(
-      `images ${finished}/${items.length}: ${formatBytes(moved)} of ${formatBytes(total)} at ${formatBytes(rate)}/s${eta}`,
+      `images ${finished}/${items.length}: ${formatBytes(moved)} of ${formatBytes(total)}${state}`,
     );
   };
   const results: ImageResult[] = new Array(items.length);
@@ -477,6 +480,7 @@ export async function runImages(
       results[i] = await migrateImage(docker, podman, space, items[i] as ImagePlanItem, plan.podman, {
         ...options,
         onBytes: (delta) => {
+          firstByte ||= performance.now();
           moved += delta;
           report();
         },
