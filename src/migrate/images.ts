@@ -466,8 +466,13 @@ export async function runImages(
     const seconds = firstByte ? (performance.now() - firstByte) / 1000 : 0;
     const rate = seconds >= 1 ? moved / seconds : 0;
     const eta = rate > 0 && total > moved ? `, ETA ${Math.round((total - moved) / rate)} s` : "";
-    const state =
-      rate > 0 ? ` at ${formatBytes(rate)}/s${eta}` : moved >= total && total > 0 ? ", storing" : "";
+    // After the last byte, podman load still stores the image (a while, for a large one).
+    const storing = total > 0 && moved >= total && finished < items.length;
+    const state = storing
+      ? ", podman load is storing it"
+      : rate > 0
+        ? ` at ${formatBytes(rate)}/s${eta}`
+        : "";
     options.progress(
       `images ${finished}/${items.length}: ${formatBytes(moved)} of ${formatBytes(total)}${state}`,
     );
