@@ -359,7 +359,7 @@ async function loadImage(
     } catch (error) {
       abort.abort();
       options.signal?.removeEventListener("abort", onAbort);
-      throw error;
+      throw options.signal?.aborted ? new Error("interrupted") : error;
     }
     const load = await podman.spawnPodman(["load"], abort.signal, { TMPDIR: spool });
     let out = "";
