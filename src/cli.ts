@@ -178,7 +178,28 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await (await import("./commands/report.js")).mergeCommand(paths, opts));
     });
 
-  const migrate = program.command("migrate").description("Move data from Docker to Podman.");
+  const migrate = program
+    .command("migrate")
+    .description("Move data from Docker to Podman: volumes, images, networks. Alone: what would move.")
+    .option("-u, --user <name>", "rootless target: this user's Podman (default: rootful)")
+    .option("--dry-run", "show each kind's plan")
+    .option("--all", "count images pulled from registries too")
+    .option(
+      "--docker-host <url>",
+      "the Docker engine (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(
+      async (opts: {
+        user?: string;
+        dryRun?: boolean;
+        all?: boolean;
+        dockerHost?: string;
+        format: "text" | "json";
+      }) => {
+        setExitCode(await (await import("./commands/migrate-objects.js")).runMigrateOverview(opts));
+      },
+    );
   migrate
     .command("volumes")
     .description(
@@ -218,6 +239,56 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (names: string[], opts: MigrateFlags) => {
       setExitCode(await (await import("./commands/migrate.js")).runMigrate(names, opts));
+    });
+
+  const onConflict = () =>
+    new Option("--on-conflict <what>", "when Podman holds the name already, differently")
+      .choices(["fail", "skip", "replace"])
+      .default("fail");
+  migrate
+    .command("images")
+    .description(
+      "Stream Docker images into Podman one by one (no registry), with every tag, and compare image ids.",
+    )
+    .argument("[names...]", "Docker image names or ids (default: every image built or tagged here)")
+    .option("--compose <file>", "the images of this compose project")
+    .option("--only-local", "only images built or tagged here, with no registry digest (the default)")
+    .option("--all", "also images pulled from a registry")
+    .option("-u, --user <name>", "rootless target: this user's Podman (default: rootful)")
+    .addOption(onConflict())
+    .option("--dry-run", "show what would move, and move nothing")
+    .option("-y, --yes", "do not ask (required without a terminal)")
+    .addOption(new Option("--parallel <n>", "images loaded at once").argParser(positiveInt).default(4))
+    .addOption(
+      new Option("--stall-timeout <ms>", "give up on an image when no byte moved for this long")
+        .argParser(positiveInt)
+        .default(60000),
+    )
+    .option(
+      "--docker-host <url>",
+      "the Docker engine (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (names: string[], opts: import("./commands/migrate-objects.js").ImageFlags) => {
+      setExitCode(await (await import("./commands/migrate-objects.js")).runMigrateImages(names, opts));
+    });
+  migrate
+    .command("networks")
+    .description(
+      "Create Docker's user-defined networks in Podman: same name, driver, subnets, flags and labels.",
+    )
+    .argument("[names...]", "Docker network names (default: every user-defined network)")
+    .option("-u, --user <name>", "rootless target: this user's Podman (default: rootful)")
+    .addOption(onConflict())
+    .option("--dry-run", "show the podman commands and what cannot move, and create nothing")
+    .option("-y, --yes", "do not ask (required without a terminal)")
+    .option(
+      "--docker-host <url>",
+      "the Docker engine (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (names: string[], opts: import("./commands/migrate-objects.js").NetworkFlags) => {
+      setExitCode(await (await import("./commands/migrate-objects.js")).runMigrateNetworks(names, opts));
     });
 
   program

@@ -13,7 +13,7 @@ export interface WizardSteps {
   detect(): Promise<RunResult>;
   plan(result: RunResult): Promise<Planned>;
   apply(result: RunResult, plans: Planned["plans"]): Promise<import("./fix/run.js").FixResult>;
-  /** Null when no Docker engine answers; else a function that runs the migration dialogue. */
+  /** Null when no Docker engine answers; else a function that runs the migration dialogue (volumes, images, networks). */
   migrate(): Promise<null | (() => Promise<string[]>)>;
   saveReport(result: RunResult): Promise<string>;
   stateDir: string;
@@ -117,7 +117,7 @@ export async function runWizard(steps: WizardSteps, raw: Io, color: boolean): Pr
   }
 
   // 3. Move data
-  io.out(`${bold("3. Data in Docker volumes")}\n`);
+  io.out(`${bold("3. Data in Docker: volumes, then images and networks")}\n`);
   const migrate = await steps.migrate();
   if (migrate === null) io.out("   No Docker engine answers here: nothing to move.\n\n");
   else changed.push(...(await migrate()));

@@ -110,22 +110,12 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
  * project's path is the host's path, so fixes that read it again go through the host too.
  */
 async function composeOnHost(host: import("../host/live-host.js").LiveHost, given: string) {
-  const [{ composeHostPath, loadProject, ComposeMissing }, { composeInfo }, { ComposeError }] =
-    await Promise.all([
-      import("../compose/project.js"),
-      import("../compose/info.js"),
-      import("../compose/read.js"),
-    ]);
+  const [{ composeHostPath, loadValidProject }, { composeInfo }] = await Promise.all([
+    import("../compose/project.js"),
+    import("../compose/info.js"),
+  ]);
   const hostPath = composeHostPath(host.root, process.cwd(), given);
-  const project = await loadProject(hostPath, process.env, (p) => host.fs.resolve(p)).catch((error) => {
-    if (error instanceof ComposeError) throw error;
-    if (error instanceof ComposeMissing)
-      throw new ComposeError(`cannot read compose file ${hostPath}: no such file`);
-    throw new ComposeError(`cannot read compose file ${hostPath}: ${(error as Error).message}`);
-  });
-  const invalid = project.problems.find((p) => p.code === "compose.yaml-invalid");
-  if (invalid) throw new ComposeError(`${hostPath}:${invalid.at.line}:${invalid.at.col}: ${invalid.message}`);
-  return composeInfo(project);
+  return composeInfo(await loadValidProject(hostPath, process.env, (p) => host.fs.resolve(p)));
 }
 
 /** The options every command that runs the checks takes. */

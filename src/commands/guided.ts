@@ -76,7 +76,22 @@ export async function guided(opts: { root: string; user?: string; color: boolean
               via: "auto",
               dockerHost: docker.dockerHost,
             });
-            return code === EXIT.ok ? ["volumes migrated (see above)"] : [];
+            const changed = code === EXIT.ok ? ["volumes migrated (see above)"] : [];
+            // Then images and networks: each shows its plan and asks which to move.
+            const { runMigrateImages, runMigrateNetworks } = await import("./migrate-objects.js");
+            const common = {
+              user,
+              dockerHost: docker.dockerHost,
+              onConflict: "fail" as const,
+              format: "text" as const,
+            };
+            io.out("\n   Images built or tagged here (Podman cannot pull them):\n");
+            if ((await runMigrateImages([], { ...common, parallel: 4, stallTimeout: 60000 })) === EXIT.ok)
+              changed.push("images migrated (see above)");
+            io.out("\n   Docker's user-defined networks:\n");
+            if ((await runMigrateNetworks([], common)) === EXIT.ok)
+              changed.push("networks created (see above)");
+            return changed;
           };
         },
       },

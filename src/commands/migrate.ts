@@ -21,20 +21,12 @@ export interface MigrateFlags {
   via: "auto" | "engine-api";
 }
 
-export async function runMigrate(names: string[], flags: MigrateFlags): Promise<number> {
-  const [
-    { LiveHost },
-    { DockerClient },
-    { PodmanTarget },
-    plan,
-    { runMigration, formatBytes },
-    { lookupUser },
-  ] = await Promise.all([
+/** The Docker source and the Podman target every migrate command works between. */
+export async function openTarget(flags: { user?: string; dockerHost?: string }) {
+  const [{ LiveHost }, { DockerClient }, { PodmanTarget }, { lookupUser }] = await Promise.all([
     import("../host/live-host.js"),
     import("../migrate/docker.js"),
     import("../migrate/podman.js"),
-    import("../migrate/plan.js"),
-    import("../migrate/run.js"),
     import("../host/users.js"),
   ]);
   const host = new LiveHost("/");
@@ -49,7 +41,15 @@ export async function runMigrate(names: string[], flags: MigrateFlags): Promise<
   const docker = new DockerClient(
     flags.dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock",
   );
-  const podman = new PodmanTarget(host, user);
+  return { host, user, docker, podman: new PodmanTarget(host, user) };
+}
+
+export async function runMigrate(names: string[], flags: MigrateFlags): Promise<number> {
+  const [plan, { runMigration, formatBytes }] = await Promise.all([
+    import("../migrate/plan.js"),
+    import("../migrate/run.js"),
+  ]);
+  const { host, user, docker, podman } = await openTarget(flags);
   const wanted = [...names, ...(flags.compose ? await plan.composeVolumes(flags.compose) : [])];
   await docker.version(); // a clear "no Docker engine answers" before anything else
   try {

@@ -351,3 +351,26 @@ function parseOne(
   const data = walked && typeof walked === "object" && !Array.isArray(walked) ? walked : {};
   return { data: data as Record<string, unknown>, problems, invalid: false };
 }
+
+/**
+ * The project for a command that only reads it (the doctor's --compose, migrate --compose): a
+ * missing or unreadable file or broken YAML is a ComposeError (exit 2), with its place.
+ */
+export async function loadValidProject(
+  files: string | string[],
+  processEnv: Record<string, string | undefined>,
+  resolve: Resolve = asIs,
+): Promise<Loaded> {
+  const first = typeof files === "string" ? files : (files[0] ?? "");
+  const project = await loadProject(files, processEnv, resolve).catch((error: Error) => {
+    if (error instanceof ComposeError) throw error;
+    if (error instanceof ComposeMissing) throw new ComposeError(`cannot read compose file ${error.message}`);
+    throw new ComposeError(`cannot read compose file ${first}: ${error.message}`);
+  });
+  const invalid = project.problems.find((p) => p.code === "compose.yaml-invalid");
+  if (invalid)
+    throw new ComposeError(
+      `${invalid.at.file ?? project.file}:${invalid.at.line}:${invalid.at.col}: ${invalid.message}`,
+    );
+  return project;
+}

@@ -29,6 +29,38 @@ export interface DockerContainer {
   State: string;
 }
 
+/** An image as GET /images/json lists it. */
+export interface DockerImage {
+  Id: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Size: number;
+  Created: number;
+}
+
+/** A network as GET /networks lists it. */
+export interface DockerNetwork {
+  Name: string;
+  Id: string;
+  Driver: string;
+  Scope: string;
+  EnableIPv6: boolean;
+  Internal: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  ConfigOnly?: boolean;
+  ConfigFrom?: { Network: string } | null;
+  IPAM: {
+    Driver: string;
+    Options: Record<string, string> | null;
+    Config:
+      | { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[]
+      | null;
+  };
+  Options: Record<string, string> | null;
+  Labels: Record<string, string> | null;
+}
+
 export const HELPER_IMAGE = "podlift/empty:1";
 const HELPER_LABEL = "io.podlift.helper";
 
@@ -130,6 +162,41 @@ export class DockerClient {
   containersUsing(volume: string): Promise<DockerContainer[]> {
     const filters = encodeURIComponent(JSON.stringify({ volume: [volume] }));
     return this.call<DockerContainer[]>("GET", `/containers/json?all=1&filters=${filters}`);
+  }
+
+  async images(): Promise<DockerImage[]> {
+    return (await this.call<DockerImage[] | null>("GET", "/images/json", undefined, 60000)) ?? [];
+  }
+
+  /** The image a reference (name, name:tag, id or id prefix) names; null when Docker has none. */
+  async imageId(reference: string): Promise<string | null> {
+    try {
+      return (await this.call<{ Id: string }>("GET", `/images/${encodeURIComponent(reference)}/json`)).Id;
+    } catch (error) {
+      const status = (error as DockerError).status;
+      // 400: a reference Docker cannot even parse (odd characters): no such image either.
+      if (status === 404 || status === 400) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * One image as a docker-archive tar stream: by id it carries no name; by one name:tag
+   * (GET /images/get?names=) it carries just that name. Never a repository without a tag, which
+   * would export every image of it.
+   */
+  exportImage(reference: string, signal?: AbortSignal, timeoutMs = 120000): Promise<IncomingMessage> {
+    return this.open(
+      "GET",
+      `/images/get?names=${encodeURIComponent(reference)}`,
+      undefined,
+      timeoutMs,
+      signal,
+    );
+  }
+
+  async networks(): Promise<DockerNetwork[]> {
+    return (await this.call<DockerNetwork[] | null>("GET", "/networks")) ?? [];
   }
 
   stop(id: string) {

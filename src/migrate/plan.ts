@@ -1,8 +1,7 @@
 // What a migration would do, before anything moves: volumes, sizes, owners, containers using
 // them, conflicts, and (for a rootless target) ids the user's subordinate ranges cannot map.
 import { pipeline } from "node:stream/promises";
-import { ComposeMissing, loadProject } from "../compose/project.js";
-import { ComposeError } from "../compose/read.js";
+import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
@@ -29,14 +28,7 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * read by the one project reader: the same project name, interpolation and merge as compose check.
  */
 export async function composeVolumes(file: string | string[]): Promise<string[]> {
-  const project = await loadProject(file, process.env).catch((error) => {
-    if (error instanceof ComposeError) throw error;
-    if (error instanceof ComposeMissing)
-      throw new ComposeError(`cannot read compose file ${file}: no such file`);
-    throw new ComposeError(`cannot read compose file ${file}: ${(error as Error).message}`);
-  });
-  const invalid = project.problems.find((p) => p.code === "compose.yaml-invalid");
-  if (invalid) throw new ComposeError(`${project.file}:${invalid.at.line}: ${invalid.message}`);
+  const project = await loadValidProject(file, process.env);
   const volumes = project.data.volumes;
   const declared = (
     volumes && typeof volumes === "object" && !Array.isArray(volumes) ? volumes : {}

@@ -67,6 +67,24 @@ export class PodmanTarget {
     await this.ok(["volume", "rm", name]);
   }
 
+  /** `podman args...` as the target user with piped stdin/stdout (image loads). */
+  async spawnPodman(
+    args: string[],
+    signal?: AbortSignal,
+    env: Record<string, string> = {},
+  ): Promise<StreamingCommand> {
+    return this.host.spawn(["podman", ...args], {
+      user: this.asUser(),
+      env: { ...((await this.env()) ?? {}), ...env },
+      signal,
+    });
+  }
+
+  /** argv as the target user (not in its namespace): files it must own, such as a load's spool folder. */
+  async runAs(argv: string[], timeoutMs = 60000): Promise<CommandResult> {
+    return this.host.run(argv, { user: this.asUser(), env: await this.env(), timeoutMs });
+  }
+
   /** Runs argv as the target: directly for rootful, inside the user's namespace for rootless. */
   private wrap(argv: string[]): string[] {
     return this.user ? ["podman", "unshare", ...argv] : argv;
