@@ -3,7 +3,12 @@
 // https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from "./model.js";
 import { healthTest, mountArg, portArg } from "./podman-args.js";
-import { renderSection, type Section, unitRaw, unitWord, unitWords } from "./unit-text.js";
+import { renderSection, type Section, unitRaw, unitWords, unitWord as word } from "./unit-text.js";
+
+// Quadlet copies every value into the ExecStart it generates, where systemd expands `$NAME`:
+// each value is escaped as an Exec word ($ doubled), not only Exec=.
+const raw = (v: string) => unitRaw(v, true);
+const unitWord = (v: string) => word(v, true);
 
 export interface UnitFile {
   /** File name in the unit folder (web.container). */
@@ -26,39 +31,39 @@ export function installTarget(rootful: boolean): string {
 }
 
 export function containerUnit(s: ServiceSpec, o: UnitOptions): UnitFile {
-  const unit: [string, string][] = [["Description", unitRaw(`${s.name} (migrated from Docker by podlift)`)]];
+  const unit: [string, string][] = [["Description", raw(`${s.name} (migrated from Docker by podlift)`)]];
   for (const d of s.dependsOn) unit.push(["Requires", `${d}.service`], ["After", `${d}.service`]);
   const c: [string, string][] = [
-    ["Image", unitRaw(s.image)],
-    ["ContainerName", unitRaw(s.name)],
+    ["Image", raw(s.image)],
+    ["ContainerName", raw(s.name)],
   ];
   if (s.entrypoint)
     c.push([
       "Entrypoint",
-      unitRaw(s.entrypoint.length === 1 ? (s.entrypoint[0] as string) : JSON.stringify(s.entrypoint)),
+      raw(s.entrypoint.length === 1 ? (s.entrypoint[0] as string) : JSON.stringify(s.entrypoint)),
     ]);
   if (s.command && s.command.length > 0) c.push(["Exec", unitWords(s.command, true)]);
   for (const [k, v] of s.env) c.push(["Environment", unitWord(`${k}=${v}`)]);
-  for (const f of s.envFiles) c.push(["EnvironmentFile", unitRaw(f)]);
-  for (const p of s.ports) c.push(["PublishPort", unitRaw(portArg(p))]);
+  for (const f of s.envFiles) c.push(["EnvironmentFile", raw(f)]);
+  for (const p of s.ports) c.push(["PublishPort", raw(portArg(p))]);
   for (const m of s.mounts) {
-    if (m.kind === "tmpfs") c.push(["Tmpfs", unitRaw(mountArg(m))]);
+    if (m.kind === "tmpfs") c.push(["Tmpfs", raw(mountArg(m))]);
     else {
       const source = m.kind === "volume" && o.volumeUnits.has(m.source) ? `${m.source}.volume` : m.source;
-      c.push(["Volume", unitRaw(mountArg({ ...m, source }))]);
+      c.push(["Volume", raw(mountArg({ ...m, source }))]);
     }
   }
-  for (const n of s.networks) c.push(["Network", unitRaw(o.networkUnits.has(n) ? `${n}.network` : n)]);
-  if (s.user) c.push(["User", unitRaw(s.user)]);
-  if (s.workdir) c.push(["WorkingDir", unitRaw(s.workdir)]);
-  if (s.hostname) c.push(["HostName", unitRaw(s.hostname)]);
-  for (const cap of s.capAdd) c.push(["AddCapability", unitRaw(cap)]);
-  for (const cap of s.capDrop) c.push(["DropCapability", unitRaw(cap)]);
-  for (const d of [...s.devices, ...s.cdiDevices]) c.push(["AddDevice", unitRaw(d)]);
+  for (const n of s.networks) c.push(["Network", raw(o.networkUnits.has(n) ? `${n}.network` : n)]);
+  if (s.user) c.push(["User", raw(s.user)]);
+  if (s.workdir) c.push(["WorkingDir", raw(s.workdir)]);
+  if (s.hostname) c.push(["HostName", raw(s.hostname)]);
+  for (const cap of s.capAdd) c.push(["AddCapability", raw(cap)]);
+  for (const cap of s.capDrop) c.push(["DropCapability", raw(cap)]);
+  for (const d of [...s.devices, ...s.cdiDevices]) c.push(["AddDevice", raw(d)]);
   if (s.readOnly) c.push(["ReadOnly", "true"]);
   if (s.logDriver) c.push(["LogDriver", s.logDriver]);
   if (s.health) {
-    c.push(["HealthCmd", unitRaw(healthTest(s.health.test))]);
+    c.push(["HealthCmd", raw(healthTest(s.health.test))]);
     if (s.health.interval) c.push(["HealthInterval", s.health.interval]);
     if (s.health.timeout) c.push(["HealthTimeout", s.health.timeout]);
     if (s.health.retries !== undefined) c.push(["HealthRetries", String(s.health.retries)]);
@@ -87,12 +92,12 @@ export function containerUnit(s: ServiceSpec, o: UnitOptions): UnitFile {
 }
 
 export function volumeUnit(v: VolumeSpec, o: UnitOptions): UnitFile {
-  const lines: [string, string][] = [["VolumeName", unitRaw(v.name)]];
-  if (v.driver && v.driver !== "local") lines.push(["Driver", unitRaw(v.driver)]);
+  const lines: [string, string][] = [["VolumeName", raw(v.name)]];
+  if (v.driver && v.driver !== "local") lines.push(["Driver", raw(v.driver)]);
   for (const [k, val] of v.options) {
-    if (k === "type") lines.push(["Type", unitRaw(val)]);
-    else if (k === "device") lines.push(["Device", unitRaw(val)]);
-    else if (k === "o") lines.push(["Options", unitRaw(val)]);
+    if (k === "type") lines.push(["Type", raw(val)]);
+    else if (k === "device") lines.push(["Device", raw(val)]);
+    else if (k === "o") lines.push(["Options", raw(val)]);
   }
   for (const [k, val] of v.labels) lines.push(["Label", unitWord(`${k}=${val}`)]);
   return {
@@ -103,11 +108,11 @@ export function volumeUnit(v: VolumeSpec, o: UnitOptions): UnitFile {
 }
 
 export function networkUnit(n: NetworkSpec, o: UnitOptions): UnitFile {
-  const lines: [string, string][] = [["NetworkName", unitRaw(n.name)]];
-  if (n.driver && n.driver !== "bridge") lines.push(["Driver", unitRaw(n.driver)]);
+  const lines: [string, string][] = [["NetworkName", raw(n.name)]];
+  if (n.driver && n.driver !== "bridge") lines.push(["Driver", raw(n.driver)]);
   for (const s of n.subnets) {
-    lines.push(["Subnet", unitRaw(s.subnet)]);
-    if (s.gateway) lines.push(["Gateway", unitRaw(s.gateway)]);
+    lines.push(["Subnet", raw(s.subnet)]);
+    if (s.gateway) lines.push(["Gateway", raw(s.gateway)]);
   }
   if (n.internal) lines.push(["Internal", "true"]);
   if (n.ipv6) lines.push(["IPv6", "true"]);

@@ -25,11 +25,13 @@ export function unitWords(words: readonly string[], exec = false): string {
 }
 
 /**
- * A value written as it is (Image=, Volume=, PublishPort=): `%` doubled. A newline cannot be in
+ * A value written as it is (Image=, Volume=, PublishPort=): `%` doubled, and `$` too when it ends
+ * up in an Exec line (Quadlet copies values into ExecStart as they are: checked with Podman 5.4). A newline cannot be in
  * one (it would end the line): such a value is refused by the caller as a gap.
  */
-export function unitRaw(value: string): string {
-  return value.replaceAll("%", "%%");
+export function unitRaw(value: string, exec = false): string {
+  const v = value.replaceAll("%", "%%");
+  return exec ? v.replaceAll("$", "$$$$") : v;
 }
 
 /** True when a value cannot be written as one line of a unit file. */

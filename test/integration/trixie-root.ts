@@ -96,10 +96,16 @@ function unmountUnder(dir: string): void {
   for (const m of mounts) spawnSync("umount", ["-l", m]);
 }
 
-/** Runs fn with /proc, /sys and /dev bind-mounted into the root; unmounted afterwards, always. */
+/**
+ * Runs fn with the root bound onto itself and /proc, /sys and /dev bind-mounted into it;
+ * unmounted afterwards, always.
+ */
 export async function withMounts<T>(dir: string, fn: () => Promise<T> | T): Promise<T> {
   const mounted: string[] = [];
   try {
+    // The root bound onto itself: Podman's layer unpacking re-mounts "/" and fails in a plain chroot.
+    execFileSync("mount", ["--bind", dir, dir]);
+    mounted.push(dir);
     for (const m of ["proc", "sys", "dev"]) {
       const target = path.join(dir, m);
       mkdirSync(target, { recursive: true });
