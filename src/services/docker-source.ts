@@ -56,7 +56,9 @@ export interface DockerInspect {
     Runtime?: string;
   };
   Mounts?: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean; Mode?: string }[];
-  NetworkSettings?: { Networks?: Record<string, { Aliases?: string[] | null }> | null };
+  NetworkSettings?: {
+    Networks?: Record<string, { Aliases?: string[] | null; Links?: string[] | null }> | null;
+  };
 }
 
 interface ImageInspect {
@@ -182,7 +184,12 @@ export function serviceFromInspect(c: DockerInspect, image: ImageInspect | null,
   }
   if (c.HostConfig.Privileged) s.privileged = true;
   if (c.HostConfig.ReadonlyRootfs) s.readOnly = true;
-  for (const link of c.HostConfig.Links ?? []) {
+  // Links on a user-defined network are kept with the network's endpoint, not in HostConfig.
+  const links = [
+    ...(c.HostConfig.Links ?? []),
+    ...Object.values(c.NetworkSettings?.Networks ?? {}).flatMap((n) => n.Links ?? []),
+  ];
+  for (const link of new Set(links)) {
     const [target = "", alias = ""] = link.split(":");
     const other = target.replace(/^\//, "");
     if (!s.dependsOn.includes(other)) s.dependsOn.push(other);
