@@ -12,7 +12,7 @@ import { DockerClient } from "../../src/migrate/docker.js";
 import { servicesFromCompose } from "../../src/services/compose-source.js";
 import { inventoryFromDocker } from "../../src/services/docker-source.js";
 import type { Inventory } from "../../src/services/model.js";
-import { type HostFacts, planServices, type ServicePlan } from "../../src/services/plan.js";
+import { type HostFacts, planServices } from "../../src/services/plan.js";
 import { liveUnavailable, type Service, startDockerd } from "./live.js";
 import { ensureTrixieRoot, quadletDryRun, trixieUnavailable, withMounts } from "./trixie-root.js";
 
