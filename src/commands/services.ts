@@ -112,7 +112,8 @@ export async function runServices(names: string[], flags: ServicesFlags): Promis
   io.out(
     `✔ wrote ${sp.files.length} file(s) in ${safeLine(sp.dir)}\n\nUndo with: podlift undo --run ${outcome.runId}${root}\n`,
   );
-  return EXIT.ok;
+  // Containers left out (a value no unit line can hold) are a failure to migrate, not a note.
+  return sp.services.length < inv.services.length ? EXIT.failed : EXIT.ok;
 }
 
 function describe(

@@ -13,6 +13,8 @@ import { breaksLine } from "./unit-text.js";
 
 export type Mode = "quadlet" | "service" | "commands";
 
+const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+
 export interface HostFacts {
   podmanVersion: string | null;
   systemd: boolean;
@@ -139,6 +141,24 @@ export function planServices(inv: Inventory, facts: HostFacts, t: Target, forced
         reason:
           "systemd has no unless-stopped: written as Restart=always, so a container stopped by hand still starts at boot (stop or disable its unit instead)",
       });
+  for (const s of services) {
+    // The mount is carried, but what it means changes: said, not silently kept.
+    for (const m of s.mounts.filter((x) => x.kind === "bind" && DOCKER_SOCKETS.includes(x.source)))
+      gaps.push({
+        object: s.name,
+        option: "volumes",
+        value: m.source,
+        reason: `the Docker engine's socket: under Podman nothing answers there; mount Podman's socket instead (${t.user ? `/run/user/${t.user.uid}/podman/podman.sock` : "/run/podman/podman.sock"}, with podman.socket enabled)`,
+      });
+    if (t.user)
+      for (const p of s.ports.filter((x) => Number(x.hostPort) > 0 && Number(x.hostPort) < 1024))
+        gaps.push({
+          object: s.name,
+          option: "ports",
+          value: p.hostPort,
+          reason: `rootless Podman cannot publish port ${p.hostPort} unless net.ipv4.ip_unprivileged_port_start allows it (podlift doctor --ports ${p.hostPort})`,
+        });
+  }
   const names = new Set(services.map((s) => s.name));
   for (const s of services)
     for (const d of s.dependsOn)

@@ -224,6 +224,17 @@ describe("files", () => {
     expect(script).toContain("--device nvidia.com/gpu=all");
   });
 
+  it("says that a mounted Docker socket and a rootless port below 1024 need a decision", async () => {
+    const hub = planServices(await project("jupyterhub"), QUADLET, { user: ALICE });
+    expect(hub.gaps.find((g) => g.value === "/var/run/docker.sock")?.reason).toContain(
+      "/run/user/1000/podman/podman.sock",
+    );
+    const edge = planServices(await project("proxy"), QUADLET, { user: ALICE });
+    expect(edge.gaps.filter((g) => g.option === "ports").map((g) => g.value)).toEqual(["80", "443", "443"]);
+    const rootful = planServices(await project("proxy"), QUADLET, { user: null });
+    expect(rootful.gaps.filter((g) => g.option === "ports")).toEqual([]);
+  });
+
   it("leaves out a service whose value would break a unit line, saying so", async () => {
     const inv = await project("webapp");
     inv.services[2]?.env.push(["BAD", "line\nbreak"]);
