@@ -92,6 +92,29 @@ export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
   return out;
 }
 
+/**
+ * `--add-host NAME:host-gateway` is Podman 5's (4.3 refuses the container: "invalid IP address
+ * in add-host"); before it, Podman names the host host.containers.internal by itself.
+ */
+function withoutHostGateway(s: ServiceSpec, gaps: Gap[]): ServiceSpec {
+  const args: string[] = [];
+  for (let i = 0; i < s.podmanArgs.length; i++) {
+    const a = s.podmanArgs[i] as string;
+    const next = s.podmanArgs[i + 1];
+    if (a === "--add-host" && next?.endsWith(":host-gateway")) {
+      gaps.push({
+        object: s.name,
+        option: "extra_hosts",
+        value: next,
+        reason:
+          "host-gateway needs Podman 5; this Podman names the host host.containers.internal instead, so the entry is left out",
+      });
+      i++;
+    } else args.push(a);
+  }
+  return args.length === s.podmanArgs.length ? s : { ...s, podmanArgs: args };
+}
+
 /** Values a unit line cannot hold (a newline in an env value): the service is left out, with the reason. */
 function unwritable(s: ServiceSpec): string | null {
   const values = [
@@ -127,7 +150,9 @@ export function planServices(inv: Inventory, facts: HostFacts, t: Target, forced
   const dir = unitDir(mode, t);
   const gaps = [...inv.gaps];
   const services: ServiceSpec[] = [];
-  for (const s of inv.services) {
+  const before5 = facts.podmanVersion !== null && !atLeast(facts.podmanVersion, 5, 0);
+  for (const original of inv.services) {
+    const s = before5 ? withoutHostGateway(original, gaps) : original;
     const bad = unwritable(s);
     if (bad) gaps.push({ object: s.name, option: "unit", reason: `not converted: ${bad}` });
     else services.push(s);

@@ -4,7 +4,17 @@
 // Quadlet generator in a cached Debian 13 root. The containers the units describe are then
 // really created there from the generated ExecStart lines (`podman create`, same arguments).
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../../src/compose/project.js";
@@ -259,7 +269,7 @@ function chroot(argv: string[]) {
 }
 
 /** systemd's word splitting of an Exec line, then its specifiers and $$ undone (%t, %n, %N). */
-export function execWords(line: string, unit: string): string[] {
+export function execWords(line: string, unit: string, runtime = "/run"): string[] {
   const words: string[] = [];
   let cur = "";
   let quoted = false;
@@ -285,7 +295,7 @@ export function execWords(line: string, unit: string): string[] {
   const base = unit.replace(/\.service$/, "");
   return words.map((w) =>
     w.replace(/%%|%t|%n|%N|\$\$/g, (m) =>
-      m === "%%" ? "%" : m === "$$" ? "$" : m === "%t" ? "/run" : m === "%n" ? unit : base,
+      m === "%%" ? "%" : m === "$$" ? "$" : m === "%t" ? runtime : m === "%n" ? unit : base,
     ),
   );
 }
@@ -302,16 +312,81 @@ function warnings(stderr: string): string[] {
   return stderr.split("\n").filter((l) => l.trim() !== "" && !/Loading source unit file/.test(l));
 }
 
-/** Creates what the units describe in the trixie root's Podman 5, from their ExecStart lines. */
+/** A podman command line: the trixie root's Podman 5, or this host's (4.3 on Debian 12). */
+type Podman = (args: string[]) => { status: number | null; stderr: string; stdout: string };
+
+const chrootPodman: Podman = (args) => chroot([...CHROOT_PODMAN, ...args]);
+
+/** This host's Podman on storage and network configuration of its own: nothing shared is touched. */
+function hostPodman(dir: string): Podman {
+  const flags = [
+    "--storage-driver",
+    "vfs",
+    "--root",
+    `${dir}/storage`,
+    "--runroot",
+    `${dir}/run`,
+    "--network-config-dir",
+    `${dir}/net`,
+  ];
+  return (args) =>
+    spawnSync("podman", [...flags, ...args], { encoding: "utf8", timeout: 60000, killSignal: "SIGKILL" });
+}
+
+/**
+ * Creates what the units describe, from their ExecStart lines: `podman run` becomes `podman
+ * create` with the same arguments (only -d, which create has not, is dropped; %t is `runtime`).
+ * Networks and volumes first. A unit whose bind source is missing on this host is skipped.
+ */
 function createFromExecStarts(
   units: Map<string, string>,
   images: string[],
-): { created: string[]; failed: string[] } {
+  tar: string,
+  podman: Podman,
+  runtime: string,
+  exists: (hostPath: string) => boolean,
+): { created: string[]; failed: string[]; skipped: string[] } {
   const created: string[] = [];
   const failed: string[] = [];
+  const skipped: string[] = [];
+  // With the command the Docker image has (migrate images carries it): Podman 4.3 refuses to
+  // create a container with none.
+  for (const image of images) podman(["import", "-q", "--change", 'CMD ["/bin/app"]', tar, image]);
+  const ordered = [...units.entries()].sort(
+    ([a], [b]) =>
+      Number(!/-(network|volume)\.service$/.test(a)) - Number(!/-(network|volume)\.service$/.test(b)),
+  );
+  for (const [name, text] of ordered) {
+    const lines = text.split("\n").filter((l) => /^ExecStart(Pre)?=/.test(l) && !/\/bin\/rm /.test(l));
+    for (const line of lines) {
+      const argv = execWords(line.replace(/^ExecStart(Pre)?=-?/, ""), name, runtime);
+      if (argv[0] !== "/usr/bin/podman") continue;
+      const isRun = argv[1] === "run";
+      const args = argv.slice(1).filter((a) => !(isRun && a === "-d"));
+      if (isRun) {
+        args[0] = "create";
+        const missing = args
+          .flatMap((a, i) => (args[i - 1] === "-v" && a.startsWith("/") ? [a.split(":")[0] as string] : []))
+          .filter((p) => !exists(p));
+        if (missing.length > 0) {
+          skipped.push(`${name}: ${missing.join(", ")} absent here`);
+          continue;
+        }
+      }
+      const r = podman(args);
+      if (!isRun) continue;
+      if (r.status === 0) created.push(name);
+      else failed.push(`${name}: ${r.stderr.trim().split("\n").pop()}`);
+    }
+  }
+  return { created, failed, skipped };
+}
+
+/** The trixie root made ready for creates: fresh storage, the empty image tar, the bind sources. */
+function prepareRoot(): void {
   rmSync(path.join(root, "var/tmp/podlift-st"), { recursive: true, force: true });
+  mkdirSync(path.join(root, "var/tmp/podlift-st/t"), { recursive: true });
   writeFileSync(path.join(root, "tmp/empty.tar"), Buffer.alloc(1024));
-  // Bind sources exist on the host the units are for: made in the root too.
   for (const s of inv.services)
     for (const m of s.mounts.filter((x) => x.kind === "bind")) {
       const inside = inRoot(m.source);
@@ -320,35 +395,6 @@ function createFromExecStarts(
         writeFileSync(inside, "");
       } else mkdirSync(inside, { recursive: true });
     }
-  for (const image of images) chroot([...CHROOT_PODMAN, "import", "-q", "/tmp/empty.tar", image]);
-  // Networks and volumes first (their services are oneshot creates), then containers.
-  const ordered = [...units.entries()].sort(
-    ([a], [b]) =>
-      Number(!/-(network|volume)\.service$/.test(a)) - Number(!/-(network|volume)\.service$/.test(b)),
-  );
-  for (const [name, text] of ordered) {
-    const lines = text.split("\n").filter((l) => /^ExecStart(Pre)?=/.test(l) && !/\/bin\/rm /.test(l));
-    for (const line of lines) {
-      const argv = execWords(line.replace(/^ExecStart(Pre)?=-?/, ""), name);
-      if (argv[0] !== "/usr/bin/podman") continue;
-      const isRun = argv[1] === "run";
-      const args = argv
-        .slice(1)
-        .filter(
-          (a) =>
-            !(
-              isRun &&
-              (a === "-d" || a.startsWith("--cidfile") || a.startsWith("--sdnotify") || a === "--rm")
-            ),
-        );
-      if (isRun) args[0] = "create";
-      const r = chroot([...CHROOT_PODMAN, ...args]);
-      if (!isRun) continue;
-      if (r.status === 0) created.push(name);
-      else failed.push(`${name}: ${r.stderr.trim().split("\n").pop()}`);
-    }
-  }
-  return { created, failed };
 }
 
 /** A path inside the root with its links resolved inside the root too (/var/run -> /run stays in it). */
@@ -369,7 +415,7 @@ function inRoot(p: string): string {
 }
 
 function inspectEnv(container: string): string[] {
-  const r = chroot([...CHROOT_PODMAN, "container", "inspect", "--format", "{{json .Config.Env}}", container]);
+  const r = chrootPodman(["container", "inspect", "--format", "{{json .Config.Env}}", container]);
   return JSON.parse(r.stdout || "[]") as string[];
 }
 
@@ -473,8 +519,16 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     const r = quadletDryRun(root, sp.files);
     const services = generated(r.stdout);
     const images = [...new Set(inv.services.map((s) => s.image))];
+    prepareRoot();
     const result = await withMounts(root, () => {
-      const out = createFromExecStarts(services, images);
+      const out = createFromExecStarts(
+        services,
+        images,
+        "/tmp/empty.tar",
+        chrootPodman,
+        "/var/tmp/podlift-st/t",
+        (p) => existsSync(inRoot(p)),
+      );
       return {
         ...out,
         db: inspectEnv("shop-db-1"),
@@ -498,8 +552,11 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     expect(sp.mode).toBe("service");
     const units = new Map(sp.files.map((f) => [f.name, f.content]));
     const images = [...new Set(inv.services.map((s) => s.image))];
+    prepareRoot();
     const result = await withMounts(root, () => ({
-      ...createFromExecStarts(units, images),
+      ...createFromExecStarts(units, images, "/tmp/empty.tar", chrootPodman, "/var/tmp/podlift-st/t", (p) =>
+        existsSync(inRoot(p)),
+      ),
       db: inspectEnv("shop-db-1"),
     }));
     figures.createdFromServices = `${result.created.length}/${sp.services.length}`;
@@ -507,6 +564,38 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     expect(result.created.length).toBe(sp.services.length);
     expect(result.db).toContain('POSTGRES_PASSWORD=s3cr$HOME %h "q"');
   });
+
+  it.skipIf(liveUnavailable(["podman"]))(
+    "creates them with this host's Podman too, the version these services are for",
+    () => {
+      const sp = planServices(inv, { podmanVersion: "4.3.1", systemd: true, quadlet: false }, { user: null });
+      const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-services-podman-"));
+      try {
+        mkdirSync(path.join(dir, "t"));
+        const podman = hostPodman(dir);
+        const version = podman(["--version"]).stdout.trim();
+        const tar = path.join(dir, "empty.tar");
+        writeFileSync(tar, Buffer.alloc(1024));
+        const images = [...new Set(inv.services.map((s) => s.image))];
+        // Bind sources that are not on this host (the Docker socket) are not made here: skipped.
+        const result = createFromExecStarts(
+          new Map(sp.files.map((f) => [f.name, f.content])),
+          images,
+          tar,
+          podman,
+          path.join(dir, "t"),
+          existsSync,
+        );
+        figures.createdWithHostPodman = `${result.created.length}/${sp.services.length} (${version}); skipped: ${result.skipped.join("; ") || "none"}`;
+        expect(result.failed).toEqual([]);
+        expect(result.created.length + result.skipped.length).toBe(sp.services.length);
+        podman(["rm", "-af"]);
+      } finally {
+        spawnSync("umount", ["-R", "-l", path.join(dir, "storage")]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("turns every compose fixture into units the generator accepts", async () => {
     const accepted: Record<string, string> = {};

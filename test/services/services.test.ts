@@ -235,6 +235,18 @@ describe("files", () => {
     expect(rootful.gaps.filter((g) => g.option === "ports")).toEqual([]);
   });
 
+  it("leaves out host-gateway for Podman before 5, which refuses it, and says so", async () => {
+    const old = planServices(
+      await project("proxy"),
+      { podmanVersion: "4.3.1", systemd: true, quadlet: false },
+      { user: null },
+    );
+    expect(old.services[0]?.podmanArgs).not.toContain("--add-host");
+    expect(old.gaps.find((g) => g.option === "extra_hosts")?.value).toBe("host.docker.internal:host-gateway");
+    const current = planServices(await project("proxy"), QUADLET, { user: null });
+    expect(current.services[0]?.podmanArgs).toContain("host.docker.internal:host-gateway");
+  });
+
   it("leaves out a service whose value would break a unit line, saying so", async () => {
     const inv = await project("webapp");
     inv.services[2]?.env.push(["BAD", "line\nbreak"]);
