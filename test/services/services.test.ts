@@ -1,10 +1,10 @@
 // podlift migrate services as a specification: escaping, the choice of unit kind, compose and
 // Docker inspect data to services, the files, the plan, apply and undo, the command line.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { loadProject } from "../../src/compose/project.js";
 import { undoRun } from "../../src/fix/run.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
@@ -332,6 +332,7 @@ describe("podlift migrate services", () => {
 
   it("escapes control characters from a compose file when printing", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-services-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(
       path.join(dir, "compose.yaml"),
       'services:\n  app:\n    image: "x"\n    environment:\n      T: "a\\u001b]0;pwned\\u0007b"\n',
