@@ -226,6 +226,8 @@ export function servicesFromCompose(p: Loaded, home = "/root"): Inventory {
     }
     for (const t of strings(raw.tmpfs)) s.mounts.push({ kind: "tmpfs", source: "", target: t, options: [] });
     const mode = str(raw.network_mode);
+    // Aliases are names on a network of the project's; a container in another's namespace (or the host's) has none.
+    if (mode) s.aliases = [];
     if (mode === "host" || mode === "none") s.networks.push(mode);
     else if (mode?.startsWith("service:")) {
       const other = nameOf(mode.slice(8));
@@ -257,8 +259,8 @@ export function servicesFromCompose(p: Loaded, home = "/root"): Inventory {
     if (restart === "always" || restart === "unless-stopped") s.restart = restart;
     else if (restart.startsWith("on-failure")) {
       s.restart = "on-failure";
-      if (restart.includes(":"))
-        gap("restart", "systemd's Restart=on-failure has no retry count of its own", restart);
+      const retries = Number(restart.split(":")[1]);
+      if (retries > 0) s.restartRetries = retries;
     }
     const hc = raw.healthcheck;
     if (isObj(hc) && hc.disable !== true && hc.test !== undefined) {

@@ -147,11 +147,7 @@ export function serviceFromInspect(c: DockerInspect, image: ImageInspect | null,
   const restart = c.HostConfig.RestartPolicy?.Name || "no";
   if (restart === "always" || restart === "unless-stopped" || restart === "on-failure") s.restart = restart;
   if (restart === "on-failure" && c.HostConfig.RestartPolicy?.MaximumRetryCount)
-    gap(
-      "restart",
-      "systemd's Restart=on-failure has no retry count of its own (StartLimitBurst counts starts in an interval)",
-      `on-failure:${c.HostConfig.RestartPolicy.MaximumRetryCount}`,
-    );
+    s.restartRetries = c.HostConfig.RestartPolicy.MaximumRetryCount;
   const hc = c.Config.Healthcheck;
   if (hc?.Test && hc.Test.length > 0 && hc.Test[0] !== "NONE") {
     const [kind, ...rest] = hc.Test;

@@ -48,6 +48,8 @@ export interface ServiceSpec {
   /** Extra names on its networks (the compose service name). */
   aliases: string[];
   restart: "no" | "always" | "on-failure" | "unless-stopped";
+  /** on-failure:N (podman run takes it; systemd's Restart= does not). */
+  restartRetries?: number;
   health?: HealthSpec;
   user?: string;
   capAdd: string[];

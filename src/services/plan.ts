@@ -158,6 +158,15 @@ export function planServices(inv: Inventory, facts: HostFacts, t: Target, forced
     else services.push(s);
   }
   if (mode !== "commands")
+    for (const s of services.filter((x) => x.restartRetries))
+      gaps.push({
+        object: s.name,
+        option: "restart",
+        value: `on-failure:${s.restartRetries}`,
+        reason:
+          "systemd's Restart=on-failure has no retry count of its own (StartLimitBurst counts starts in an interval)",
+      });
+  if (mode !== "commands")
     for (const s of services.filter((x) => x.restart === "unless-stopped"))
       gaps.push({
         object: s.name,

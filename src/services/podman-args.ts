@@ -23,7 +23,8 @@ export function healthTest(test: string[] | string): string {
 /** The flags after `podman run` / `podman create`, ending with the image and the command. */
 export function podmanRunArgs(s: ServiceSpec): string[] {
   const a: string[] = ["--name", s.name];
-  if (s.restart !== "no") a.push("--restart", s.restart);
+  if (s.restart !== "no")
+    a.push("--restart", s.restartRetries ? `${s.restart}:${s.restartRetries}` : s.restart);
   for (const n of s.networks) a.push("--network", n);
   for (const alias of s.aliases) a.push("--network-alias", alias);
   for (const p of s.ports) a.push("-p", portArg(p));

@@ -479,7 +479,6 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     expect(gaps).toEqual([
       "edge-proxy:log_driver",
       "edge-whoami:network_mode",
-      "edge-whoami:restart",
       "jupyterhub:log_driver",
       "legacy-report:links",
     ]);

@@ -82,12 +82,14 @@ describe("compose projects", () => {
   });
 
   it("reports what units cannot say, each with its reason", async () => {
-    const gaps = (await project("proxy")).gaps.concat((await project("gpu-notebook")).gaps);
+    const plan = async (name: string) => planServices(await project(name), QUADLET, { user: null }).gaps;
+    const gaps = (await plan("proxy")).concat(await plan("gpu-notebook"));
     const by = (g: Gap) => `${g.object}:${g.option}`;
     expect(gaps.map(by).sort()).toEqual([
       "edge-proxy-1:logging",
       "edge-whoami-1:restart",
       "lab-notebook-1:deploy.replicas",
+      "lab-notebook-1:restart",
     ]);
     expect(gaps.find((g) => g.option === "deploy.replicas")?.reason).toContain("swarm");
     expect(gaps.find((g) => g.option === "logging")?.reason).toContain("syslog");
@@ -233,6 +235,18 @@ describe("files", () => {
     expect(edge.gaps.filter((g) => g.option === "ports").map((g) => g.value)).toEqual(["80", "443", "443"]);
     const rootful = planServices(await project("proxy"), QUADLET, { user: null });
     expect(rootful.gaps.filter((g) => g.option === "ports")).toEqual([]);
+  });
+
+  it("keeps a retry count where podman runs the restart policy itself, and no alias in another's namespace", async () => {
+    const sp = planServices(
+      await project("proxy"),
+      { podmanVersion: "4.3.1", systemd: false, quadlet: false },
+      { user: null },
+    );
+    expect(sp.gaps.filter((g) => g.option === "restart")).toEqual([]);
+    expect(sp.files[0]?.content).toContain(
+      "podman create --name edge-whoami-1 --restart on-failure:5 --network container:edge-proxy-1 localhost/whoami:1",
+    );
   });
 
   it("leaves out host-gateway for Podman before 5, which refuses it, and says so", async () => {
