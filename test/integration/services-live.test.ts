@@ -36,6 +36,8 @@ let dockerd: Service;
 let docker: DockerClient;
 let root: string;
 let inv: Inventory;
+/** `podlift migrate services --docker-host … --dry-run --format json`, run before the containers go. */
+let fromCli: { code: number; stdout: string; stderr: string };
 const figures: Record<string, unknown> = {};
 
 async function importImage(ref: string): Promise<void> {
@@ -432,6 +434,17 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
       docker = new DockerClient(`unix://${dockerd.socket}`);
       await fixtureContainers();
       inv = await inventoryFromDocker(docker);
+      fromCli = await cli([
+        "migrate",
+        "services",
+        "--docker-host",
+        `unix://${dockerd.socket}`,
+        "--as",
+        "quadlet",
+        "--dry-run",
+        "--format",
+        "json",
+      ]);
       // Docker's bridges hold their subnets on the host, which Podman in the root shares: gone
       // once read, so the units can create the same networks there.
       for (const c of await docker.call<{ Id: string }[]>("GET", "/containers/json?all=1"))
@@ -486,6 +499,16 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     figures.composeProjects = new Set(inv.services.map((s) => s.project).filter(Boolean)).size;
     figures.optionsCarried = Object.values(inv.carried).reduce((a, b) => a + b, 0);
     figures.carriedByKind = inv.carried;
+  });
+
+  it("the command line reads the same engine and proposes the same units", () => {
+    expect(fromCli.stderr).toBe("");
+    expect(fromCli.code).toBe(0);
+    const out = JSON.parse(fromCli.stdout);
+    expect(out.mode).toBe("quadlet");
+    expect(out.containers.length).toBe(inv.services.length);
+    const sp = planServices(inv, PODMAN5, { user: null });
+    expect(out.files.map((f: { path: string }) => f.path)).toEqual(sp.files.map((f) => f.path));
   });
 
   it.each([
@@ -588,6 +611,45 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
         figures.createdWithHostPodman = `${result.created.length}/${sp.services.length} (${version}); skipped: ${result.skipped.join("; ") || "none"}`;
         expect(result.failed).toEqual([]);
         expect(result.created.length + result.skipped.length).toBe(sp.services.length);
+        podman(["rm", "-af"]);
+      } finally {
+        spawnSync("umount", ["-R", "-l", path.join(dir, "storage")]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.skipIf(liveUnavailable(["podman"]))(
+    "runs every command of the no-systemd script with this host's Podman",
+    () => {
+      const sp = planServices(
+        inv,
+        { podmanVersion: "4.3.1", systemd: false, quadlet: false },
+        { user: null },
+      );
+      expect(sp.mode).toBe("commands");
+      const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-services-podman-"));
+      try {
+        const podman = hostPodman(dir);
+        const tar = path.join(dir, "empty.tar");
+        writeFileSync(tar, Buffer.alloc(1024));
+        for (const image of new Set(inv.services.map((s) => s.image)))
+          podman(["import", "-q", "--change", 'CMD ["/bin/app"]', tar, image]);
+        const failed: string[] = [];
+        let created = 0;
+        for (const argv of sp.commands) {
+          const bind = argv.flatMap((a, i) =>
+            argv[i - 1] === "-v" && a.startsWith("/") ? [a.split(":")[0]] : [],
+          );
+          if (bind.some((b) => !existsSync(b as string))) continue; // the Docker socket: not on this host
+          const r = podman(argv.slice(1));
+          if (r.status !== 0)
+            failed.push(`${argv.slice(0, 4).join(" ")}: ${r.stderr.trim().split("\n").pop()}`);
+          else if (argv[1] === "create") created++;
+        }
+        figures.createdFromCommands = `${created}/${sp.services.length} (${sp.commands.length} commands)`;
+        expect(failed).toEqual([]);
+        expect(created).toBe(sp.services.length - 1);
         podman(["rm", "-af"]);
       } finally {
         spawnSync("umount", ["-R", "-l", path.join(dir, "storage")]);
