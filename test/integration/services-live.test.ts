@@ -531,7 +531,7 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
       ).toBe(true);
     figures[`quadlet${user ? "Rootless" : "Rootful"}`] = `${services.size}/${sp.files.length} units accepted`;
     figures.containerUnits = containerUnits.length;
-    figures.gapsReported = sp.gaps.length;
+    figures[`gapsReported${user ? "Rootless" : "Rootful"}`] = sp.gaps.map((g) => `${g.object}:${g.option}`);
     expect(services.get("shop-web-1.service")).toContain("WantedBy=");
     expect(services.get("jupyter-alice.service")).not.toContain("WantedBy=");
   });
