@@ -258,6 +258,25 @@ export function systemctl(t: Target, args: string[]): string[] {
 /** The fix-engine plan: one write-file change per file, then (with --enable) daemon-reload and start. */
 export async function toFixPlan(host: Host, sp: ServicePlan, t: Target, enable: boolean): Promise<Plan> {
   const changes: Change[] = [];
+  // Folders made for a rootless user are theirs: left to the writer, ~/.config would be root's
+  // and the user could write none of their own units. Undo removes exactly those, if empty.
+  if (t.user) {
+    const missing: string[] = [];
+    for (let dir = sp.dir; dir.startsWith(`${t.user.home}/`); dir = path.posix.dirname(dir)) {
+      if ((await host.lstat(dir)) !== null) break;
+      missing.unshift(dir);
+    }
+    // install -d, not mkdir as the user: under --root commands run through chroot, which a user
+    // cannot call. Each folder is named, so each gets the owner.
+    if (missing.length > 0)
+      changes.push({
+        kind: "command",
+        argv: ["install", "-d", "-o", String(t.user.uid), "-g", String(t.user.gid), "-m", "0755", ...missing],
+        why: `make ${missing.join(", ")}, owned by ${t.user.name}`,
+        needsRoot: host.currentUser().uid !== t.user.uid,
+        undo: ["rmdir", "--ignore-fail-on-non-empty", ...[...missing].reverse()],
+      });
+  }
   for (const f of sp.files) {
     changes.push({
       kind: "write-file",

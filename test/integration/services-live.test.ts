@@ -10,8 +10,10 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import os from "node:os";
@@ -705,6 +707,58 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
       const units = path.join(root, "etc/containers/systemd");
       for (const f of existsSync(units) ? readdirSync(units) : [])
         if (f.startsWith("shop")) rmSync(path.join(units, f), { force: true });
+      if (!hadState) rmSync(path.join(root, "var/lib/podlift"), { recursive: true, force: true });
+    }
+  });
+
+  it("writes a rootless user's units in the root owned by that user, folders too, and undo removes them all", async () => {
+    const dest = path.join(root, "srv/shop");
+    rmSync(dest, { recursive: true, force: true });
+    cpSync(path.join(FIXTURES, "webapp"), dest, { recursive: true });
+    const hadState = existsSync(path.join(root, "var/lib/podlift"));
+    const user = "podlift-svc";
+    spawnSync("chroot", [root, "userdel", "-r", user], { stdio: "ignore" });
+    expect(spawnSync("chroot", [root, "useradd", "-m", "-u", "4242", user]).status).toBe(0);
+    try {
+      const home = path.join(root, "home", user);
+      const run = await cli([
+        "migrate",
+        "services",
+        "--compose",
+        "/srv/shop/compose.yaml",
+        "--root",
+        root,
+        "--user",
+        user,
+        "--as",
+        "quadlet",
+        "--yes",
+      ]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      // Owned by the user, folders included: root-made ones would lock them out of ~/.config.
+      for (const p of [
+        ".config",
+        ".config/containers/systemd",
+        ".config/containers/systemd/shop-web-1.container",
+      ])
+        expect(statSync(path.join(home, p)).uid, p).toBe(4242);
+      const r = quadletDryRun(
+        root,
+        readdirSync(path.join(home, ".config/containers/systemd")).map((name) => ({
+          name,
+          content: readFileSync(path.join(home, ".config/containers/systemd", name), "utf8"),
+        })),
+        true,
+      );
+      expect(warnings(r.stderr)).toEqual([]);
+      expect(r.stdout).toContain("WantedBy=default.target");
+      const undo = await cli(["undo", "--root", root]);
+      expect(undo.code).toBe(0);
+      expect(existsSync(path.join(home, ".config"))).toBe(false);
+    } finally {
+      spawnSync("chroot", [root, "userdel", "-r", user], { stdio: "ignore" });
+      rmSync(dest, { recursive: true, force: true });
       if (!hadState) rmSync(path.join(root, "var/lib/podlift"), { recursive: true, force: true });
     }
   });

@@ -275,11 +275,35 @@ describe("the plan, apply and undo", () => {
     const host = new FixtureHost(tempHost({ "etc/passwd": "root:x:0:0::/root:/bin/sh\n" }));
     const sp = planServices(await project("webapp"), QUADLET, { user: ALICE });
     const plain = await toFixPlan(host, sp, { user: ALICE }, false);
-    expect(plain.changes.every((c) => c.kind === "write-file")).toBe(true);
-    expect(plain.changes[0]).toMatchObject({ owner: { uid: 1000, gid: 1000 }, before: null });
+    // The missing folders first, owned by alice (root-owned ones in her home would lock her out).
+    expect(plain.changes[0]).toMatchObject({
+      kind: "command",
+      argv: [
+        "install",
+        "-d",
+        "-o",
+        "1000",
+        "-g",
+        "1000",
+        "-m",
+        "0755",
+        "/home/alice/.config",
+        "/home/alice/.config/containers",
+        "/home/alice/.config/containers/systemd",
+      ],
+      undo: [
+        "rmdir",
+        "--ignore-fail-on-non-empty",
+        "/home/alice/.config/containers/systemd",
+        "/home/alice/.config/containers",
+        "/home/alice/.config",
+      ],
+    });
+    expect(plain.changes.slice(1).every((c) => c.kind === "write-file")).toBe(true);
+    expect(plain.changes[1]).toMatchObject({ owner: { uid: 1000, gid: 1000 }, before: null });
     const enabled = await toFixPlan(host, sp, { user: ALICE }, true);
     const commands = enabled.changes
-      .filter((c) => c.kind === "command")
+      .filter((c) => c.kind === "command" && c.argv[0] === "systemctl")
       .map((c) => (c.kind === "command" ? c.argv : []));
     expect(commands[0]).toEqual(["systemctl", "--user", "-M", "alice@", "daemon-reload"]);
     expect(commands[1]?.slice(0, 5)).toEqual(["systemctl", "--user", "-M", "alice@", "start"]);
