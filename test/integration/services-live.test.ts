@@ -464,6 +464,7 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
       // What prepareRoot made in the cached root: storage, and the bind sources of the units.
       rmSync(path.join(root, "var/tmp/podlift-st"), { recursive: true, force: true });
       rmSync(path.join(root, "tmp/podlift-services-static"), { recursive: true, force: true });
+      rmSync(path.join(root, "run/docker.sock"), { force: true });
     }
     console.log(`services figures: ${JSON.stringify(figures, null, 2)}`);
   });
