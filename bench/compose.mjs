@@ -52,7 +52,7 @@ try {
   }
   // In this process, without the size bound: parse and rules alone on the largest text.
   const [{ parseProject }, { checkProject }] = await Promise.all([
-    import("../dist/src/compose-check/load.js"),
+    import("../dist/src/compose/project.js"),
     import("../dist/src/compose-check/run-rules.js"),
   ]).catch(() => [{}, {}]);
   if (parseProject && checkProject) {

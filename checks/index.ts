@@ -11,6 +11,7 @@ import { check as podmanCompose } from "./podman-compose.js";
 import { check as podmanVersion } from "./podman-version.js";
 import { check as rootlessNetwork } from "./rootless-network.js";
 import { check as selinuxMode } from "./selinux-mode.js";
+import { check as servicesRestart } from "./services-restart.js";
 import { check as sharedMount } from "./shared-mount.js";
 import { check as shortNames } from "./short-names.js";
 import { check as storage } from "./storage.js";
@@ -31,6 +32,7 @@ export const checks: readonly Check[] = [
   selinuxMode,
   xdgRuntimeDir,
   linger,
+  servicesRestart,
   systemd,
   cgroups,
   storage,

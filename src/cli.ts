@@ -7,6 +7,7 @@ import type { DoctorFlags } from "./commands/common.js";
 import type { ComposeFixFlags, ComposeFlags } from "./commands/compose.js";
 import type { FixFlags } from "./commands/fix.js";
 import type { MigrateFlags } from "./commands/migrate.js";
+import type { ServicesFlags } from "./commands/services.js";
 import { EXIT } from "./engine/exit-code.js";
 import { UsageError } from "./errors.js";
 import { toolVersion } from "./version.js";
@@ -289,6 +290,39 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (names: string[], opts: import("./commands/migrate-objects.js").NetworkFlags) => {
       setExitCode(await (await import("./commands/migrate-objects.js")).runMigrateNetworks(names, opts));
+    });
+
+  migrate
+    .command("services")
+    .description(
+      "Propose Podman units (Quadlet, systemd services, or podman commands) for Docker containers or a compose project.",
+    )
+    .argument("[names...]", "Docker container or compose project names (default: all)")
+    .addOption(
+      new Option("--compose <file>", "a compose file instead of a Docker engine (repeat to merge)")
+        .argParser(collect)
+        .default([]),
+    )
+    .option("--dotenv <file>", "with --compose: variables instead of the .env beside the first file")
+    .option("-u, --user <name>", "rootless target: this user's units (default: rootful)")
+    .addOption(new Option("--root <dir>", "host root folder").default("/").argParser(rootDir))
+    .addOption(
+      new Option("--as <kind>", "force the kind of unit (default: chosen from Podman and systemd)").choices([
+        "quadlet",
+        "service",
+        "commands",
+      ]),
+    )
+    .option("--dry-run", "show every file, write nothing")
+    .option("-y, --yes", "write without asking (required without a terminal)")
+    .option("--enable", "also run systemctl daemon-reload and start (or enable) the services")
+    .option(
+      "--docker-host <url>",
+      "the Docker engine (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (names: string[], opts: ServicesFlags) => {
+      setExitCode(await (await import("./commands/services.js")).runServices(names, opts));
     });
 
   program
