@@ -5,6 +5,7 @@ import { check as apiSockets } from "./api-sockets.js";
 import { check as canary } from "./canary.js";
 import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
+import { check as dockerStillInCharge } from "./docker-still-in-charge.js";
 import { check as hostFiles } from "./host-files.js";
 import { check as linger } from "./linger.js";
 import { check as podmanCompose } from "./podman-compose.js";
@@ -26,6 +27,7 @@ export const checks: readonly Check[] = [
   subuidRanges,
   userNamespaces,
   apiSockets,
+  dockerStillInCharge,
   cdiSpecs,
   unprivilegedPorts,
   selinuxMode,

@@ -5,6 +5,7 @@ import { fix as apparmorUsernsOff } from "./apparmor-userns-off.js";
 import { fix as cdiRegenerate } from "./cdi-regenerate.js";
 import { fix as cdiSpecMode } from "./cdi-spec-mode.js";
 import { fix as containerUlimits } from "./container-ulimits.js";
+import { fix as dockerDisable } from "./docker-disable.js";
 import { fix as dockerHostProfile } from "./docker-host-profile.js";
 import { fix as linger } from "./linger.js";
 import { fix as podmanSocket } from "./podman-socket.js";
@@ -32,4 +33,5 @@ export const fixes: readonly Fix[] = [
   selinuxComposeLabels,
   shortNames,
   containerUlimits,
+  dockerDisable,
 ];

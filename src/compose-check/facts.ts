@@ -69,7 +69,7 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     homes: await knownHomes(host),
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
-    listening: await listeningSockets(host),
+    listening: await facts.probes.listening(),
     hostRestarts: {
       systemd: (await host.stat("/run/systemd/system")) !== null,
       lingers: facts.rootful

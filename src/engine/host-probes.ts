@@ -2,6 +2,8 @@
 // facts. Each runs at most once per fact gathering, on first use, and everyone shares the answer
 // (as podman-facts.ts does for `podman info`); a fix's verification gathers facts afresh.
 import { CDI_DIRS, parseSpec } from "../../checks/cdi-specs.js";
+import { listeningSockets } from "../compose-check/facts.js";
+import type { Listener } from "../compose-check/types.js";
 import type { CommandResult, Host } from "../host/types.js";
 
 /** The commands that answer when a compose provider is installed. */
@@ -20,6 +22,8 @@ export interface HostProbes {
   composeProviders(): Promise<CommandResult[]>;
   /** Every device the readable, valid CDI specs name, as kind=name; unreadable specs are left out. */
   cdiDevices(): Promise<string[]>;
+  /** Listening tcp and bound udp sockets from /proc/net (owners as root); undefined when unreadable. */
+  listening(): Promise<Listener[] | undefined>;
 }
 
 export function hostProbes(host: Host): HostProbes {
@@ -52,5 +56,6 @@ export function hostProbes(host: Host): HostProbes {
       }
       return out;
     }),
+    listening: once(() => listeningSockets(host)),
   };
 }
