@@ -2,6 +2,7 @@
 
 import type { Check } from "../src/engine/types.js";
 import { check as apiSockets } from "./api-sockets.js";
+import { check as apiVersion } from "./api-version.js";
 import { check as canary } from "./canary.js";
 import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
@@ -27,6 +28,7 @@ export const checks: readonly Check[] = [
   subuidRanges,
   userNamespaces,
   apiSockets,
+  apiVersion,
   dockerStillInCharge,
   cdiSpecs,
   unprivilegedPorts,
