@@ -6,6 +6,7 @@ import { check as apiVersion } from "./api-version.js";
 import { check as canary } from "./canary.js";
 import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
+import { check as containerDns } from "./container-dns.js";
 import { check as dockerStillInCharge } from "./docker-still-in-charge.js";
 import { check as hostFiles } from "./host-files.js";
 import { check as linger } from "./linger.js";
@@ -39,6 +40,7 @@ export const checks: readonly Check[] = [
   cgroups,
   storage,
   rootlessNetwork,
+  containerDns,
   sharedMount,
   shortNames,
   podmanCompose,

@@ -4,6 +4,7 @@ import { fix as apparmorPodmanProfile } from "./apparmor-podman-profile.js";
 import { fix as apparmorUsernsOff } from "./apparmor-userns-off.js";
 import { fix as cdiRegenerate } from "./cdi-regenerate.js";
 import { fix as cdiSpecMode } from "./cdi-spec-mode.js";
+import { fix as containerDnsServers } from "./container-dns-servers.js";
 import { fix as containerUlimits } from "./container-ulimits.js";
 import { fix as dockerDisable } from "./docker-disable.js";
 import { fix as dockerHostProfile } from "./docker-host-profile.js";
@@ -34,4 +35,5 @@ export const fixes: readonly Fix[] = [
   shortNames,
   containerUlimits,
   dockerDisable,
+  containerDnsServers,
 ];
