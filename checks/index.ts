@@ -8,6 +8,7 @@ import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
 import { check as containerDns } from "./container-dns.js";
 import { check as dockerStillInCharge } from "./docker-still-in-charge.js";
+import { check as healthcheckTimers } from "./healthcheck-timers.js";
 import { check as hostFiles } from "./host-files.js";
 import { check as linger } from "./linger.js";
 import { check as podmanCompose } from "./podman-compose.js";
@@ -37,6 +38,7 @@ export const checks: readonly Check[] = [
   xdgRuntimeDir,
   linger,
   systemd,
+  healthcheckTimers,
   cgroups,
   storage,
   rootlessNetwork,
