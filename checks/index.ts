@@ -17,6 +17,7 @@ import { check as rootlessNetwork } from "./rootless-network.js";
 import { check as selinuxMode } from "./selinux-mode.js";
 import { check as sharedMount } from "./shared-mount.js";
 import { check as shortNames } from "./short-names.js";
+import { check as socketAccess } from "./socket-access.js";
 import { check as storage } from "./storage.js";
 import { check as subuidRanges } from "./subuid-ranges.js";
 import { check as systemd } from "./systemd.js";
@@ -31,6 +32,7 @@ export const checks: readonly Check[] = [
   userNamespaces,
   apiSockets,
   apiVersion,
+  socketAccess,
   dockerStillInCharge,
   cdiSpecs,
   unprivilegedPorts,

@@ -13,6 +13,7 @@ import { fix as podmanSocket } from "./podman-socket.js";
 import { fix as runtimeDirMode } from "./runtime-dir-mode.js";
 import { fix as selinuxComposeLabels } from "./selinux-compose-labels.js";
 import { fix as shortNames } from "./short-names.js";
+import { fix as socketGroup } from "./socket-group.js";
 import { fix as subidRanges } from "./subid-ranges.js";
 import { fix as unprivilegedPorts } from "./unprivileged-ports.js";
 import { fix as usernsSysctls } from "./userns-sysctls.js";
@@ -36,4 +37,5 @@ export const fixes: readonly Fix[] = [
   containerUlimits,
   dockerDisable,
   containerDnsServers,
+  socketGroup,
 ];
