@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { check, compareApi, parseApiVersion } from "../../checks/api-version.js";
+import { gatherFacts } from "../../src/engine/facts.js";
+import { runCheck } from "../../src/engine/runner.js";
+import { LiveHost } from "../../src/host/live-host.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 const versionBody = (api: string, min = "1.24", version = "5.2.2") =>
@@ -89,5 +96,28 @@ describe("api-version", () => {
     );
     expect(parseApiVersion("v1.41")).toEqual([1, 41]);
     expect(parseApiVersion("1.41; rm -rf")).toBeNull();
+  });
+});
+
+describe("api-version on a real socket", () => {
+  let server: http.Server | undefined;
+  afterAll(() => server?.close());
+
+  it("asks GET /version, not /_ping, and fails Podman 3.4's answer", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "podlift-api-"));
+    mkdirSync(path.join(root, "run/podman"), { recursive: true });
+    const asked: string[] = [];
+    server = http.createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      if (req.url !== "/version") return void res.writeHead(404).end();
+      res.writeHead(200, { "Content-Type": "application/json", Server: "Libpod/3.4.4 (linux)" });
+      res.end(versionBody("1.40", "1.24", "3.4.4"));
+    });
+    await new Promise<void>((resolve) => server?.listen(path.join(root, "run/podman/podman.sock"), resolve));
+    const host = new LiveHost(root, {});
+    const r = await runCheck(check, host, await gatherFacts(host), 8000);
+    expect(asked).toEqual(["GET /version"]);
+    expect(r.findings.map((f) => f.code)).toEqual(["api.server-too-old"]);
+    expect(r.findings[0]?.evidence).toMatchObject({ path: "/run/podman/podman.sock", apiVersion: "1.40" });
   });
 });

@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { check } from "../../checks/docker-still-in-charge.js";
+import { gatherFacts } from "../../src/engine/facts.js";
+import { runCheck } from "../../src/engine/runner.js";
+import { LiveHost } from "../../src/host/live-host.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 const PODMAN_PING = {
@@ -99,5 +107,52 @@ describe("docker-still-in-charge", () => {
     );
     const r = await runOn(check, root);
     expect(r.find("docker.engine-answers").message).toContain("Docker/1\\x1b[2J");
+  });
+});
+
+describe("docker-still-in-charge on real sockets", () => {
+  const servers: { close(): void }[] = [];
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+  const tree = () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "podlift-docker-"));
+    mkdirSync(path.join(root, "var/run"), { recursive: true });
+    return root;
+  };
+  const run = async (root: string) => {
+    const host = new LiveHost(root, { PATH: "/nonexistent" });
+    const facts = await gatherFacts(host);
+    return runCheck(check, host, facts, 8000);
+  };
+
+  it("ends a real socket that accepts and never answers as docker.engine-hung, within the limit", async () => {
+    const root = tree();
+    const hung = net.createServer(() => {});
+    servers.push(hung);
+    await new Promise<void>((resolve) => hung.listen(path.join(root, "var/run/docker.sock"), resolve));
+    const started = Date.now();
+    const r = await run(root);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.findings.map((f) => f.code)).toEqual(["docker.engine-hung", "docker.cli-absent"]);
+    expect(r.findings[0]?.evidence).toMatchObject({ connected: true, timeoutMs: 2000 });
+  });
+
+  it("tells Docker's engine by the headers of a real GET /_ping", async () => {
+    const root = tree();
+    const engine = http.createServer((req, res) => {
+      res.writeHead(req.url === "/_ping" ? 200 : 404, {
+        Server: "Docker/27.3.1 (linux)",
+        "Api-Version": "1.47",
+      });
+      res.end("OK");
+    });
+    servers.push(engine);
+    await new Promise<void>((resolve) => engine.listen(path.join(root, "var/run/docker.sock"), resolve));
+    const r = await run(root);
+    expect(r.findings[0]).toMatchObject({
+      code: "docker.engine-answers",
+      evidence: { engine: "docker", apiVersion: "1.47", server: "Docker/27.3.1 (linux)" },
+    });
   });
 });
