@@ -13,6 +13,8 @@ export const DOCKER_SOCKET = "/var/run/docker.sock";
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** A `docker` smaller than this is a script worth reading (podman-docker's is a few hundred bytes). */
 const SCRIPT_MAX_BYTES = 64 * 1024;
+/** Processes that hold a port for a Podman container: rootless port forwarders and conmon. */
+const PODMAN_PORT_OWNERS = /^(rootlessport|conmon|pasta(\.avx2)?|slirp4netns|podman) /;
 
 export const check: Check = {
   id: "docker-still-in-charge",
@@ -188,16 +190,30 @@ async function judgePorts({ facts }: CheckContext): Promise<Finding[]> {
     const owners = by
       .map((l) => (l.process ? safeLine(l.process) : null))
       .filter((o): o is string => o !== null);
+    const evidence = {
+      port,
+      addresses: by.map((l) => `${l.address}:${l.port}`),
+      owners: owners.length ? owners : null,
+    };
+    // Podman's own port holders: the project already runs under Podman, which is the goal.
+    if (owners.length > 0 && owners.every((o) => PODMAN_PORT_OWNERS.test(o))) {
+      return {
+        code: "docker.port-podman",
+        status: "pass",
+        message: `Port ${port} is published by Podman (${owners.join(", ")}).`,
+        evidence,
+      };
+    }
     const docker = owners.some((o) => o.startsWith("docker-proxy") || o.startsWith("dockerd"));
+    // Without root, /proc does not say who holds it: possibly Podman itself, so no failure.
+    const known = owners.length > 0;
     return {
       code: "docker.port-taken",
-      status: "fail",
-      message: `Port ${port} is already bound${owners.length ? ` by ${owners.join(", ")}` : ""}: Podman cannot publish it${docker ? " while Docker still runs the old container" : ""}.`,
-      evidence: {
-        port,
-        addresses: by.map((l) => `${l.address}:${l.port}`),
-        owners: owners.length ? owners : null,
-      },
+      status: known ? "fail" : "warn",
+      message: known
+        ? `Port ${port} is already bound by ${owners.join(", ")}: Podman cannot publish it${docker ? " while Docker still runs the old container" : ""}.`
+        : `Port ${port} is already bound by a process podlift cannot name (run as root to see it): if it is not Podman's, Podman cannot publish it.`,
+      evidence,
       remedy: docker
         ? `Stop the Docker container that publishes it (docker ps --filter publish=${port}), or Docker itself once migrated.`
         : `Find the owner (sudo ss -tlnp 'sport = :${port}') and stop it, or publish the project on another port.`,

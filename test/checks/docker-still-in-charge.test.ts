@@ -5,10 +5,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { check } from "../../checks/docker-still-in-charge.js";
+import type { Listener } from "../../src/compose-check/types.js";
 import { gatherFacts } from "../../src/engine/facts.js";
 import { runCheck } from "../../src/engine/runner.js";
+import { FixtureHost } from "../../src/host/fixture-host.js";
 import { LiveHost } from "../../src/host/live-host.js";
-import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
+import { HOSTS, PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 const PODMAN_PING = {
   status: 200,
@@ -30,7 +32,30 @@ describe("docker-still-in-charge", () => {
       path: "/usr/bin/docker",
       how: "`docker --version`: Docker version 24.0.7, build afdd53b",
     });
-    expect(r.find("docker.port-taken").evidence).toMatchObject({ port: 8080, addresses: ["0.0.0.0:8080"] });
+    // Not root on a live host: the owner is unknown, so it may be Podman's own; a warning.
+    expect(r.find("docker.port-taken")).toMatchObject({
+      status: "warn",
+      evidence: { port: 8080, addresses: ["0.0.0.0:8080"], owners: null },
+    });
+  });
+
+  it("fails a port docker-proxy holds and passes one Podman's rootlessport holds", async () => {
+    const host = new FixtureHost(path.join(HOSTS, "docker-still-running"));
+    const facts = await gatherFacts(host, { ports: [80, 8080] });
+    const listening: Listener[] = [
+      { proto: "tcp", address: "0.0.0.0", port: 8080, process: "docker-proxy (pid 2211)" },
+      { proto: "tcp", address: "::", port: 80, process: "rootlessport (pid 3120)" },
+    ];
+    facts.probes = { ...facts.probes, listening: async () => listening };
+    const findings = await check.run({ host, facts, signal: new AbortController().signal });
+    expect(findings.find((f) => f.code === "docker.port-podman")?.evidence).toMatchObject({ port: 80 });
+    const taken = findings.find((f) => f.code === "docker.port-taken");
+    expect(taken).toMatchObject({
+      status: "fail",
+      evidence: { port: 8080, owners: ["docker-proxy (pid 2211)"] },
+    });
+    expect(taken?.message).toContain("while Docker still runs the old container");
+    expect(taken?.remedy).toContain("docker ps --filter publish=8080");
   });
 
   it("passes when Podman serves the socket and podman-docker's script is docker", async () => {
