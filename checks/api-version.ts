@@ -8,7 +8,7 @@
 import type { Check, Finding } from "../src/engine/types.js";
 import { userAssignments } from "../src/engine/user-env.js";
 import type { SocketProbe } from "../src/host/types.js";
-import { safeLine } from "../src/text/safe-text.js";
+import { safeLine, shellQuote } from "../src/text/safe-text.js";
 import { PROBE_TIMEOUT_MS } from "./api-sockets.js";
 
 /** What docker-py sends when nothing pins a version. */
@@ -96,8 +96,8 @@ export const check: Check = {
       findings.push({
         code: "api.no-socket",
         status: "warn",
-        message: `No Docker-API socket answered GET /version (${[...paths].join(", ")}): the API version clients will meet is unknown.`,
-        evidence: { paths: [...paths] },
+        message: `No Docker-API socket answered GET /version (${[...paths].map(safeLine).join(", ")}): the API version clients will meet is unknown.`,
+        evidence: { paths: [...paths].map(safeLine) },
         remedy: "Start the socket first (see the api-sockets check), then run this check again.",
       });
     }
@@ -105,7 +105,8 @@ export const check: Check = {
   },
 };
 
-function judge(path: string, p: Extract<SocketProbe, { state: "answered" }>, wanted: Wanted[]): Finding[] {
+function judge(socket: string, p: Extract<SocketProbe, { state: "answered" }>, wanted: Wanted[]): Finding[] {
+  const path = safeLine(socket);
   let body: { ApiVersion?: unknown; MinAPIVersion?: unknown; Version?: unknown } = {};
   try {
     const parsed = JSON.parse(p.body) as unknown;
@@ -132,7 +133,7 @@ function judge(path: string, p: Extract<SocketProbe, { state: "answered" }>, wan
         status: "warn",
         message: `${path} answered GET /version with HTTP ${p.status} and no API version podlift can read.`,
         evidence: { ...evidence, body: safeLine(p.body.slice(0, 120)) },
-        remedy: `Ask it by hand: curl --unix-socket ${path} http://d/version`,
+        remedy: `Ask it by hand: curl --unix-socket ${shellQuote(socket)} http://d/version`,
       },
     ];
   }

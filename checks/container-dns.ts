@@ -90,8 +90,8 @@ async function judgeResolvConf(ctx: CheckContext): Promise<Finding[]> {
       {
         code: "dns.servers-pinned",
         status: "pass",
-        message: `Containers use the DNS servers ${pinned.file} sets: ${pinned.servers.join(", ")}.`,
-        evidence: { file: pinned.file, servers: pinned.servers },
+        message: `Containers use the DNS servers ${safeLine(pinned.file)} sets: ${pinned.servers.join(", ")}.`,
+        evidence: { file: safeLine(pinned.file), servers: pinned.servers },
       },
     ];
   }
@@ -126,7 +126,7 @@ async function judgeResolvConf(ctx: CheckContext): Promise<Finding[]> {
     .map(safeLine);
   const dropIn = ctx.facts.rootful
     ? "/etc/containers/containers.conf.d/"
-    : `${ctx.facts.targetUser.home}/.config/containers/containers.conf.d/`;
+    : `${safeLine(ctx.facts.targetUser.home)}/.config/containers/containers.conf.d/`;
   if (servers.every((s) => s === "127.0.0.53") && upstream.length > 0) {
     return [
       {

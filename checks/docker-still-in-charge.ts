@@ -119,8 +119,8 @@ async function judgeCli({ host, signal }: CheckContext): Promise<Finding[]> {
       {
         code: "docker.cli-is-podman",
         status: "pass",
-        message: `${found} runs Podman (${kind.how}).`,
-        evidence: { path: found, how: kind.how },
+        message: `${safeLine(found)} runs Podman (${kind.how}).`,
+        evidence: { path: safeLine(found), how: kind.how },
       },
     ];
   }
@@ -128,8 +128,8 @@ async function judgeCli({ host, signal }: CheckContext): Promise<Finding[]> {
     {
       code: "docker.cli-is-docker",
       status: "warn",
-      message: `${found} is Docker's own CLI (${kind.how}): scripts that call docker talk to Docker's engine, or fail when it is gone.`,
-      evidence: { path: found, how: kind.how },
+      message: `${safeLine(found)} is Docker's own CLI (${kind.how}): scripts that call docker talk to Docker's engine, or fail when it is gone.`,
+      evidence: { path: safeLine(found), how: kind.how },
       remedy:
         "Remove Docker's CLI package (docker-ce-cli, docker.io) and install podman-docker, which provides a `docker` that runs podman.",
     },

@@ -20,7 +20,7 @@ export const check: Check = {
     const { host, facts } = ctx;
     const user = facts.targetUser;
     const manager = facts.rootful ? "/run/systemd/system" : `/run/user/${user.uid}/systemd`;
-    const who = facts.rootful ? "systemd (PID 1)" : `${user.name}'s systemd user manager`;
+    const who = facts.rootful ? "systemd (PID 1)" : `${safeLine(user.name)}'s systemd user manager`;
     if ((await host.stat(manager))?.type === "dir") {
       return [
         {
