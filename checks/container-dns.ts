@@ -173,13 +173,13 @@ async function judgeBackend({ host, facts }: CheckContext): Promise<Finding[]> {
       break;
     }
   }
-  const tool = netavark ? "aardvark-dns" : "the dnsname CNI plugin";
+  const tool = netavark ? "aardvark-dns" : "dnsname CNI plugin";
   if (found) {
     return [
       {
         code: "dns.names-ok",
         status: "pass",
-        message: `The ${safeLine(backend)} backend resolves container names with ${tool} (${found}).`,
+        message: `The ${safeLine(backend)} backend resolves container names with the ${tool} (${found}).`,
         evidence: { backend: safeLine(backend), path: found },
       },
     ];

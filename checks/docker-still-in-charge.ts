@@ -205,14 +205,14 @@ async function judgePorts({ facts }: CheckContext): Promise<Finding[]> {
       };
     }
     const docker = owners.some((o) => o.startsWith("docker-proxy") || o.startsWith("dockerd"));
-    // Without root, /proc does not say who holds it: possibly Podman itself, so no failure.
+    // Without root on the live host, /proc does not say who holds it: possibly Podman itself, so no failure.
     const known = owners.length > 0;
     return {
       code: "docker.port-taken",
       status: known ? "fail" : "warn",
       message: known
         ? `Port ${port} is already bound by ${owners.join(", ")}: Podman cannot publish it${docker ? " while Docker still runs the old container" : ""}.`
-        : `Port ${port} is already bound by a process podlift cannot name (run as root to see it): if it is not Podman's, Podman cannot publish it.`,
+        : `Port ${port} is already bound by a process podlift cannot name (it reads owners from /proc/PID/fd only as root on the live host): if it is not Podman's, Podman cannot publish it.`,
       evidence,
       remedy: docker
         ? `Stop the Docker container that publishes it (docker ps --filter publish=${port}), or Docker itself once migrated.`

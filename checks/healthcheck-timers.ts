@@ -21,6 +21,9 @@ export const check: Check = {
     const user = facts.targetUser;
     const manager = facts.rootful ? "/run/systemd/system" : `/run/user/${user.uid}/systemd`;
     const who = facts.rootful ? "systemd (PID 1)" : `${safeLine(user.name)}'s systemd user manager`;
+    const lacking = facts.rootful
+      ? "This host does not run systemd"
+      : `${safeLine(user.name)} has no systemd user manager running`;
     if ((await host.stat(manager))?.type === "dir") {
       return [
         {
@@ -40,7 +43,7 @@ export const check: Check = {
         {
           code: "health.unscheduled",
           status: "fail",
-          message: `No ${who} (${manager} is missing), yet ${listed.names.length} container(s) have healthchecks that will never run: ${listed.names.join(", ")}. Their health stays "starting" and services that wait for them never start.`,
+          message: `${lacking} (${manager} is missing), yet ${listed.names.length} container(s) have healthchecks that will never run: ${listed.names.join(", ")}. Their health stays "starting" and services that wait for them never start.`,
           evidence: { path: manager, containers: listed.names },
           remedy,
         },
@@ -50,7 +53,7 @@ export const check: Check = {
       {
         code: "health.no-timers",
         status: "warn",
-        message: `No ${who} (${manager} is missing): a container with a healthcheck would never be checked${listed.kind === "unknown" ? ` (its containers could not be listed: ${listed.why})` : " (none has one yet)"}.`,
+        message: `${lacking} (${manager} is missing): a container with a healthcheck would never be checked${listed.kind === "unknown" ? ` (its containers could not be listed: ${listed.why})` : " (none has one yet)"}.`,
         evidence: { path: manager, containers: [] },
         remedy,
       },
