@@ -4,7 +4,6 @@
 // `pip install --user podman-compose` puts it in ~/.local/bin, on the user's PATH and not on
 // root's (sudo's secure_path): the target user's own folders are looked at too.
 import { installHint } from "../src/distro.js";
-import { userEnv } from "../src/engine/podman-facts.js";
 import type { Check, CheckContext, Finding } from "../src/engine/types.js";
 import { userAssignments } from "../src/engine/user-env.js";
 import { safeLine } from "../src/text/safe-text.js";
@@ -50,55 +49,40 @@ function firstLine(text: string): string {
   return text.trim().split("\n")[0]?.slice(0, 200) ?? "";
 }
 
-/** The user's own folders pip --user and hand installs use. */
-export const USER_BIN_DIRS = [".local/bin", "bin"];
-
-/** podman-compose and docker-compose in the target user's own bin folders, run as that user. */
+/** podman-compose and docker-compose in the target user's own bin folders (the shared probe). */
 async function userProviders(ctx: CheckContext): Promise<Finding[]> {
-  const { host, facts, signal } = ctx;
+  const { facts } = ctx;
   const user = facts.targetUser;
-  const asOther = user.name !== host.currentUser().name;
   const out: Finding[] = [];
-  for (const dir of USER_BIN_DIRS.map((d) => `${user.home}/${d}`)) {
-    for (const name of ["podman-compose", "docker-compose"]) {
-      const path = `${dir}/${name}`;
-      const info = await host.stat(path);
-      if (info?.type !== "file" || (info.mode & 0o111) === 0) continue;
-      const r = await host.run([path, "--version"], {
-        timeoutMs: 4000,
-        signal,
-        user: asOther ? user.name : undefined,
-        env: await userEnv(host, user),
+  for (const { dir, path, name, result: r } of await facts.probes.userComposeProviders(user)) {
+    const version = versionLine(r.stdout);
+    if (r.exitCode !== 0) {
+      out.push({
+        code: "compose.user-provider-broken",
+        status: "warn",
+        message: `${safeLine(path)} is installed for ${safeLine(user.name)} but \`--version\` ${r.timedOut ? "hangs" : `fails (exit ${r.exitCode})`}: ${safeLine(firstLine(r.stderr))}`,
+        evidence: { path: safeLine(path), exitCode: r.exitCode, error: safeLine(firstLine(r.stderr)) },
+        remedy: `Reinstall it as ${safeLine(user.name)}: pip install --user --force-reinstall ${name}`,
       });
-      const version = versionLine(r.stdout);
-      if (r.exitCode !== 0) {
-        out.push({
-          code: "compose.user-provider-broken",
-          status: "warn",
-          message: `${safeLine(path)} is installed for ${safeLine(user.name)} but \`--version\` ${r.timedOut ? "hangs" : `fails (exit ${r.exitCode})`}: ${safeLine(firstLine(r.stderr))}`,
-          evidence: { path: safeLine(path), exitCode: r.exitCode, error: safeLine(firstLine(r.stderr)) },
-          remedy: `Reinstall it as ${safeLine(user.name)}: pip install --user --force-reinstall ${name}`,
-        });
-        continue;
-      }
-      const onPath = await dirOnPath(ctx, dir);
-      out.push(
-        onPath
-          ? {
-              code: "compose.provider-ok",
-              status: "pass",
-              message: `${safeLine(path)} is available to ${safeLine(user.name)}: ${version}`,
-              evidence: { command: `${safeLine(path)} --version`, version, user: safeLine(user.name) },
-            }
-          : {
-              code: "compose.user-provider-off-path",
-              status: "warn",
-              message: `${safeLine(path)} works (${version}), but no PATH line in ${safeLine(user.name)}'s profile files adds ${safeLine(dir)}: \`${name}\` is "command not found" in their shells and scripts.`,
-              evidence: { path: safeLine(path), version },
-              remedy: `Add it in ~/.profile: export PATH="$HOME/${dir.slice(user.home.length + 1)}:$PATH"`,
-            },
-      );
+      continue;
     }
+    const onPath = await dirOnPath(ctx, dir);
+    out.push(
+      onPath
+        ? {
+            code: "compose.provider-ok",
+            status: "pass",
+            message: `${safeLine(path)} is available to ${safeLine(user.name)}: ${version}`,
+            evidence: { command: `${safeLine(path)} --version`, version, user: safeLine(user.name) },
+          }
+        : {
+            code: "compose.user-provider-off-path",
+            status: "warn",
+            message: `${safeLine(path)} works (${version}), but no PATH line in ${safeLine(user.name)}'s profile files adds ${safeLine(dir)}: \`${name}\` is "command not found" in their shells and scripts.`,
+            evidence: { path: safeLine(path), version },
+            remedy: `Add it in ~/.profile: export PATH="$HOME/${dir.slice(user.home.length + 1)}:$PATH"`,
+          },
+    );
   }
   return out;
 }

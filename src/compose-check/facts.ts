@@ -64,7 +64,7 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     podmanCompose:
       podmanCompose?.exitCode === 0
         ? (/podman-compose version:?\s*(\S+)/.exec(podmanCompose.stdout)?.[1] ?? null)
-        : null,
+        : await userPodmanCompose(facts),
     home: facts.targetUser.home,
     homes: await knownHomes(host),
     localImages,
@@ -77,6 +77,16 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
         : (await host.stat(`/var/lib/systemd/linger/${facts.targetUser.name}`)) !== null,
     },
   };
+}
+
+/** The version of a podman-compose in the user's ~/.local/bin or ~/bin (pip --user); null when none answers. */
+async function userPodmanCompose(facts: Facts): Promise<string | null> {
+  for (const p of await facts.probes.userComposeProviders(facts.targetUser)) {
+    if (p.name !== "podman-compose" || p.result.exitCode !== 0) continue;
+    const v = /podman-composer? version:?\s*(\S+)/.exec(p.result.stdout)?.[1];
+    if (v) return v;
+  }
+  return null;
 }
 
 /** The most processes listeningSockets looks through for the owner of a socket. */
