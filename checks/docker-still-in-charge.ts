@@ -77,7 +77,21 @@ async function judgeEngine({ host, facts, signal }: CheckContext): Promise<Findi
           fixes: ["docker-disable"],
         },
       ];
-    default:
+    default: {
+      // The socket is root:docker 0660: without access, dockerd's pid file still says it runs.
+      const pid = await dockerdPid(host);
+      if (pid !== null) {
+        return [
+          {
+            code: "docker.engine-running",
+            status: "fail",
+            message: `dockerd still runs (pid ${pid}, from /run/docker.pid) behind ${DOCKER_SOCKET}, which podlift may not probe: clients that use the default socket reach Docker, not Podman.`,
+            evidence: { ...evidence, pid },
+            remedy: `Migrate what Docker still runs (podlift migrate), then stop it: sudo systemctl disable --now docker.service docker.socket; then ${installHint(facts, { debian: "podman-docker" })}.`,
+            fixes: ["docker-disable"],
+          },
+        ];
+      }
       return [
         {
           code: "docker.engine-unknown",
@@ -87,7 +101,19 @@ async function judgeEngine({ host, facts, signal }: CheckContext): Promise<Findi
           remedy: "Run podlift as root (sudo podlift doctor) to probe the socket.",
         },
       ];
+    }
   }
+}
+
+/** dockerd's pid when its pid file names a live process called dockerd; null otherwise. */
+async function dockerdPid(host: CheckContext["host"]): Promise<number | null> {
+  for (const file of ["/run/docker.pid", "/var/run/docker.pid"]) {
+    const text = (await host.readFile(file).catch(() => null))?.trim() ?? "";
+    if (!/^\d{1,9}$/.test(text)) continue;
+    const comm = (await host.readFile(`/proc/${text}/comm`).catch(() => null))?.trim();
+    if (comm === "dockerd") return Number(text);
+  }
+  return null;
 }
 
 /** Where `docker` is on PATH (the environment's, or the usual folders), and what it is. */

@@ -26,7 +26,7 @@ export async function dockerUnits(host: Host): Promise<string[]> {
 export const fix: Fix = {
   id: "docker-disable",
   title: "Stop and disable Docker's engine",
-  addresses: ["docker.engine-answers", "docker.engine-hung"],
+  addresses: ["docker.engine-answers", "docker.engine-hung", "docker.engine-running"],
   risk: "confirm",
   async plan({ host, facts }) {
     if (!(await hasSystemd(host))) {

@@ -118,6 +118,22 @@ describe("docker-still-in-charge", () => {
       { user: USER, sockets: { "/var/run/docker.sock": { state: "permission-denied" } } },
     );
     expect((await runOn(check, root)).find("docker.engine-unknown").status).toBe("warn");
+    // Without access to the socket, dockerd's pid file and /proc still tell.
+    const running = tempHost(
+      { "etc/passwd": PASSWD, "run/docker.pid": "1187", "proc/1187/comm": "dockerd\n" },
+      { user: USER, sockets: { "/var/run/docker.sock": { state: "permission-denied" } } },
+    );
+    expect((await runOn(check, running)).find("docker.engine-running")).toMatchObject({
+      status: "fail",
+      evidence: { pid: 1187 },
+      fixes: ["docker-disable"],
+    });
+    // A stale pid file whose pid is now another program is no evidence.
+    const stale = tempHost(
+      { "etc/passwd": PASSWD, "run/docker.pid": "1187", "proc/1187/comm": "bash\n" },
+      { user: USER, sockets: { "/var/run/docker.sock": { state: "permission-denied" } } },
+    );
+    expect((await runOn(check, stale)).codes).toContain("docker.engine-unknown");
     const r = await runOn(check, broken, { ports: [80] });
     expect(r.codes).toEqual(["docker.engine-unknown", "docker.cli-absent", "docker.ports-unknown"]);
   });
