@@ -2,9 +2,13 @@
 
 import type { Check } from "../src/engine/types.js";
 import { check as apiSockets } from "./api-sockets.js";
+import { check as apiVersion } from "./api-version.js";
 import { check as canary } from "./canary.js";
 import { check as cdiSpecs } from "./cdi-specs.js";
 import { check as cgroups } from "./cgroups.js";
+import { check as containerDns } from "./container-dns.js";
+import { check as dockerStillInCharge } from "./docker-still-in-charge.js";
+import { check as healthcheckTimers } from "./healthcheck-timers.js";
 import { check as hostFiles } from "./host-files.js";
 import { check as linger } from "./linger.js";
 import { check as podmanCompose } from "./podman-compose.js";
@@ -14,6 +18,7 @@ import { check as selinuxMode } from "./selinux-mode.js";
 import { check as servicesRestart } from "./services-restart.js";
 import { check as sharedMount } from "./shared-mount.js";
 import { check as shortNames } from "./short-names.js";
+import { check as socketAccess } from "./socket-access.js";
 import { check as storage } from "./storage.js";
 import { check as subuidRanges } from "./subuid-ranges.js";
 import { check as systemd } from "./systemd.js";
@@ -27,6 +32,9 @@ export const checks: readonly Check[] = [
   subuidRanges,
   userNamespaces,
   apiSockets,
+  apiVersion,
+  socketAccess,
+  dockerStillInCharge,
   cdiSpecs,
   unprivilegedPorts,
   selinuxMode,
@@ -34,9 +42,11 @@ export const checks: readonly Check[] = [
   linger,
   servicesRestart,
   systemd,
+  healthcheckTimers,
   cgroups,
   storage,
   rootlessNetwork,
+  containerDns,
   sharedMount,
   shortNames,
   podmanCompose,

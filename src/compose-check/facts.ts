@@ -64,12 +64,12 @@ export async function gatherContext(host: WritableHost, facts: Facts): Promise<H
     podmanCompose:
       podmanCompose?.exitCode === 0
         ? (/podman-compose version:?\s*(\S+)/.exec(podmanCompose.stdout)?.[1] ?? null)
-        : null,
+        : await userPodmanCompose(facts),
     home: facts.targetUser.home,
     homes: await knownHomes(host),
     localImages,
     ...(dockerVolumes ? { dockerVolumes } : {}),
-    listening: await listeningSockets(host),
+    listening: await facts.probes.listening(),
     podmanNetworks: await podmanNetworks(host, facts),
     // Shared with the checks (run once); a podman that hangs or crashes leaves it unknown.
     podmanVersion: await Promise.resolve()
@@ -157,6 +157,16 @@ export async function bootStarters(
     if (named) quadlets.push(named);
   }
   return { podmanRestart, quadlets };
+}
+
+/** The version of a podman-compose in the user's ~/.local/bin or ~/bin (pip --user); null when none answers. */
+async function userPodmanCompose(facts: Facts): Promise<string | null> {
+  for (const p of await facts.probes.userComposeProviders(facts.targetUser)) {
+    if (p.name !== "podman-compose" || p.result.exitCode !== 0) continue;
+    const v = /podman-composer? version:?\s*(\S+)/.exec(p.result.stdout)?.[1];
+    if (v) return v;
+  }
+  return null;
 }
 
 /** The most processes listeningSockets looks through for the owner of a socket. */
