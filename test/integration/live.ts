@@ -15,7 +15,9 @@ const which = (name: string) => {
 };
 
 /** Why live tests cannot run here, or null. CI sets PODLIFT_REQUIRE_LIVE=1 so a gap fails. */
-export function liveUnavailable(needs: ("podman" | "dockerd")[] = ["podman"]): string | null {
+export function liveUnavailable(
+  needs: ("podman" | "dockerd" | "ansible-playbook" | "debootstrap")[] = ["podman"],
+): string | null {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("root");
   for (const n of needs) if (!which(n)) missing.push(n);

@@ -25,8 +25,8 @@ import { servicesFromCompose } from "../../src/services/compose-source.js";
 import { inventoryFromDocker } from "../../src/services/docker-source.js";
 import type { Inventory } from "../../src/services/model.js";
 import { type HostFacts, planServices } from "../../src/services/plan.js";
+import { ensureTrixieRoot, quadletDryRun, trixieUnavailable, withMounts } from "./debian-roots.js";
 import { liveUnavailable, type Service, startDockerd } from "./live.js";
-import { ensureTrixieRoot, quadletDryRun, trixieUnavailable, withMounts } from "./trixie-root.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "services");

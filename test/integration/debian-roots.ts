@@ -1,20 +1,47 @@
-// A Debian 13 (trixie) root with Podman 5, for the tests that need the real Quadlet generator:
-// Debian 12 ships Podman 4.3, which has none. Built once with debootstrap from the host's own
-// Debian mirror, cached at a fixed path; a stamp file written last marks a finished build, so a
-// half-built root (a killed run, a full disk) is removed and built again.
+// Debian roots for the tests that need another host than this one: a Debian 13 (trixie) root with
+// Podman 5 for the real Quadlet generator (Debian 12 ships Podman 4.3, which has none), and a
+// plain Debian 12 (bookworm) root as a second host for the fleet tests. Each is built once with
+// debootstrap from the host's own Debian mirror, cached at a fixed path; a stamp file written last
+// marks a finished build, so a half-built root (a killed run, a full disk) is removed and built again.
 // Building takes 64 s on the development machine (2 cores, the stamp records it); a first
 // attempt there took about 3.5 min, the download being most of it. About 250 MB on disk.
 // Two test runs from different checkouts at once share the root: the build is locked, but
 // their mounts and the Podman storage under /var/tmp/podlift-st in it are not.
-// Build it by hand: `PODLIFT_BUILD_TRIXIE=1 npx vite-node test/integration/trixie-root.ts`
+// The bookworm root (minbase, no Podman) took 76 s, about 200 MB.
+// Build by hand: `PODLIFT_BUILD_TRIXIE=1 npx vite-node test/integration/debian-roots.ts`
 // (prints the build time).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-export const TRIXIE_ROOT = process.env.PODLIFT_TRIXIE_ROOT ?? "/var/cache/podlift-test/trixie-root";
-const STAMP = `${TRIXIE_ROOT}.stamp`;
-const LOCK = `${TRIXIE_ROOT}.lock`;
+export interface RootSpec {
+  suite: string;
+  dir: string;
+  /** Packages beyond the minimal base. */
+  include: string[];
+  /** A file that a finished root has. */
+  marker: string;
+  /** A command run in the finished root, its output kept in the stamp. */
+  probe: string[];
+}
+
+export const TRIXIE: RootSpec = {
+  suite: "trixie",
+  dir: process.env.PODLIFT_TRIXIE_ROOT ?? "/var/cache/podlift-test/trixie-root",
+  include: ["podman"],
+  marker: "usr/libexec/podman/quadlet",
+  probe: ["podman", "--version"],
+};
+
+export const BOOKWORM: RootSpec = {
+  suite: "bookworm",
+  dir: process.env.PODLIFT_BOOKWORM_ROOT ?? "/var/cache/podlift-test/bookworm-root",
+  include: [],
+  marker: "etc/debian_version",
+  probe: ["cat", "/etc/debian_version"],
+};
+
+export const TRIXIE_ROOT = TRIXIE.dir;
 /** debootstrap downloads about 120 MB and unpacks about 400 MB: well under this. */
 const BUILD_TIMEOUT_MS = 20 * 60 * 1000;
 
@@ -49,44 +76,51 @@ export interface TrixieRoot {
   builtMs: number | null;
 }
 
+export function ensureTrixieRoot(): Promise<TrixieRoot> {
+  return ensureDebianRoot(TRIXIE);
+}
+
 /** The cached root, built first when there is no finished one. One builder at a time (a lock folder). */
-export async function ensureTrixieRoot(): Promise<TrixieRoot> {
-  if (existsSync(STAMP) && existsSync(path.join(TRIXIE_ROOT, "usr/libexec/podman/quadlet")))
-    return { dir: TRIXIE_ROOT, builtMs: null };
-  mkdirSync(path.dirname(TRIXIE_ROOT), { recursive: true });
+export async function ensureDebianRoot(spec: RootSpec): Promise<TrixieRoot> {
+  const { dir } = spec;
+  const stamp = `${dir}.stamp`;
+  const lock = `${dir}.lock`;
+  if (existsSync(stamp) && existsSync(path.join(dir, spec.marker))) return { dir, builtMs: null };
+  mkdirSync(path.dirname(dir), { recursive: true });
   const started = Date.now();
   // Another test process may be building: wait for its lock to go (at most the build timeout).
   for (;;) {
     try {
-      mkdirSync(LOCK);
+      mkdirSync(lock);
       break;
     } catch {
-      if (Date.now() - started > BUILD_TIMEOUT_MS) throw new Error(`${LOCK} held too long`);
+      if (Date.now() - started > BUILD_TIMEOUT_MS) throw new Error(`${lock} held too long`);
       await new Promise((r) => setTimeout(r, 2000));
-      if (existsSync(STAMP)) return { dir: TRIXIE_ROOT, builtMs: null };
+      if (existsSync(stamp)) return { dir, builtMs: null };
     }
   }
   try {
-    unmountUnder(TRIXIE_ROOT);
-    rmSync(TRIXIE_ROOT, { recursive: true, force: true });
-    rmSync(STAMP, { force: true });
+    unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stamp, { force: true });
     const t0 = Date.now();
-    const r = spawnSync(
-      "debootstrap",
-      ["--variant=minbase", "--include=podman", "trixie", TRIXIE_ROOT, hostMirror()],
-      { stdio: ["ignore", "ignore", "pipe"], timeout: BUILD_TIMEOUT_MS, killSignal: "SIGKILL" },
-    );
+    const include = spec.include.length > 0 ? [`--include=${spec.include.join(",")}`] : [];
+    const r = spawnSync("debootstrap", ["--variant=minbase", ...include, spec.suite, dir, hostMirror()], {
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: BUILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
     if (r.status !== 0)
       throw new Error(`debootstrap failed (${r.status ?? r.signal}): ${r.stderr?.toString().slice(-2000)}`);
     const builtMs = Date.now() - t0;
     // podman reads /proc: asked inside the mounts.
-    const version = await withMounts(TRIXIE_ROOT, () =>
-      execFileSync("chroot", [TRIXIE_ROOT, "podman", "--version"], { encoding: "utf8" }).trim(),
+    const probed = await withMounts(dir, () =>
+      execFileSync("chroot", [dir, ...spec.probe], { encoding: "utf8" }).trim(),
     );
-    writeFileSync(STAMP, `${JSON.stringify({ builtMs, version, at: new Date().toISOString() })}\n`);
-    return { dir: TRIXIE_ROOT, builtMs };
+    writeFileSync(stamp, `${JSON.stringify({ builtMs, probed, at: new Date().toISOString() })}\n`);
+    return { dir, builtMs };
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
@@ -167,7 +201,9 @@ if (process.env.PODLIFT_BUILD_TRIXIE === "1") {
     console.error(why);
     process.exit(1);
   }
-  const { dir, builtMs } = await ensureTrixieRoot();
-  console.log(`${dir}: ${builtMs === null ? "cached" : `built in ${(builtMs / 1000).toFixed(1)} s`}`);
-  console.log(readFileSync(STAMP, "utf8").trim());
+  for (const spec of [TRIXIE, BOOKWORM]) {
+    const { dir, builtMs } = await ensureDebianRoot(spec);
+    console.log(`${dir}: ${builtMs === null ? "cached" : `built in ${(builtMs / 1000).toFixed(1)} s`}`);
+    console.log(readFileSync(`${dir}.stamp`, "utf8").trim());
+  }
 }
