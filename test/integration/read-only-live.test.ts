@@ -5,7 +5,7 @@
 // and the lock and state files that Podman itself rewrites on every podman command podlift runs
 // (README, "Safety": podman info rewrites its storage lock tokens; the canary's podman run --rm
 // adds and removes a container record).
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,9 +20,10 @@ const HOME = `/home/${USER}`;
 
 // Podman's own bookkeeping, rewritten by any podman command whatever the storage driver (lock
 // tokens, the container database, the container and layer records a `podman run --rm` adds and
-// removes, the driver's empty folders made on first use).
+// removes, the driver's empty folders made on first use), and the short-name alias lock any image
+// lookup by a short name takes (compose check inspects the project's images).
 const PODMAN_STATE =
-  /^(\/var\/lib\/containers|\/home\/plro\/\.local\/share\/containers)\/storage\/(storage\.lock|userns\.lock|(overlay|vfs|btrfs|zfs)-(layers|images|containers)\/(layers|images|containers)\.(lock|json)|(overlay|vfs)\/(dir|l)|libpod\/bolt_state\.db|db\.sql(-wal|-shm)?)$/;
+  /^((\/var\/lib\/containers|\/home\/plro\/\.local\/share\/containers)\/storage\/(storage\.lock|userns\.lock|(overlay|vfs|btrfs|zfs)-(layers|images|containers)\/(layers|images|containers)\.(lock|json)|(overlay|vfs)\/(dir|l)|libpod\/bolt_state\.db|db\.sql(-wal|-shm)?)|(\/root|\/home\/plro)\/\.cache\/containers\/short-name-aliases\.conf\.lock)$/;
 
 let dockerd: Service;
 let out: string;
@@ -65,6 +66,8 @@ describe.skipIf(skip !== null)("read-only guarantee (live)", () => {
     createUser(USER);
     // Podman creates a user's storage on first use, whoever asks: do that before the baseline.
     execFileSync("runuser", ["-u", USER, "--", "podman", "info"], { stdio: "ignore", cwd: "/" });
+    // And its short-name alias cache (~/.cache/containers) on the first image lookup by short name.
+    spawnSync("runuser", ["-u", USER, "--", "podman", "image", "exists", "podlift-warm-up"], { cwd: "/" });
     dockerd = await startDockerd();
     execFileSync("docker", ["-H", `unix://${dockerd.socket}`, "volume", "create", "ro-data"], {
       stdio: "ignore",
