@@ -5,6 +5,7 @@
 // and mode behind. Found on this project's CI machine (Debian 12, Podman 4.3.1).
 import { userEnv } from "../engine/podman-facts.js";
 import type { CommandResult, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
+import type { PipedSpec } from "./pipe.js";
 
 export const TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"];
 
@@ -59,6 +60,39 @@ export class PodmanTarget {
     await this.ok([...args, name]);
   }
 
+  /** A volume's driver options (replace keeps them). */
+  async options(name: string): Promise<Record<string, string>> {
+    const out = await this.ok(["volume", "inspect", "--format", "{{json .Options}}", name]);
+    return (JSON.parse(out || "{}") as Record<string, string> | null) ?? {};
+  }
+
+  /** Where this Podman keeps its volumes. */
+  volumePath(): Promise<string> {
+    return this.ok(["info", "--format", "{{.Store.VolumePath}}"]);
+  }
+
+  /** How to start a process of a copy pipeline: as the target user, inside its namespace, when rootless. */
+  async spec(argv: string[]): Promise<Omit<PipedSpec, "stdin" | "stdout">> {
+    const other = this.asUser() !== undefined && this.user !== null;
+    const env = await this.env();
+    if (!other || !this.user) return { argv: this.wrap(argv), env };
+    // The caller's session variables belong to the caller; the user gets its own (as host.run does).
+    return {
+      argv: this.wrap(argv),
+      uid: this.user.uid,
+      gid: this.user.gid,
+      env: {
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        XDG_CONFIG_HOME: undefined,
+        XDG_RUNTIME_DIR: undefined,
+        HOME: this.user.home,
+        USER: this.user.name,
+        LOGNAME: this.user.name,
+        ...env,
+      },
+    };
+  }
+
   mountpoint(name: string): Promise<string> {
     return this.ok(["volume", "inspect", "--format", "{{.Mountpoint}}", name]);
   }
@@ -74,6 +108,16 @@ export class PodmanTarget {
 
   async spawnIn(argv: string[], signal?: AbortSignal): Promise<StreamingCommand> {
     return this.host.spawn(this.wrap(argv), { user: this.asUser(), env: await this.env(), signal });
+  }
+
+  /** GNU tar reading a tar stream into the folder, as argv. */
+  static extractArgv(dir: string): string[] {
+    return ["tar", "-C", dir, ...TAR_FLAGS, "--same-owner", "--same-permissions", "-xf", "-"];
+  }
+
+  /** GNU tar writing the folder as a tar stream, as argv. */
+  static archiveArgv(dir: string): string[] {
+    return ["tar", "-C", dir, ...TAR_FLAGS, "-cf", "-", "."];
   }
 
   /** GNU tar reading a tar stream into the folder, keeping owners, modes, times and xattrs. */
