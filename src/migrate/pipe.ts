@@ -22,8 +22,6 @@ export interface Piped {
   pid: number | undefined;
   stdin: Writable | null;
   stdout: Readable | null;
-  /** Extra output pipe on fd 3, when asked for. */
-  fd3: Readable | null;
   exited: Promise<Exit>;
   done: boolean;
   kill(): Promise<void>;
@@ -37,7 +35,6 @@ export interface PipedSpec {
   /** "pipe" for Node to write, or the stdout of a process started earlier (handed on, then closed here). */
   stdin: "ignore" | "pipe" | Readable;
   stdout: "ignore" | "pipe";
-  fd3?: boolean;
   signal?: AbortSignal;
 }
 
@@ -50,7 +47,6 @@ export function spawnPiped(spec: PipedSpec): Piped {
   for (const [k, v] of Object.entries({ ...process.env, ...spec.env, PODLIFT_CHILD: marker }))
     if (v !== undefined) env[k] = v;
   const stdio: (string | Readable)[] = [spec.stdin, spec.stdout, "pipe"];
-  if (spec.fd3) stdio.push("pipe");
   let child: ChildProcess;
   try {
     child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
@@ -85,7 +81,6 @@ export function spawnPiped(spec: PipedSpec): Piped {
     pid: child.pid,
     stdin: child.stdin,
     stdout: child.stdout,
-    fd3: (child.stdio[3] as Readable | undefined) ?? null,
     done: false,
     exited: new Promise<Exit>((resolve) => {
       let settled = false;
@@ -118,7 +113,6 @@ function failed(spec: PipedSpec, why: string): Piped {
     pid: undefined,
     stdin: null,
     stdout: null,
-    fd3: null,
     done: true,
     exited: Promise.resolve({ code: 127, signal: null, stderr: why, stderrLines: [why], droppedLines: 0 }),
     kill: () => Promise.resolve(),

@@ -7,7 +7,7 @@ import { UsageError } from "../engine/facts.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-import type { PodmanTarget } from "./podman.js";
+import { freeSpace, type PodmanTarget, type PodmanVolume } from "./podman.js";
 import { formatBytes } from "./run.js";
 import { listed, MAX_PATH_BYTES, type Preflight, preflight, type Via } from "./source.js";
 import { DIGEST_LABEL, SOURCE_LABEL, unsupportedReason } from "./volume.js";
@@ -22,6 +22,10 @@ export interface PlanItem {
   problem: string | null;
   /** What the walk of the source found; null when it could not walk it. */
   preflight: Preflight | null;
+  /** The Podman volume already named like the target, as listed when planning. */
+  existing: PodmanVolume | null;
+  /** Where the target keeps its volumes, when known. */
+  volumePath: string | null;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -98,7 +102,13 @@ export async function planMigration(
     ? await docker.volumeSizes().catch(() => new Map<string, number>())
     : new Map<string, number>();
   const limits = podman.user ? await idLimits(host, podman.user) : null;
-  const space = await freeSpace(host, podman);
+  const existing = new Map((await podman.list()).map((v) => [v.Name, v]));
+  // `podman info` costs over a second (it asks dpkg for versions): a volume's folder says it too.
+  const sample = [...existing.values()].find((v) => v.Driver === "local" && v.Mountpoint.endsWith("/_data"));
+  const volumePath = sample
+    ? path.dirname(path.dirname(sample.Mountpoint))
+    : await podman.volumePath().catch(() => null);
+  const space = volumePath ? await freeSpace(host, volumePath) : null;
   let needed = 0;
   const items: PlanItem[] = [];
   for (const source of chosen.sort((a, b) => a.Name.localeCompare(b.Name))) {
@@ -114,8 +124,9 @@ export async function planMigration(
       }
     }
     let conflict: PlanItem["conflict"] = "none";
-    if (await podman.exists(target)) {
-      const labels = await podman.labels(target);
+    const there = existing.get(target) ?? null;
+    if (there) {
+      const labels = there.Labels ?? {};
       conflict =
         labels[SOURCE_LABEL] === `docker/${source.Name}` &&
         pre !== null &&
@@ -140,19 +151,11 @@ export async function planMigration(
       conflict,
       problem,
       preflight: pre,
+      existing: there,
+      volumePath,
     });
   }
   return items;
-}
-
-/** Free bytes where the target keeps its volumes (the nearest folder that exists), or null. */
-async function freeSpace(host: Host, podman: PodmanTarget): Promise<{ path: string; free: number } | null> {
-  let dir = await podman.volumePath().catch(() => null);
-  if (!dir) return null;
-  while (dir !== "/" && (await host.stat(dir))?.type !== "dir") dir = path.dirname(dir);
-  const r = await host.run(["df", "-B1", "--output=avail", dir]);
-  const free = Number(r.stdout.trim().split("\n").at(-1));
-  return r.exitCode === 0 && Number.isFinite(free) ? { path: dir, free } : null;
 }
 
 /** The highest container uid and gid a rootless user can map: its own id plus its ranges. */

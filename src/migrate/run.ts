@@ -28,6 +28,8 @@ export async function runMigration(
     results[index] = await migrateVolume(docker, podman, item.source, item.target, {
       ...options,
       preflight: item.preflight,
+      existing: item.existing,
+      volumePath: item.volumePath,
       onBytes: report
         ? (bytes) => {
             const seconds = (performance.now() - started) / 1000;

@@ -8,7 +8,9 @@ import { pipeline } from "node:stream/promises";
 import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "./pipe.js";
-import { PodmanTarget } from "./podman.js";
+
+import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
+import { formatBytes } from "./run.js";
 import { listed, openSource, type Preflight, type Via } from "./source.js";
 import { type Difference, ManifestBuilder, StreamingComparison } from "./tar-manifest.js";
 
@@ -27,6 +29,10 @@ export interface VolumeOptions {
   onBytes?: (total: number) => void;
   /** What the plan's walk of the source found (digest, sockets, sparse files). */
   preflight?: Preflight | null;
+  /** The Podman volume named like the target as the plan found it (null: none); undefined asks Podman. */
+  existing?: PodmanVolume | null;
+  /** Where the target keeps its volumes, when the plan knows. */
+  volumePath?: string | null;
   /** A copy in which no byte moves for this long is stopped (default 60 s). */
   stallMs?: number;
 }
@@ -84,10 +90,10 @@ export async function migrateVolume(
     const unsupported = unsupportedReason(volume);
     if (unsupported) return done({ error: unsupported });
     const sourceLabel = `docker/${volume.Name}`;
-    const exists = await podman.exists(target);
+    const exists = options.existing !== undefined ? options.existing !== null : await podman.exists(target);
     let keepOptions: Record<string, string> = {};
     if (exists) {
-      const labels = await podman.labels(target);
+      const labels = options.existing?.Labels ?? (options.existing ? {} : await podman.labels(target));
       const ours = labels[SOURCE_LABEL] === sourceLabel;
       if (ours && options.onConflict !== "replace") {
         if (pre && labels[DIGEST_LABEL] === pre.digest)
@@ -107,7 +113,7 @@ export async function migrateVolume(
         });
       if (!ours && options.onConflict === "skip")
         return done({ status: "skipped", notes: [`a Podman volume named ${target} exists`] });
-      keepOptions = await podman.options(target);
+      keepOptions = options.existing ? { ...(options.existing.Options ?? {}) } : await podman.options(target);
       if (keepOptions.device || keepOptions.type)
         return done({
           error: `the Podman volume ${target} is backed by ${keepOptions.device ?? keepOptions.type}; replacing it would drop that mount: remove or rename it first`,
@@ -148,7 +154,15 @@ export async function migrateVolume(
       await podman.remove(staging as string);
       await podman.create(staging as string);
     });
-    const stagingDir = await podman.mountpoint(staging);
+    const guess = options.volumePath ? `${options.volumePath}/${staging}/_data` : null;
+    const stagingDir =
+      guess && (await podman.host.stat(guess))?.type === "dir" ? guess : await podman.mountpoint(staging);
+    // The plan checked the space; a rootless user's first volume, or another writer, may change it.
+    const space = pre ? await freeSpace(podman.host, stagingDir) : null;
+    if (pre && space && pre.bytes > space.free)
+      return done({
+        error: `needs ${formatBytes(pre.bytes)} but only ${formatBytes(space.free)} is free under ${space.path}`,
+      });
     const comparison = await copy(docker, podman, volume, stagingDir, options, result);
     if (comparison) {
       await readBack(podman, stagingDir, comparison, options);
@@ -333,8 +347,9 @@ async function copy(
         );
     };
     const reader = `reading ${volume.Mountpoint} with tar`;
-    if (local && !comparison) {
-      // Not verifying: tar to tar, fd to fd; started in one tick, so Node never reads the pipe.
+    if (local) {
+      // Tar to tar, fd to fd; started in one tick, so Node never reads the pipe. When verifying,
+      // a second read of the source (from the page cache, mostly) is hashed alongside.
       const src = spawnPiped({
         argv: PodmanTarget.archiveArgv(volume.Mountpoint),
         stdin: "ignore",
@@ -347,6 +362,20 @@ async function copy(
         stdout: "ignore",
         signal: stop.signal,
       });
+      const hasher = builder
+        ? spawnPiped({
+            argv: PodmanTarget.archiveArgv(volume.Mountpoint),
+            stdin: "ignore",
+            stdout: "pipe",
+            signal: stop.signal,
+          })
+        : null;
+      const hashing =
+        hasher && builder
+          ? pipeline(hasher.stdout as NodeJS.ReadableStream, builder).catch((e: Error) =>
+              fail(`reading the source for verification failed: ${e.message}`),
+            )
+          : null;
       let lastBytes = 0;
       stopWatchdog = watchdog(
         () => {
@@ -359,39 +388,25 @@ async function copy(
         () => fail(`the copy stalled: no data moved for ${Math.round(stallMs / 1000)} s; stopped it`),
       );
       target = watch(tgt, "tar in the target");
-      const [srcExit, tgtExit] = await Promise.all([watch(src, reader), target]);
+      const [srcExit, tgtExit, hashExit] = await Promise.all([
+        watch(src, reader),
+        target,
+        hasher ? watch(hasher, `${reader} for verification`) : null,
+      ]);
+      await hashing;
       socketsFrom(srcExit);
       result.bytes = options.preflight?.bytes ?? lastBytes;
-      result.entries = options.preflight?.entries ?? 0;
-      if (srcExit.code === 0 && tgtExit.code === 0 && !why && !stop.signal.aborted) return comparison;
+      result.entries = builder?.count ?? options.preflight?.entries ?? 0;
+      const ok = srcExit.code === 0 && tgtExit.code === 0 && (hashExit === null || hashExit.code === 0);
+      if (ok && !why && !stop.signal.aborted) return comparison;
       if (!why && !options.signal?.aborted) why = failure(tgtExit, "tar in the target");
     } else {
-      // Through Node: verifying (each chunk is parsed and hashed on its way), or from the engine API.
-      let stream: NodeJS.ReadableStream;
-      let finish: () => Promise<string | null>;
-      let close: () => Promise<void>;
-      if (local) {
-        const src = spawnPiped({
-          argv: PodmanTarget.archiveArgv(volume.Mountpoint),
-          stdin: "ignore",
-          stdout: "pipe",
-          signal: stop.signal,
-        });
-        const srcExit = watch(src, reader);
-        stream = src.stdout as NodeJS.ReadableStream;
-        finish = async () => {
-          const exit = await srcExit;
-          socketsFrom(exit);
-          return exit.code === 0 ? null : failure(exit, reader);
-        };
-        close = () => src.kill();
-      } else {
-        const source = await openSource(docker, podman.host, volume, "engine-api", stop.signal);
-        result.notes.push(...source.notes);
-        stream = source.stream;
-        finish = () => source.finish();
-        close = () => source.close();
-      }
+      // Through the engine API: each chunk is counted (and parsed and hashed) on its way.
+      const source = await openSource(docker, podman.host, volume, "engine-api", stop.signal);
+      result.notes.push(...source.notes);
+      const stream = source.stream;
+      const finish = () => source.finish();
+      const close = () => source.close();
       try {
         const tgt = spawnPiped({ ...targetSpec, stdin: "pipe", stdout: "ignore", signal: stop.signal });
         const tgtExit = watch(tgt, "tar in the target");
@@ -402,7 +417,7 @@ async function copy(
           options.onBytes,
           () =>
             fail(
-              `the copy stalled: no data ${local ? "moved" : "came from the Docker engine or went into the target"} for ${Math.round(stallMs / 1000)} s; stopped it`,
+              `the copy stalled: no data came from the Docker engine or went into the target for ${Math.round(stallMs / 1000)} s; stopped it`,
             ),
         );
         // Counts and checks each chunk on its way to tar; waits when the checking side is behind.
