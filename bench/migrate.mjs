@@ -101,7 +101,7 @@ function timed(steps) {
   let peak = 0;
   const one = ([argv, pipeTo]) =>
     new Promise((resolve, reject) => {
-      const a = spawn(argv[0], argv.slice(1), { stdio: ["ignore", pipeTo ? "pipe" : "ignore", "inherit"] });
+      const a = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
       const poll = setInterval(() => {
         try {
           const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${a.pid}/status`, "utf8"));
@@ -114,9 +114,12 @@ function timed(steps) {
         a.stdout.pipe(b.stdin);
         procs.push(b);
       }
+      let out = "";
+      if (!pipeTo) a.stdout?.on("data", (d) => (out += d));
       Promise.all(procs.map((p) => new Promise((r) => p.on("exit", (code) => r(code))))).then((codes) => {
         clearInterval(poll);
-        if (codes.some((c) => c !== 0)) reject(new Error(`${argv.join(" ")} failed: ${codes}`));
+        if (codes.some((c) => c !== 0))
+          reject(new Error(`${argv.join(" ")} failed: ${codes} ${out.slice(0, 2000)}`));
         else resolve();
       }, reject);
     });
@@ -164,9 +167,16 @@ async function compare(label, names, dirs) {
     clear(names);
     t.raw.push((await timed(rawSteps(names, dirs))).seconds);
     clear(names);
-    t.noVerify.push((await timed([[migrateArgv(names, "--no-verify")]])).seconds);
+    const nv = await timed([[migrateArgv(names, "--no-verify")]]).catch((e) => {
+      console.log(`  (podlift --no-verify failed: ${e.message.slice(0, 400)})`);
+      return { seconds: Number.NaN, peak: 0 };
+    });
+    t.noVerify.push(nv.seconds);
     clear(names);
-    const v = await timed([[migrateArgv(names)]]);
+    const v = await timed([[migrateArgv(names)]]).catch((e) => {
+      console.log(`  (podlift failed: ${e.message.slice(0, 400)})`);
+      return { seconds: Number.NaN, peak: 0 };
+    });
     t.verify.push(v.seconds);
     t.peak.push(v.peak);
     clear(names);

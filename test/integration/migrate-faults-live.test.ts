@@ -403,6 +403,14 @@ describe.skipIf(skip !== null)(
           await exited;
         }
         await second.stop();
+        // The killed engine's archive mounts of the helper outlive both engines: swept here.
+        const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+          .split("\n")
+          .map((l) => l.split(" ")[4] ?? "")
+          .filter((m) => m.startsWith(dir))
+          .sort((a, b) => b.length - a.length);
+        for (const m of mounts) execFileSync("umount", ["-l", m]);
+        rmSync(dir, { recursive: true, force: true });
         cleanup(["pl12v-api"]);
       }
     }, 300000);
