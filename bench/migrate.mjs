@@ -5,7 +5,8 @@
 // Each variant runs --runs times, interleaved (paired), after `sync` and dropping the page cache
 // (this machine's disk is ext4 with discard: without that, one run's deletes slow the next one's writes).
 // Usage (root, with dockerd and podman):
-//   node bench/migrate.mjs [--runs 3] [--files 50000] [--large-mib 2048] [--entries 200000] [--bin path/to/podlift.js]
+//   node bench/migrate.mjs [--runs 3] [--files 50000] [--large-mib 2048] [--entries 200000]
+//     [--bin path/to/podlift.js] [--only many,large,small,entries]
 import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import {
@@ -30,6 +31,7 @@ const RUNS = Number(arg("--runs", 3));
 const FILES = Number(arg("--files", 50000));
 const LARGE = Number(arg("--large-mib", 2048));
 const ENTRIES = Number(arg("--entries", 200000));
+const ONLY = arg("--only", "many,large,small,entries").split(",");
 const bin = path.resolve(arg("--bin", new URL("../bin/podlift.js", import.meta.url).pathname));
 const work = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-"));
 const socket = path.join(work, "docker.sock");
@@ -197,33 +199,39 @@ async function compare(label, names, dirs) {
 
 try {
   console.log(`podlift: ${bin}; ${RUNS} paired runs per variant, page cache dropped before each`);
-  const many = newVolume("bench-many");
-  smallFiles(many, FILES, 16 * 1024);
-  await compare(`many files (${FILES} x 16 KiB)`, ["bench-many"], [many]);
-  docker("volume", "rm", "bench-many");
-
-  const large = newVolume("bench-large");
-  largeFiles(large, LARGE, 4);
-  await compare(`large files (4 x ${LARGE / 4} MiB)`, ["bench-large"], [large]);
-  docker("volume", "rm", "bench-large");
+  if (ONLY.includes("many")) {
+    const many = newVolume("bench-many");
+    smallFiles(many, FILES, 16 * 1024);
+    await compare(`many files (${FILES} x 16 KiB)`, ["bench-many"], [many]);
+    docker("volume", "rm", "bench-many");
+  }
+  if (ONLY.includes("large")) {
+    const large = newVolume("bench-large");
+    largeFiles(large, LARGE, 4);
+    await compare(`large files (4 x ${LARGE / 4} MiB)`, ["bench-large"], [large]);
+    docker("volume", "rm", "bench-large");
+  }
 
   const smallNames = Array.from({ length: 10 }, (_, i) => `bench-small-${i}`);
-  const smallDirs = smallNames.map((n) => {
-    const d = newVolume(n);
-    smallFiles(d, 100, 4096);
-    return d;
-  });
-  await compare("ten small volumes (100 x 4 KiB each), one run", smallNames, smallDirs);
-  for (const n of smallNames) docker("volume", "rm", n);
-
-  const huge = newVolume("bench-entries");
-  smallFiles(huge, ENTRIES, 0);
-  clear(["bench-entries"]);
-  const v = await timed([[migrateArgv(["bench-entries"])]]);
-  clear(["bench-entries"]);
-  console.log(
-    `\npeak RSS of podlift (verified) on ${ENTRIES} entries: ${mib(v.peak)} MiB in ${v.seconds.toFixed(1)} s (target < 150 MiB)`,
-  );
+  if (ONLY.includes("small")) {
+    const smallDirs = smallNames.map((n) => {
+      const d = newVolume(n);
+      smallFiles(d, 100, 4096);
+      return d;
+    });
+    await compare("ten small volumes (100 x 4 KiB each), one run", smallNames, smallDirs);
+    for (const n of smallNames) docker("volume", "rm", n);
+  }
+  if (ONLY.includes("entries")) {
+    const huge = newVolume("bench-entries");
+    smallFiles(huge, ENTRIES, 0);
+    clear(["bench-entries"]);
+    const v = await timed([[migrateArgv(["bench-entries"])]]);
+    clear(["bench-entries"]);
+    console.log(
+      `\npeak RSS of podlift (verified) on ${ENTRIES} entries: ${mib(v.peak)} MiB in ${v.seconds.toFixed(1)} s (target < 150 MiB)`,
+    );
+  }
 } finally {
   clear([
     "bench-many",

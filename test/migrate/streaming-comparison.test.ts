@@ -83,6 +83,6 @@ describe("streaming comparison", () => {
     for (let i = 199999; i >= 0; i--) cmp.checkCopy(entry(i));
     expect(cmp.finish()).toEqual([]);
     // Measured, not timed: about 250 bytes an entry; the old manifests held two objects each.
-    expect(used / 200000).toBeLessThan(600);
+    expect(used / 200000).toBeLessThan(400);
   });
 });
