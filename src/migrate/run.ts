@@ -1,6 +1,7 @@
 // A migration run: the chosen volumes, a few at a time, each with its own progress line. The
 // caller removes the helper image afterwards (docker.removeHelperImage), if reading needed one.
 import { setMaxListeners } from "node:events";
+import v8 from "node:v8";
 import type { DockerClient } from "./docker.js";
 import type { PlanItem } from "./plan.js";
 import type { PodmanTarget } from "./podman.js";
@@ -18,6 +19,9 @@ export async function runMigration(
   options: RunMigrationOptions,
 ): Promise<VolumeResult[]> {
   const results: VolumeResult[] = new Array(items.length);
+  // Hashing churns through short-lived buffers: a young generation of 4 MiB semi-spaces (not
+  // 16) keeps the peak RSS near what is really held (measured: bench/migrate.mjs, 200k entries).
+  v8.setFlagsFromString("--max-semi-space-size=4");
   // Every process of every copy listens on the one signal: dozens with --parallel 10.
   if (options.signal) setMaxListeners(0, options.signal);
   // Helper containers a killed run left in the engine hold their volumes ("volume is in use").

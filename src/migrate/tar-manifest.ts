@@ -376,6 +376,7 @@ export class StreamingComparison {
   private readonly leadersA = new Map<string, string>();
   private readonly leadersB = new Map<string, string>();
   private readonly out: Difference[] = [];
+  private leaderPaths: Set<string> | null = null;
   total = 0;
 
   constructor(private readonly options: { xattrs: boolean; limit?: number } = { xattrs: true }) {}
@@ -409,7 +410,10 @@ export class StreamingComparison {
       this.push(e.path, want === undefined ? "only in the target" : "twice in the target");
       return;
     }
-    this.source.set(e.path, SEEN + want);
+    // Matched: freed, unless a hardlink of the copy may still need it (any member of a source group).
+    this.leaderPaths ??= new Set([...this.leadersA.keys(), ...this.leadersA.values()]);
+    if (this.leaderPaths.has(e.path)) this.source.set(e.path, SEEN + want);
+    else this.source.delete(e.path);
     let got: string;
     if (e.type === "hardlink" && e.hardlinkTo) {
       this.leadersB.set(e.path, e.hardlinkTo);
