@@ -1,10 +1,12 @@
-// Targets (issue 4), on one volume of tens of thousands of files plus one large file:
-//   podlift migrate --no-verify >= 0.95 x the throughput of `tar -cf - . | podman volume import`,
-//   with verification <= 1.6 x that pipeline's time, the manual gzip route reported as a ratio,
-//   peak memory of the podlift process < 150 MiB and flat from a 1 GiB to a 4 GiB volume.
-// Each variant runs --runs times, interleaved, after `sync` and dropping the page cache (this
-// machine's disk is ext4 with discard: without that, one run's deletes slow the next one's writes).
-// Usage (root, with dockerd and podman): node bench/migrate.mjs [--runs 3] [--files 30000] [--large-mib 768] [--big-mib 4096]
+// Targets (issues 4 and 12), each on its own volume, raw = `tar -C src -cf - . | podman volume import v -`:
+//   many files (~50k) and large files (a few GiB): podlift migrate --no-verify >= 0.95 x raw
+//   throughput, verified <= 1.3 x raw time; ten small volumes in one run <= 1.3 x ten raw pipes;
+//   peak RSS of the podlift process < 150 MiB on a volume of 200,000 entries (verified).
+// Each variant runs --runs times, interleaved (paired), after `sync` and dropping the page cache
+// (this machine's disk is ext4 with discard: without that, one run's deletes slow the next one's writes).
+// Usage (root, with dockerd and podman):
+//   node bench/migrate.mjs [--runs 3] [--files 50000] [--large-mib 2048] [--entries 200000]
+//     [--bin path/to/podlift.js] [--only many,large,small,entries]
 import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import {
@@ -23,13 +25,14 @@ import path from "node:path";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const RUNS = arg("--runs", 3);
-const FILES = arg("--files", 30000);
-const LARGE = arg("--large-mib", 768);
-const BIG = arg("--big-mib", 4096);
-const bin = new URL("../bin/podlift.js", import.meta.url).pathname;
+const RUNS = Number(arg("--runs", 3));
+const FILES = Number(arg("--files", 50000));
+const LARGE = Number(arg("--large-mib", 2048));
+const ENTRIES = Number(arg("--entries", 200000));
+const ONLY = arg("--only", "many,large,small,entries").split(",");
+const bin = path.resolve(arg("--bin", new URL("../bin/podlift.js", import.meta.url).pathname));
 const work = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-"));
 const socket = path.join(work, "docker.sock");
 const docker = (...a) =>
@@ -64,21 +67,28 @@ const dockerd = spawn(
 for (let i = 0; i < 150 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 200));
 await new Promise((r) => setTimeout(r, 1000));
 
-function makeVolume(name, files, largeMiB) {
+function newVolume(name) {
   docker("volume", "create", name);
-  const dir = docker("volume", "inspect", "--format", "{{.Mountpoint}}", name);
-  const chunk = Buffer.alloc(16 * 1024, 7);
+  return docker("volume", "inspect", "--format", "{{.Mountpoint}}", name);
+}
+
+function smallFiles(dir, files, size) {
+  const chunk = Buffer.alloc(size, 7);
   for (let i = 0; i < files; i++) {
     const sub = path.join(dir, `d${Math.floor(i / 1000)}`);
     if (i % 1000 === 0) mkdirSync(sub);
-    chunk.writeUInt32LE(i, 0);
+    if (size >= 4) chunk.writeUInt32LE(i, 0);
     writeFileSync(path.join(sub, `f${i}`), chunk);
   }
+}
+
+function largeFiles(dir, totalMiB, count) {
   const block = Buffer.alloc(1024 * 1024);
-  const fd = openSync(path.join(dir, "large.bin"), "w");
-  for (let i = 0; i < largeMiB; i++) writeSync(fd, randomFillSync(block));
-  closeSync(fd);
-  return dir;
+  for (let f = 0; f < count; f++) {
+    const fd = openSync(path.join(dir, `large-${f}.bin`), "w");
+    for (let i = 0; i < totalMiB / count; i++) writeSync(fd, randomFillSync(block));
+    closeSync(fd);
+  }
 }
 
 function settle() {
@@ -86,107 +96,149 @@ function settle() {
   writeFileSync("/proc/sys/vm/drop_caches", "3\n");
 }
 
-/** Runs argv (optionally piped into a second argv); seconds, and the first process's peak RSS. */
-function timed(argv, pipeTo) {
+/** Runs a list of steps (argv, optionally piped into a second argv) one after another; seconds, peak RSS of the first process. */
+function timed(steps) {
   settle();
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const a = spawn(argv[0], argv.slice(1), { stdio: ["ignore", pipeTo ? "pipe" : "ignore", "inherit"] });
-    let peak = 0;
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${a.pid}/status`, "utf8"));
-        if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-      } catch {}
-    }, 20);
-    const procs = [a];
-    if (pipeTo) {
-      const b = spawn(pipeTo[0], pipeTo.slice(1), { stdio: ["pipe", "ignore", "inherit"] });
-      a.stdout.pipe(b.stdin);
-      procs.push(b);
-    }
-    Promise.all(procs.map((p) => new Promise((r) => p.on("exit", (code) => r(code))))).then((codes) => {
-      clearInterval(poll);
-      execFileSync("sync"); // the data is on disk before the clock stops, for every variant alike
-      if (codes.some((c) => c !== 0)) reject(new Error(`${argv.join(" ")} failed: ${codes}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peak });
-    }, reject);
-  });
+  const started = performance.now();
+  let peak = 0;
+  const one = ([argv, pipeTo]) =>
+    new Promise((resolve, reject) => {
+      const a = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+      const poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${a.pid}/status`, "utf8"));
+          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+        } catch {}
+      }, 20);
+      const procs = [a];
+      if (pipeTo) {
+        const b = spawn(pipeTo[0], pipeTo.slice(1), { stdio: ["pipe", "ignore", "inherit"] });
+        a.stdout.pipe(b.stdin);
+        procs.push(b);
+      }
+      let out = "";
+      if (!pipeTo) a.stdout?.on("data", (d) => (out += d));
+      Promise.all(procs.map((p) => new Promise((r) => p.on("exit", (code) => r(code))))).then((codes) => {
+        clearInterval(poll);
+        if (codes.some((c) => c !== 0))
+          reject(new Error(`${argv.join(" ")} failed: ${codes} ${out.slice(0, 2000)}`));
+        else resolve();
+      }, reject);
+    });
+  return (async () => {
+    for (const s of steps) await one(s);
+    execFileSync("sync"); // the data is on disk before the clock stops, for every variant alike
+    return { seconds: (performance.now() - started) / 1000, peak };
+  })();
 }
 
-const migrate = (name, ...extra) =>
-  timed([
-    process.execPath,
-    bin,
-    "migrate",
-    "volumes",
-    name,
-    "--docker-host",
-    `unix://${socket}`,
-    "--yes",
-    "--format",
-    "json",
-    ...extra,
+const migrateArgv = (names, ...extra) => [
+  process.execPath,
+  bin,
+  "migrate",
+  "volumes",
+  ...names,
+  "--docker-host",
+  `unix://${socket}`,
+  "--yes",
+  "--format",
+  "json",
+  ...extra,
+];
+const rawSteps = (names, dirs) =>
+  names.flatMap((n, i) => [
+    [["podman", "volume", "create", n]],
+    [
+      ["tar", "-C", dirs[i], "-cf", "-", "."],
+      ["podman", "volume", "import", n, "-"],
+    ],
   ]);
+const clear = (names) => podmanQuiet("volume", "rm", "-f", ...names);
 const mib = (b) => (b / 1024 / 1024).toFixed(0);
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const show = (xs) => `median ${median(xs).toFixed(2)} s (runs ${xs.map((x) => x.toFixed(2)).join(", ")})`;
 
-try {
-  const dir = makeVolume("bench", FILES, LARGE);
-  const bytes = Number(execFileSync("du", ["-sb", dir]).toString().split("\t")[0]);
-  console.log(
-    `volume: ${FILES} files of 16 KiB + one ${LARGE} MiB file = ${mib(bytes)} MiB; ${RUNS} interleaved runs each, page cache dropped before each`,
+/** raw, --no-verify and verified, interleaved; prints the ratios against raw. */
+async function compare(label, names, dirs) {
+  const bytes = dirs.reduce(
+    (n, d) => n + Number(execFileSync("du", ["-sb", d]).toString().split("\t")[0]),
+    0,
   );
-  const t = { raw: [], noVerify: [], verify: [], manual: [], peakVerify: [], peakNoVerify: [] };
-  const gz = path.join(work, "bench.tar.gz");
+  const t = { raw: [], noVerify: [], verify: [], peak: [] };
   for (let round = 0; round < RUNS; round++) {
-    podmanQuiet("volume", "rm", "-f", "bench");
-    podman("volume", "create", "bench");
-    t.raw.push(
-      (await timed(["tar", "-C", dir, "-cf", "-", "."], ["podman", "volume", "import", "bench", "-"]))
-        .seconds,
-    );
-    podmanQuiet("volume", "rm", "-f", "bench");
-    const nv = await migrate("bench", "--no-verify");
+    clear(names);
+    t.raw.push((await timed(rawSteps(names, dirs))).seconds);
+    clear(names);
+    const nv = await timed([[migrateArgv(names, "--no-verify")]]).catch((e) => {
+      console.log(`  (podlift --no-verify failed: ${e.message.slice(0, 400)})`);
+      return { seconds: Number.NaN, peak: 0 };
+    });
     t.noVerify.push(nv.seconds);
-    t.peakNoVerify.push(nv.peak);
-    podmanQuiet("volume", "rm", "-f", "bench");
-    const v = await migrate("bench");
+    clear(names);
+    const v = await timed([[migrateArgv(names)]]).catch((e) => {
+      console.log(`  (podlift failed: ${e.message.slice(0, 400)})`);
+      return { seconds: Number.NaN, peak: 0 };
+    });
     t.verify.push(v.seconds);
-    t.peakVerify.push(v.peak);
-    podmanQuiet("volume", "rm", "-f", "bench");
-    const packed = await timed(["tar", "-C", dir, "-czf", gz, "."]);
-    podman("volume", "create", "bench");
-    const imported = await timed(["podman", "volume", "import", "bench", gz]);
-    t.manual.push(packed.seconds + imported.seconds);
-    rmSync(gz);
-    podmanQuiet("volume", "rm", "-f", "bench");
+    t.peak.push(v.peak);
+    clear(names);
   }
   const raw = median(t.raw);
-  const show = (xs) => `median ${median(xs).toFixed(2)} s (runs ${xs.map((x) => x.toFixed(1)).join(", ")})`;
-  console.log(`raw tar | podman volume import : ${show(t.raw)}  ${(bytes / 1048576 / raw).toFixed(0)} MiB/s`);
+  console.log(`\n${label}: ${mib(bytes)} MiB`);
   console.log(
-    `podlift migrate --no-verify      : ${show(t.noVerify)}  throughput ratio ${(raw / median(t.noVerify)).toFixed(2)} (target >= 0.95)`,
+    `  raw tar | podman volume import : ${show(t.raw)}  ${(bytes / 1048576 / raw).toFixed(0)} MiB/s`,
   );
   console.log(
-    `podlift migrate (verified)       : ${show(t.verify)}  time ratio ${(median(t.verify) / raw).toFixed(2)} (target <= 1.6)`,
+    `  podlift --no-verify           : ${show(t.noVerify)}  throughput ratio ${(raw / median(t.noVerify)).toFixed(2)} (target >= 0.95)`,
   );
   console.log(
-    `manual gzip tarball + import     : ${show(t.manual)}  ratio manual/podlift-verified ${(median(t.manual) / median(t.verify)).toFixed(2)}`,
+    `  podlift (verified)            : ${show(t.verify)}  time ratio ${(median(t.verify) / raw).toFixed(2)} (target <= 1.3)`,
   );
-  console.log(
-    `peak RSS of podlift: ${mib(median(t.peakNoVerify))} MiB without, ${mib(median(t.peakVerify))} MiB with verification (${mib(bytes)} MiB volume)`,
-  );
-  if (BIG > 0) {
-    makeVolume("bench-big", 100, BIG);
-    const big = await migrate("bench-big");
-    podmanQuiet("volume", "rm", "-f", "bench-big");
+  console.log(`  peak RSS of podlift (verified): ${mib(median(t.peak))} MiB`);
+}
+
+try {
+  console.log(`podlift: ${bin}; ${RUNS} paired runs per variant, page cache dropped before each`);
+  if (ONLY.includes("many")) {
+    const many = newVolume("bench-many");
+    smallFiles(many, FILES, 16 * 1024);
+    await compare(`many files (${FILES} x 16 KiB)`, ["bench-many"], [many]);
+    docker("volume", "rm", "bench-many");
+  }
+  if (ONLY.includes("large")) {
+    const large = newVolume("bench-large");
+    largeFiles(large, LARGE, 4);
+    await compare(`large files (4 x ${LARGE / 4} MiB)`, ["bench-large"], [large]);
+    docker("volume", "rm", "bench-large");
+  }
+
+  const smallNames = Array.from({ length: 10 }, (_, i) => `bench-small-${i}`);
+  if (ONLY.includes("small")) {
+    const smallDirs = smallNames.map((n) => {
+      const d = newVolume(n);
+      smallFiles(d, 100, 4096);
+      return d;
+    });
+    await compare("ten small volumes (100 x 4 KiB each), one run", smallNames, smallDirs);
+    for (const n of smallNames) docker("volume", "rm", n);
+  }
+  if (ONLY.includes("entries")) {
+    const huge = newVolume("bench-entries");
+    smallFiles(huge, ENTRIES, 0);
+    clear(["bench-entries"]);
+    const v = await timed([[migrateArgv(["bench-entries"])]]);
+    clear(["bench-entries"]);
     console.log(
-      `peak RSS of podlift on a ${BIG + 2} MiB volume: ${mib(big.peak)} MiB (target < 150 MiB and no growth with size)`,
+      `\npeak RSS of podlift (verified) on ${ENTRIES} entries: ${mib(v.peak)} MiB in ${v.seconds.toFixed(1)} s (target < 150 MiB)`,
     );
   }
 } finally {
-  podmanQuiet("volume", "rm", "-f", "bench", "bench-big");
+  clear([
+    "bench-many",
+    "bench-large",
+    "bench-entries",
+    ...Array.from({ length: 10 }, (_, i) => `bench-small-${i}`),
+  ]);
   dockerd.kill("SIGKILL");
   await new Promise((r) => dockerd.on("exit", r));
   const mounts = readFileSync("/proc/self/mountinfo", "utf8")

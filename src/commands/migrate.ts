@@ -101,7 +101,8 @@ async function migrateWith(
   if (flags.dryRun) {
     if (flags.format === "json") io.out(`${JSON.stringify({ volumes: items }, null, 2)}\n`);
     else describe();
-    return EXIT.ok;
+    // Like a failed preflight: a volume that cannot move is a non-zero exit.
+    return items.some((i) => i.problem !== null) ? EXIT.failed : EXIT.ok;
   }
   let chosen = items.filter((i) => i.problem === null);
   if (!flags.yes) {
@@ -123,11 +124,15 @@ async function migrateWith(
     chosen = chosen.filter((i) => picked.includes(i.source.Name));
   }
   const interrupt = new AbortController();
-  const onSigint = () => {
-    io.err("\npodlift: interrupted; stopping the copies and cleaning up\n");
+  // SIGTERM and SIGHUP (a service stop, a closed terminal) clean up as Ctrl-C does.
+  let caught: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (caught === null) io.err("\npodlift: interrupted; stopping the copies and cleaning up\n");
+    caught ??= signal;
     interrupt.abort();
   };
-  process.on("SIGINT", onSigint);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
   const results = await runMigration(docker, podman, chosen, {
     verify: flags.verify,
     onConflict: flags.onConflict,
@@ -137,7 +142,9 @@ async function migrateWith(
     parallel: flags.parallel,
     signal: interrupt.signal,
     progress: interactive() && flags.format === "text" ? "default" : "silent",
-  }).finally(() => process.off("SIGINT", onSigint));
+  }).finally(() => {
+    for (const s of signals) process.off(s, onSignal);
+  });
   const blocked = items.filter((i) => i.problem !== null);
   if (flags.format === "json") {
     io.out(
@@ -156,7 +163,8 @@ async function migrateWith(
     }
     for (const b of blocked) line(`✖ ${b.source.Name}: not migrated: ${b.problem}`);
   }
-  if (interrupt.signal.aborted) return EXIT.interrupted;
+  if (interrupt.signal.aborted)
+    return caught === "SIGTERM" ? 143 : caught === "SIGHUP" ? 129 : EXIT.interrupted;
   return results.some((r) => r.status === "failed") || blocked.length > 0 ? EXIT.failed : EXIT.ok;
 }
 

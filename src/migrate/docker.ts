@@ -3,6 +3,7 @@
 // an image imported from an empty tar: nothing is pulled and nothing runs, local or remote, any
 // volume driver. https://docs.docker.com/reference/api/engine/version/v1.41/
 import http, { type IncomingMessage } from "node:http";
+import os from "node:os";
 import { HostError } from "../errors.js";
 
 export class DockerError extends HostError {
@@ -63,6 +64,9 @@ export interface DockerNetwork {
 
 export const HELPER_IMAGE = "podlift/empty:1";
 const HELPER_LABEL = "io.podlift.helper";
+/** Who made a helper: "<hostname>/<pid>", so a later run removes only what a dead run left. */
+const OWNER_LABEL = "io.podlift.helper-owner";
+const owner = `${os.hostname()}/${process.pid}`;
 
 export class DockerClient {
   private readonly target: { socketPath: string } | { host: string; port: number };
@@ -219,7 +223,30 @@ export class DockerClient {
     return this.helperImage;
   }
 
-  /** Removes the helper image if this client imported it. */
+  /** Helper containers whose podlift run on this host is gone; removed, with the count. */
+  async removeLeftoverHelpers(): Promise<number> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`${HELPER_LABEL}=true`] }));
+    const found = await this.call<{ Id: string; Labels: Record<string, string> | null }[]>(
+      "GET",
+      `/containers/json?all=1&filters=${filters}`,
+    );
+    let removed = 0;
+    for (const c of found) {
+      const [host, pid] = (c.Labels?.[OWNER_LABEL] ?? "").split("/");
+      if (host !== os.hostname() || pid === String(process.pid) || alive(Number(pid))) continue;
+      await this.removeContainer(c.Id);
+      removed++;
+    }
+    // An image a podlift run imported (labelled so) is this run's to remove at its end.
+    const image = await this.call<{ Config?: { Labels?: Record<string, string> | null } }>(
+      "GET",
+      `/images/${HELPER_IMAGE}/json`,
+    ).catch(() => null);
+    if (image?.Config?.Labels?.[HELPER_LABEL] === "true") this.helperImage = Promise.resolve(true);
+    return removed;
+  }
+
+  /** Removes the helper image if this client imported it (or adopted one a killed run left). */
   async removeHelperImage(): Promise<void> {
     if (this.helperImage && (await this.helperImage.catch(() => false))) {
       await this.call("DELETE", `/images/${HELPER_IMAGE}`).catch(() => undefined);
@@ -237,7 +264,7 @@ export class DockerClient {
     const [repo, tag] = HELPER_IMAGE.split(":") as [string, string];
     const res = await this.open(
       "POST",
-      `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${tag}`,
+      `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${tag}&changes=${encodeURIComponent(`LABEL ${HELPER_LABEL}=true`)}`,
       Buffer.alloc(1024),
     );
     const text = await readAll(res);
@@ -252,7 +279,7 @@ export class DockerClient {
     const created = await this.call<{ Id: string }>("POST", "/containers/create", {
       Image: HELPER_IMAGE,
       Cmd: ["/podlift-never-runs"],
-      Labels: { [HELPER_LABEL]: "true" },
+      Labels: { [HELPER_LABEL]: "true", [OWNER_LABEL]: owner },
       NetworkDisabled: true,
       HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/podlift-volume", ReadOnly: true }] },
     });
@@ -273,6 +300,16 @@ export class DockerClient {
       60000,
       signal,
     );
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

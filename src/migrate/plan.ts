@@ -1,15 +1,15 @@
 // What a migration would do, before anything moves: volumes, sizes, owners, containers using
 // them, conflicts, and (for a rootless target) ids the user's subordinate ranges cannot map.
-import { pipeline } from "node:stream/promises";
+import path from "node:path";
 import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../subid.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-import type { PodmanTarget } from "./podman.js";
-import { openSource, type Via } from "./source.js";
-import { ManifestBuilder } from "./tar-manifest.js";
-import { SOURCE_LABEL, unsupportedReason } from "./volume.js";
+import { freeSpace, type PodmanTarget, type PodmanVolume } from "./podman.js";
+import { formatBytes } from "./run.js";
+import { listed, MAX_PATH_BYTES, type Preflight, preflight, type Via } from "./source.js";
+import { DIGEST_LABEL, SOURCE_LABEL, unsupportedReason } from "./volume.js";
 
 export interface PlanItem {
   source: DockerVolume;
@@ -19,6 +19,12 @@ export interface PlanItem {
   conflict: "none" | "exists" | "already-migrated";
   /** Why this volume cannot move as things are; null when it can. */
   problem: string | null;
+  /** What the walk of the source found; null when it could not walk it. */
+  preflight: Preflight | null;
+  /** The Podman volume already named like the target, as listed when planning. */
+  existing: PodmanVolume | null;
+  /** Where the target keeps its volumes, when known. */
+  volumePath: string | null;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -68,32 +74,72 @@ export async function planMigration(
     }
   }
   const chosen = options.names.length > 0 ? all.filter((v) => options.names.includes(v.Name)) : all;
+  // Two copies into one volume would race for its staging volume: refused before anything starts.
+  const byTarget = new Map<string, string>();
+  for (const v of chosen) {
+    const target = options.map.get(v.Name) ?? v.Name;
+    const other = byTarget.get(target);
+    if (other !== undefined)
+      throw new UsageError(
+        `volumes ${JSON.stringify(other)} and ${JSON.stringify(v.Name)} would both become the Podman volume ${JSON.stringify(target)}: map them to different names`,
+      );
+    byTarget.set(target, v.Name);
+  }
   const sizes = options.sizes
     ? await docker.volumeSizes().catch(() => new Map<string, number>())
     : new Map<string, number>();
   const limits = podman.user ? await idLimits(host, podman.user) : null;
+  const existing = new Map((await podman.list()).map((v) => [v.Name, v]));
+  // `podman info` costs over a second (it asks dpkg for versions): a volume's folder says it too.
+  const sample = [...existing.values()].find((v) => v.Driver === "local" && v.Mountpoint.endsWith("/_data"));
+  const volumePath = sample
+    ? path.dirname(path.dirname(sample.Mountpoint))
+    : await podman.volumePath().catch(() => null);
+  const space = volumePath ? await freeSpace(host, volumePath) : null;
+  let needed = 0;
   const items: PlanItem[] = [];
   for (const source of chosen.sort((a, b) => a.Name.localeCompare(b.Name))) {
     const target = options.map.get(source.Name) ?? source.Name;
     const running = (await docker.containersUsing(source.Name)).filter((c) => c.State === "running");
+    let problem = unsupportedReason(source);
+    let pre: Preflight | null = null;
+    if (!problem) {
+      try {
+        pre = await preflight(docker, podman.host, source, options.via, limits);
+      } catch (error) {
+        problem = `cannot walk the volume before copying: ${(error as Error).message}`;
+      }
+    }
     let conflict: PlanItem["conflict"] = "none";
-    if (await podman.exists(target)) {
+    const there = existing.get(target) ?? null;
+    if (there) {
+      const labels = there.Labels ?? {};
       conflict =
-        (await podman.labels(target))[SOURCE_LABEL] === `docker/${source.Name}`
+        labels[SOURCE_LABEL] === `docker/${source.Name}` &&
+        pre !== null &&
+        labels[DIGEST_LABEL] === pre.digest
           ? "already-migrated"
           : "exists";
     }
-    let problem = unsupportedReason(source);
-    if (!problem && limits && conflict !== "already-migrated")
-      problem = await idProblem(docker, podman, source, limits, podman.user as UserInfo, options.via);
+    if (!problem && pre && conflict !== "already-migrated") {
+      problem = preflightProblem(pre, limits, podman.user);
+      if (!problem && space) {
+        needed += pre.bytes;
+        if (needed > space.free)
+          problem = `needs ${formatBytes(needed)}${needed > pre.bytes ? " (with the volumes before it)" : ""} but only ${formatBytes(space.free)} is free under ${space.path}: free some space or migrate fewer volumes at once`;
+      }
+    }
     const size = sizes.get(source.Name);
     items.push({
       source,
       target,
-      sizeBytes: size === undefined || size < 0 ? null : size,
+      sizeBytes: size === undefined || size < 0 ? (pre?.bytes ?? null) : size,
       runningContainers: running.map((c) => c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)),
       conflict,
       problem,
+      preflight: pre,
+      existing: there,
+      volumePath,
     });
   }
   return items;
@@ -108,28 +154,47 @@ export async function idLimits(host: Host, user: UserInfo): Promise<{ uid: numbe
   return { uid: await count("/etc/subuid"), gid: await count("/etc/subgid") };
 }
 
-/** Reads the volume's tar headers (not hashing) and compares the highest ids with the user's ranges. */
-async function idProblem(
-  docker: DockerClient,
-  podman: PodmanTarget,
-  volume: DockerVolume,
-  limits: { uid: number; gid: number },
-  user: UserInfo,
-  via: Via,
-): Promise<string | null> {
-  const source = await openSource(docker, podman.host, volume, via);
-  try {
-    const scan = new ManifestBuilder(false);
-    await pipeline(source.stream, scan);
-    const incomplete = await source.finish();
-    if (incomplete) throw new Error(incomplete);
-    const { maxUid, maxGid } = scan.manifest;
-    if (maxUid <= limits.uid && maxGid <= limits.gid) return null;
-    return (
-      `files owned by uid ${maxUid}/gid ${maxGid} cannot be mapped for ${user.name}, whose ranges cover ids 0-${limits.uid} (uid) and 0-${limits.gid} (gid): ` +
-      `give ${user.name} more subordinate ids (podlift fix --only subid-ranges, or usermod --add-subuids/--add-subgids), then podman system migrate`
+/** More subordinate ids help only near the edge of the user's ranges; far out, chown is the fix. */
+const FAR = 65536;
+
+/** Every reason found before copying why files would not arrive, each with the files (bounded) and a count. */
+export function preflightProblem(
+  pre: Preflight,
+  limits: { uid: number; gid: number } | null,
+  user: UserInfo | null,
+): string | null {
+  const problems: string[] = [];
+  if (pre.longPaths.count)
+    problems.push(
+      `${pre.longPaths.count} path(s) longer than ${MAX_PATH_BYTES} bytes, which tar cannot create ("File name too long"): ${listed(pre.longPaths)}; shorten them (rename a folder) in Docker first`,
     );
-  } finally {
-    await source.close();
+  if (limits && user) {
+    if (pre.highIds.count) {
+      const maxUid = pre.maxUid;
+      const maxGid = pre.maxGid;
+      const far = maxUid > limits.uid + FAR || maxGid > limits.gid + FAR;
+      problems.push(
+        `files owned by uid ${maxUid}/gid ${maxGid} cannot be mapped for ${user.name}, whose ranges cover ids 0-${limits.uid} (uid) and 0-${limits.gid} (gid): ${pre.highIds.count} file(s): ${listed(pre.highIds)}; ` +
+          (far
+            ? `these ids are far outside any range: chown them in Docker to ids within 0-${Math.min(limits.uid, limits.gid)} (e.g. chown -h 1000:1000 FILE), not more subordinate ids`
+            : `give ${user.name} more subordinate ids (podlift fix --only subid-ranges, or usermod --add-subuids/--add-subgids), then podman system migrate`),
+      );
+    }
+    if (pre.devices.count)
+      problems.push(
+        `${pre.devices.count} device node(s), which rootless ${user.name} cannot create (mknod needs root): ${listed(pre.devices)}; remove them in Docker or migrate rootful`,
+      );
+    if (pre.trusted.count)
+      problems.push(
+        `${pre.trusted.count} file(s) with trusted.* extended attributes, which rootless ${user.name} cannot set: ${listed(pre.trusted)}; remove them (setfattr -x) or migrate rootful`,
+      );
+    if (pre.aclIds.count)
+      problems.push(
+        `${pre.aclIds.count} file(s) with ACL entries naming ids ${user.name} cannot map: ${listed(pre.aclIds)}; ` +
+          (pre.highestAclId > Math.max(limits.uid, limits.gid) + FAR
+            ? "those ids are far outside any range: change the ACLs (setfacl -x) in Docker first"
+            : `change the ACLs (setfacl -x) or give ${user.name} more subordinate ids`),
+      );
   }
+  return problems.length ? problems.join("; ") : null;
 }

@@ -1,16 +1,22 @@
-// One volume, Docker to Podman: bytes stream from the engine's archive endpoint through podlift
-// (hashed on the way when verifying) into tar in the target, never into a file or into memory.
-// Data lands in a staging volume "<name>.podlift-partial"; only a copy that verified becomes
-// the real volume, so a failure never leaves a half-made volume under the real name.
+// One volume, Docker to Podman. On the engine's own host the source's tar writes straight into
+// the target's tar (fd to fd, no byte through Node); when verifying, `tee` hands Node a copy of the
+// stream to build the source's manifest. Through the engine API the bytes pass through Node. Data
+// lands in a staging volume "<name>.podlift-partial"; only a copy that verified, while no
+// container started using the source, becomes the real volume.
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-import type { PodmanTarget } from "./podman.js";
-import { openSource, type Via } from "./source.js";
-import { compareManifests, type Difference, type Manifest, ManifestBuilder } from "./tar-manifest.js";
+import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "./pipe.js";
+
+import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
+import { formatBytes } from "./run.js";
+import { listed, openSource, type Preflight, type Via } from "./source.js";
+import { type Difference, ManifestBuilder, StreamingComparison } from "./tar-manifest.js";
 
 export const SOURCE_LABEL = "io.podlift.migrated-from";
+/** The source's metadata digest when it was migrated: "already migrated" means unchanged since. */
+export const DIGEST_LABEL = "io.podlift.source-digest";
 
 export interface VolumeOptions {
   /** "engine-api" reads through the Docker API even where the volume folder is readable. */
@@ -21,6 +27,14 @@ export interface VolumeOptions {
   keepPartial: boolean;
   signal?: AbortSignal;
   onBytes?: (total: number) => void;
+  /** What the plan's walk of the source found (digest, sockets, sparse files). */
+  preflight?: Preflight | null;
+  /** The Podman volume named like the target as the plan found it (null: none); undefined asks Podman. */
+  existing?: PodmanVolume | null;
+  /** Where the target keeps its volumes, when the plan knows. */
+  volumePath?: string | null;
+  /** A copy in which no byte moves for this long is stopped (default 60 s). */
+  stallMs?: number;
 }
 
 export interface VolumeResult {
@@ -41,6 +55,11 @@ export interface VolumeResult {
 export function stagingName(target: string): string {
   return `${target}.podlift-partial`;
 }
+
+const BROKEN = /Cannot write: (Broken pipe|Connection reset by peer)/;
+
+const containerName = (c: { Names: string[]; Id: string }) =>
+  c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12);
 
 export async function migrateVolume(
   docker: DockerClient,
@@ -66,29 +85,49 @@ export async function migrateVolume(
     Object.assign(result, patch, { durationMs: Math.round(performance.now() - started) });
   const stopped: string[] = [];
   let staging: string | null = null;
+  const pre = options.preflight ?? null;
   try {
     const unsupported = unsupportedReason(volume);
     if (unsupported) return done({ error: unsupported });
     const sourceLabel = `docker/${volume.Name}`;
-    const exists = await podman.exists(target);
+    const exists = options.existing !== undefined ? options.existing !== null : await podman.exists(target);
+    let keepOptions: Record<string, string> = {};
     if (exists) {
-      const labels = await podman.labels(target);
-      if (labels[SOURCE_LABEL] === sourceLabel)
-        return done({
-          status: "already-migrated",
-          verified: true,
-          notes: ["migrated and verified by an earlier run"],
-        });
-      if (options.onConflict === "fail")
+      const labels = options.existing?.Labels ?? (options.existing ? {} : await podman.labels(target));
+      const ours = labels[SOURCE_LABEL] === sourceLabel;
+      if (ours && options.onConflict !== "replace") {
+        if (pre && labels[DIGEST_LABEL] === pre.digest)
+          return done({
+            status: "already-migrated",
+            verified: true,
+            notes: ["migrated by an earlier run, and the source has not changed since"],
+          });
+        const why = `${target} was migrated from ${volume.Name} by an earlier run, but the source changed since (or that run recorded no digest)`;
+        if (options.onConflict === "skip")
+          return done({ status: "skipped", notes: [`${why}; --on-conflict replace copies it again`] });
+        return done({ error: `${why}: pass --on-conflict replace to copy it again` });
+      }
+      if (!ours && options.onConflict === "fail")
         return done({
           error: `a Podman volume named ${target} exists; choose --on-conflict skip or replace`,
         });
-      if (options.onConflict === "skip")
+      if (!ours && options.onConflict === "skip")
         return done({ status: "skipped", notes: [`a Podman volume named ${target} exists`] });
+      keepOptions = options.existing ? { ...(options.existing.Options ?? {}) } : await podman.options(target);
+      if (keepOptions.device || keepOptions.type)
+        return done({
+          error: `the Podman volume ${target} is backed by ${keepOptions.device ?? keepOptions.type}; replacing it would drop that mount: remove or rename it first`,
+        });
+      if (Object.keys(keepOptions).length > 0)
+        result.notes.push(
+          `kept the driver options of the replaced volume: ${Object.entries(keepOptions)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}`,
+        );
     }
     const running = (await docker.containersUsing(volume.Name)).filter((c) => c.State === "running");
     if (running.length > 0) {
-      const names = running.map((c) => c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
+      const names = running.map(containerName);
       if (!options.stopContainers) {
         return done({
           error: `in use by running container(s) ${names.join(", ")}: stop them, or pass --stop-containers`,
@@ -100,6 +139,12 @@ export async function migrateVolume(
       }
       result.notes.push(`stopped ${names.join(", ")} for the copy`);
     }
+    if (pre?.sockets.count)
+      result.notes.push(
+        `${pre.sockets.count} unix socket(s) not copied (tar cannot carry sockets): ${listed(pre.sockets)}`,
+      );
+    if (pre?.sparse.count)
+      result.notes.push(`${pre.sparse.count} sparse file(s) arrive fully allocated: ${listed(pre.sparse)}`);
 
     staging = stagingName(target);
     // Each podman call costs ~0.1 s: try to create first, and clear a staging volume left by an
@@ -109,23 +154,48 @@ export async function migrateVolume(
       await podman.remove(staging as string);
       await podman.create(staging as string);
     });
-    const stagingDir = await podman.mountpoint(staging);
-    const source = await copy(docker, podman, volume, stagingDir, options, result);
-    if (options.verify) {
-      const copied = await snapshot(podman, stagingDir, options.signal);
-      const differences = compareManifests(source, copied, { xattrs: true });
+    const guess = options.volumePath ? `${options.volumePath}/${staging}/_data` : null;
+    const stagingDir =
+      guess && (await podman.host.stat(guess))?.type === "dir" ? guess : await podman.mountpoint(staging);
+    // The plan checked the space; a rootless user's first volume, or another writer, may change it.
+    const space = pre ? await freeSpace(podman.host, stagingDir) : null;
+    if (pre && space && pre.bytes > space.free)
+      return done({
+        error: `needs ${formatBytes(pre.bytes)} but only ${formatBytes(space.free)} is free under ${space.path}`,
+      });
+    const comparison = await copy(docker, podman, volume, stagingDir, options, result);
+    if (comparison) {
+      await readBack(podman, stagingDir, comparison, options);
+      const differences = comparison.finish();
       if (differences.length > 0)
-        return done({ differences, error: `${differences.length} difference(s) between source and copy` });
+        return done({
+          differences,
+          error: `${comparison.total} difference(s) between source and copy`,
+        });
       result.verified = true;
     }
+    // A container that started using the volume since the copy began may have written to it.
+    const late = (await docker.containersUsing(volume.Name)).filter(
+      (c) => c.State === "running" && !stopped.includes(c.Id),
+    );
+    if (late.length > 0)
+      return done({
+        verified: false,
+        error: `container(s) ${late.map(containerName).join(", ")} started using ${volume.Name} during the copy: the copy may be stale; stop them and run again`,
+      });
     if (exists) await podman.remove(target); // replace: the old volume goes only now, after the copy verified
-    await podman.create(target, { ...(volume.Labels ?? {}), [SOURCE_LABEL]: sourceLabel });
+    const labels = {
+      ...(volume.Labels ?? {}),
+      [SOURCE_LABEL]: sourceLabel,
+      ...(pre ? { [DIGEST_LABEL]: pre.digest } : {}),
+    };
+    await podman.create(target, labels, keepOptions);
     await podman.move(stagingDir, await siblingMountpoint(podman, stagingDir, staging, target));
     await podman.remove(staging);
     staging = null;
     return done({ status: "migrated" });
   } catch (error) {
-    return done({ error: (error as Error).message });
+    return done({ error: options.signal?.aborted ? "interrupted" : (error as Error).message });
   } finally {
     if (staging !== null) {
       if (options.keepPartial) result.notes.push(`the partial copy is kept as the Podman volume ${staging}`);
@@ -176,6 +246,51 @@ export function unsupportedReason(volume: DockerVolume): string | null {
   return null;
 }
 
+/** The end of a pipeline that failed first, in words, with tar's own lines. */
+function failure(exit: Exit, side: string): string {
+  const lines = exit.stderrLines.filter((l) => l.trim() && !/Exiting with failure status/.test(l));
+  const more = lines.length + exit.droppedLines - 3;
+  const said = lines.length
+    ? `: ${lines.slice(0, 3).join("; ")}${more > 0 ? ` (and ${more} more line(s))` : ""}`
+    : "";
+  const how =
+    exit.signal === "SIGKILL"
+      ? "was killed (SIGKILL, e.g. by the OOM killer)"
+      : `failed (${describeExit(exit)})`;
+  return `${side} ${how}${said}`;
+}
+
+/** Stops everything when no byte moved for stallMs; calls back with the count as it grows. */
+function watchdog(
+  bytes: () => number | null,
+  stallMs: number,
+  onBytes: ((n: number) => void) | undefined,
+  onStall: () => void,
+) {
+  let last = -1;
+  let since = performance.now();
+  const timer = setInterval(
+    () => {
+      const n = bytes();
+      if (n === null) return;
+      if (n !== last) {
+        last = n;
+        since = performance.now();
+        onBytes?.(n);
+      } else if (performance.now() - since >= stallMs) {
+        clearInterval(timer);
+        onStall();
+      }
+    },
+    Math.min(250, stallMs / 4),
+  );
+  return () => clearInterval(timer);
+}
+
+/**
+ * Copies the volume into dir. Returns the comparison holding the source's side when verifying.
+ * The first end that fails or stalls ends the whole pipeline at once, and names itself.
+ */
 async function copy(
   docker: DockerClient,
   podman: PodmanTarget,
@@ -183,63 +298,238 @@ async function copy(
   dir: string,
   options: VolumeOptions,
   result: VolumeResult,
-): Promise<Manifest> {
-  const source = await openSource(docker, podman.host, volume, options.via, options.signal);
-  try {
-    result.notes.push(...source.notes);
-    const tar = await podman.extract(dir, options.signal);
-    const manifest = new ManifestBuilder(options.verify);
-    let bytes = 0;
-    // Counts and hashes each chunk on its way to tar; waits when the hashing side is behind.
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, callback) {
-        bytes += chunk.length;
-        options.onBytes?.(bytes);
-        if (manifest.write(chunk)) callback(null, chunk);
-        else manifest.once("drain", () => callback(null, chunk));
-      },
+): Promise<StreamingComparison | null> {
+  const stallMs = options.stallMs ?? Number(podman.host.env("PODLIFT_STALL_MS") ?? 60000);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  let why: string | null = null;
+  const fail = (text: string) => {
+    why ??= text;
+    stop.abort();
+  };
+  const watcher = watchStarts(docker, volume.Name, stop.signal, (names) =>
+    fail(
+      `container(s) ${names.join(", ")} started using ${volume.Name} during the copy: the copy may be stale; stop them and run again`,
+    ),
+  );
+  const comparison = options.verify ? new StreamingComparison({ xattrs: true }) : null;
+  const builder = comparison
+    ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource })
+    : null;
+  const targetSpec = await podman.spec(PodmanTarget.extractArgv(dir));
+  const local =
+    options.via === "auto" &&
+    docker.isLocal &&
+    podman.host.isLive &&
+    podman.host.currentUser().uid === 0 &&
+    (await podman.host.stat(volume.Mountpoint))?.type === "dir";
+  let target: Promise<Exit> | null = null;
+  const watch = (p: Piped, side: string) =>
+    p.exited.then(async (exit) => {
+      if (exit.code === 0 || stop.signal.aborted) return exit;
+      // A writer whose reader went away is the consequence: the reader's own end says why.
+      if (target && p.argv !== targetSpec.argv && exit.stderrLines.some((l) => BROKEN.test(l))) {
+        const other = await Promise.race([target, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+        if (other && other.code !== 0) fail(failure(other, "tar in the target"));
+      }
+      fail(failure(exit, side));
+      return exit;
     });
-    try {
-      await pipeline(source.stream, tap, tar.stdin);
-      // A source that stopped early is a failure even if the bytes so far were a valid tar.
-      const incomplete = await source.finish();
-      if (incomplete) throw new Error(incomplete);
-      await new Promise<void>((resolve, reject) => {
-        manifest.once("error", reject);
-        manifest.end(resolve);
+  let stopWatchdog = () => {};
+  try {
+    const socketsFrom = (exit: Exit) => {
+      const lines = exit.stderrLines.filter((l) => /socket ignored$/.test(l));
+      if (lines.length && !result.notes.some((n) => n.includes("unix socket")))
+        result.notes.push(
+          `tar did not copy ${lines.length} unix socket(s): ${lines.slice(0, 10).join("; ")}`,
+        );
+    };
+    const reader = `reading ${volume.Mountpoint} with tar`;
+    if (local) {
+      // Tar to tar, fd to fd; started in one tick, so Node never reads the pipe. When verifying,
+      // a second read of the source (from the page cache, mostly) is hashed alongside.
+      const src = spawnPiped({
+        argv: PodmanTarget.archiveArgv(volume.Mountpoint),
+        stdin: "ignore",
+        stdout: "pipe",
+        signal: stop.signal,
       });
-    } catch (error) {
-      tar.kill();
-      const exit = await tar.result;
-      const incomplete = await source.finish();
-      const tarSaid =
-        exit.exitCode !== 0 && exit.exitCode !== null
-          ? exit.stderr.trim().split("\n").slice(-2).join(" ")
-          : "";
-      throw new Error(
-        incomplete ?? (tarSaid ? `tar in the target failed: ${tarSaid}` : (error as Error).message),
+      const tgt = spawnPiped({
+        ...targetSpec,
+        stdin: src.stdout as never,
+        stdout: "ignore",
+        signal: stop.signal,
+      });
+      const hasher = builder
+        ? spawnPiped({
+            argv: PodmanTarget.archiveArgv(volume.Mountpoint),
+            stdin: "ignore",
+            stdout: "pipe",
+            signal: stop.signal,
+          })
+        : null;
+      const hashing =
+        hasher && builder
+          ? pipeline(hasher.stdout as NodeJS.ReadableStream, builder).catch((e: Error) =>
+              fail(`reading the source for verification failed: ${e.message}`),
+            )
+          : null;
+      let lastBytes = 0;
+      stopWatchdog = watchdog(
+        () => {
+          const n = bytesWritten(src.pid);
+          if (n !== null) lastBytes = n;
+          return src.done ? null : n;
+        },
+        stallMs,
+        options.onBytes,
+        () => fail(`the copy stalled: no data moved for ${Math.round(stallMs / 1000)} s; stopped it`),
       );
+      target = watch(tgt, "tar in the target");
+      const [srcExit, tgtExit, hashExit] = await Promise.all([
+        watch(src, reader),
+        target,
+        hasher ? watch(hasher, `${reader} for verification`) : null,
+      ]);
+      await hashing;
+      socketsFrom(srcExit);
+      result.bytes = options.preflight?.bytes ?? lastBytes;
+      result.entries = builder?.count ?? options.preflight?.entries ?? 0;
+      const ok = srcExit.code === 0 && tgtExit.code === 0 && (hashExit === null || hashExit.code === 0);
+      if (ok && !why && !stop.signal.aborted) return comparison;
+      if (!why && !options.signal?.aborted) why = failure(tgtExit, "tar in the target");
+    } else {
+      // Through the engine API: each chunk is counted (and parsed and hashed) on its way.
+      const source = await openSource(docker, podman.host, volume, "engine-api", stop.signal);
+      result.notes.push(...source.notes);
+      const stream = source.stream;
+      const finish = () => source.finish();
+      const close = () => source.close();
+      try {
+        const tgt = spawnPiped({ ...targetSpec, stdin: "pipe", stdout: "ignore", signal: stop.signal });
+        const tgtExit = watch(tgt, "tar in the target");
+        let bytes = 0;
+        stopWatchdog = watchdog(
+          () => bytes,
+          stallMs,
+          options.onBytes,
+          () =>
+            fail(
+              `the copy stalled: no data came from the Docker engine or went into the target for ${Math.round(stallMs / 1000)} s; stopped it`,
+            ),
+        );
+        // Counts and checks each chunk on its way to tar; waits when the checking side is behind.
+        const tap = new Transform({
+          highWaterMark: 1024 * 1024,
+          transform(chunk: Buffer, _enc, callback) {
+            bytes += chunk.length;
+            if (!builder || builder.write(chunk)) callback(null, chunk);
+            else builder.once("drain", () => callback(null, chunk));
+          },
+        });
+        let streamError: Error | null = null;
+        await pipeline(stream, tap, tgt.stdin as NodeJS.WritableStream).catch((e: Error) => {
+          streamError = e;
+        });
+        const incomplete = await finish();
+        if (incomplete) fail(incomplete);
+        if (streamError && !why) {
+          // The target's own exit says more than EPIPE, when it ended first.
+          const exit = await Promise.race([
+            tgtExit,
+            new Promise<null>((r) => setTimeout(() => r(null), 2000)),
+          ]);
+          if (!why)
+            fail(
+              exit && exit.code !== 0 ? failure(exit, "tar in the target") : (streamError as Error).message,
+            );
+        }
+        if (builder && !why)
+          await new Promise<void>((resolve) => {
+            builder.once("error", (e) => {
+              fail(`checking the stream failed: ${e.message}`);
+              resolve();
+            });
+            builder.end(resolve);
+          });
+        const exit = await tgtExit;
+        result.bytes = bytes;
+        result.entries = builder?.count ?? options.preflight?.entries ?? 0;
+        if (exit.code === 0 && !why && !stop.signal.aborted) return comparison;
+        if (!why && !options.signal?.aborted) why = failure(exit, "tar in the target");
+      } finally {
+        stop.abort(); // the archive request or the source's tar, if still running
+        await close();
+      }
     }
-    const exit = await tar.result;
-    if (exit.exitCode !== 0) {
-      throw new Error(
-        `tar in the target failed (exit ${exit.exitCode}): ${exit.stderr.trim().split("\n").slice(-2).join(" ")}`,
-      );
-    }
-    result.bytes = bytes;
-    result.entries = manifest.manifest.entries.size;
-    return manifest.manifest;
   } finally {
-    await source.close();
+    stopWatchdog();
+    stop.abort();
+    options.signal?.removeEventListener("abort", onAbort);
+    await watcher;
   }
+  if (options.signal?.aborted) throw new Error("interrupted");
+  throw new Error(why ?? "the copy failed");
 }
 
-async function snapshot(podman: PodmanTarget, dir: string, signal?: AbortSignal): Promise<Manifest> {
-  const tar = await podman.snapshot(dir, signal);
-  tar.stdin.end();
-  const manifest = new ManifestBuilder(true);
-  await pipeline(tar.stdout, manifest);
-  const exit = await tar.result;
-  if (exit.exitCode !== 0) throw new Error(`reading the copy back failed: ${exit.stderr.trim()}`);
-  return manifest.manifest;
+/** Reads the copy back and checks each entry against the source's as it comes. */
+async function readBack(
+  podman: PodmanTarget,
+  dir: string,
+  comparison: StreamingComparison,
+  options: VolumeOptions,
+) {
+  const snap = spawnPiped({
+    ...(await podman.spec(PodmanTarget.archiveArgv(dir))),
+    stdin: "ignore",
+    stdout: "pipe",
+    signal: options.signal,
+  });
+  const builder = new ManifestBuilder(true, { store: false, onEntry: comparison.checkCopy });
+  const reading = await pipeline(snap.stdout as NodeJS.ReadableStream, builder).then(
+    () => null,
+    (e: Error) => e,
+  );
+  const exit = await snap.exited;
+  if (options.signal?.aborted) throw new Error("interrupted");
+  if (exit.code !== 0) throw new Error(failure(exit, "reading the copy back"));
+  if (reading) throw new Error(`reading the copy back failed: ${reading.message}`);
+}
+
+/**
+ * Watches the engine's events while copying: a container that starts and uses the volume ends
+ * the copy at once. An engine that cannot give events leaves the check before promotion alone.
+ */
+async function watchStarts(
+  docker: DockerClient,
+  volume: string,
+  signal: AbortSignal,
+  onStart: (names: string[]) => void,
+): Promise<void> {
+  const filters = encodeURIComponent(JSON.stringify({ type: ["container"], event: ["start"] }));
+  try {
+    const res = await docker.open("GET", `/events?filters=${filters}`, undefined, 10000, signal);
+    if ((res.statusCode ?? 500) >= 300) {
+      res.resume();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      res.on("data", () => {
+        void docker
+          .containersUsing(volume)
+          .then((cs) => {
+            const running = cs.filter((c) => c.State === "running");
+            if (running.length > 0) onStart(running.map(containerName));
+          })
+          .catch(() => undefined);
+      });
+      res.on("error", () => resolve());
+      res.on("close", () => resolve());
+      res.on("end", () => resolve());
+    });
+  } catch {
+    // no events: the check before promotion still holds
+  }
 }
