@@ -10,7 +10,6 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import {
   closeSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -21,6 +20,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startDockerd } from "./lib.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -31,7 +31,7 @@ const MIB = arg("--mib", 1024);
 const SMALL = arg("--small", 20);
 const bin = new URL("../bin/podlift.js", import.meta.url).pathname;
 const work = mkdtempSync(path.join(os.tmpdir(), "pl12i-bench-"));
-const socket = path.join(work, "docker.sock");
+const socket = path.join(work, "docker.sock"); // startDockerd listens here
 const docker = (...a) =>
   execFileSync("docker", ["-H", `unix://${socket}`, ...a], { maxBuffer: 16 * 1024 * 1024 })
     .toString()
@@ -46,26 +46,7 @@ const podmanQuiet = (...a) => {
   } catch {}
 };
 
-const dockerd = spawn(
-  "dockerd",
-  [
-    "--host",
-    `unix://${socket}`,
-    "--data-root",
-    `${work}/data`,
-    "--exec-root",
-    `${work}/exec`,
-    "--pidfile",
-    `${work}/pid`,
-    "--bridge",
-    "none",
-    "--iptables=false",
-    "--ip6tables=false",
-  ],
-  { stdio: "ignore" },
-);
-for (let i = 0; i < 150 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 200));
-await new Promise((r) => setTimeout(r, 1000));
+const dockerd = await startDockerd(work);
 
 /** An image of `mib` MiB of random files (64 MiB each at most), by docker import of a tar. */
 function buildImage(name, mib) {
@@ -217,8 +198,7 @@ try {
   );
 } finally {
   removeAll();
-  dockerd.kill("SIGKILL");
-  await new Promise((r) => dockerd.on("exit", r));
+  await dockerd.stop();
   const mounts = readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")
     .map((l) => l.split(" ")[4] ?? "")

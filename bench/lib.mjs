@@ -25,3 +25,47 @@ export function compare(commands, runs) {
   }
   return rows;
 }
+
+/**
+ * A private dockerd for a benchmark: its own socket and data root under `work`, no bridge and no
+ * iptables (as the integration tests start it). Resolves once the socket answers to `docker info`.
+ */
+export async function startDockerd(work) {
+  const { spawn, execFileSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const socket = `${work}/docker.sock`;
+  const dockerd = spawn(
+    "dockerd",
+    [
+      "--host",
+      `unix://${socket}`,
+      "--data-root",
+      `${work}/data`,
+      "--exec-root",
+      `${work}/exec`,
+      "--pidfile",
+      `${work}/pid`,
+      "--bridge",
+      "none",
+      "--iptables=false",
+      "--ip6tables=false",
+    ],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 150 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 50; i++) {
+    try {
+      execFileSync("docker", ["-H", `unix://${socket}`, "info"], { stdio: "ignore" });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    socket,
+    async stop() {
+      dockerd.kill("SIGKILL");
+      await new Promise((r) => dockerd.on("exit", r));
+    },
+  };
+}

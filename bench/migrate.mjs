@@ -11,7 +11,6 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import {
   closeSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -22,6 +21,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startDockerd } from "./lib.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -34,7 +34,7 @@ const ENTRIES = Number(arg("--entries", 200000));
 const ONLY = arg("--only", "many,large,small,entries").split(",");
 const bin = path.resolve(arg("--bin", new URL("../bin/podlift.js", import.meta.url).pathname));
 const work = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-"));
-const socket = path.join(work, "docker.sock");
+const socket = path.join(work, "docker.sock"); // startDockerd listens here
 const docker = (...a) =>
   execFileSync("docker", ["-H", `unix://${socket}`, ...a])
     .toString()
@@ -46,26 +46,7 @@ const podmanQuiet = (...a) => {
   } catch {}
 };
 
-const dockerd = spawn(
-  "dockerd",
-  [
-    "--host",
-    `unix://${socket}`,
-    "--data-root",
-    `${work}/data`,
-    "--exec-root",
-    `${work}/exec`,
-    "--pidfile",
-    `${work}/pid`,
-    "--bridge",
-    "none",
-    "--iptables=false",
-    "--ip6tables=false",
-  ],
-  { stdio: "ignore" },
-);
-for (let i = 0; i < 150 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 200));
-await new Promise((r) => setTimeout(r, 1000));
+const dockerd = await startDockerd(work);
 
 function newVolume(name) {
   docker("volume", "create", name);
@@ -239,8 +220,7 @@ try {
     "bench-entries",
     ...Array.from({ length: 10 }, (_, i) => `bench-small-${i}`),
   ]);
-  dockerd.kill("SIGKILL");
-  await new Promise((r) => dockerd.on("exit", r));
+  await dockerd.stop();
   const mounts = readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")
     .map((l) => l.split(" ")[4] ?? "")

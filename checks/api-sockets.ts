@@ -2,7 +2,7 @@
 // unix socket. Podman serves the same API from podman.socket, rootful at /run/podman/podman.sock
 // and rootless at $XDG_RUNTIME_DIR/podman/podman.sock; DOCKER_HOST points the tools at it.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
-import type { Check, CheckContext, EvidenceValue, Finding } from "../src/engine/types.js";
+import type { Check, CheckContext, EvidenceValue, Finding } from "../src/doctor/types.js";
 import type { SocketProbe } from "../src/host/types.js";
 
 export const PROBE_TIMEOUT_MS = 2000;

@@ -5,8 +5,8 @@
 // says which (ApiVersion, and MinAPIVersion below which it refuses).
 // https://docs.docker.com/reference/api/engine/#api-version-matrix
 // https://docker-py.readthedocs.io/en/stable/client.html (version, DOCKER_API_VERSION)
-import type { Check, Finding } from "../src/engine/types.js";
-import { userAssignments } from "../src/engine/user-env.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { userAssignments } from "../src/doctor/user-env.js";
 import type { SocketProbe } from "../src/host/types.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 import { PROBE_TIMEOUT_MS } from "./api-sockets.js";

@@ -3,12 +3,13 @@
 // (/usr/bin/true and its libraries), rootful and for the target user, once without a network
 // and once with the default one. A failure is classified into a cause and a remedy.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
-import { classify, errorLine } from "../src/classify.js";
-import { userEnv } from "../src/engine/podman-facts.js";
-import { within } from "../src/engine/runner.js";
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+
+import { userEnv } from "../src/doctor/podman-facts.js";
+import { within } from "../src/doctor/runner.js";
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
 import type { UserInfo } from "../src/host/types.js";
+import { classify, errorLine } from "../src/parse/classify.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";

@@ -6,9 +6,9 @@
 
 import semver from "semver";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { UnreadableFileError } from "../src/host/safe-read.js";
-import { printable } from "../src/subid.js";
+import { printable } from "../src/parse/subid.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const CDI_DIRS = ["/etc/cdi", "/var/run/cdi"];

@@ -2,7 +2,7 @@
 // controllers delegated by systemd to user@UID.service; cgroup v1 is deprecated in Podman 5.
 // https://github.com/containers/podman/blob/main/troubleshooting.md (rootless cgroup limits)
 // https://rootlesscontaine.rs/getting-started/common/cgroup2/
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 const WANTED = ["cpu", "memory", "pids", "io"];

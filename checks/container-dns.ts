@@ -6,7 +6,7 @@
 // netavark, the dnsname plugin with CNI; without it they never resolve.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md (dns_servers)
 // https://github.com/containers/aardvark-dns  https://github.com/containers/dnsname
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { safeLine } from "../src/text/safe-text.js";
 
 export const RESOLVED_UPSTREAM = "/run/systemd/resolve/resolv.conf";

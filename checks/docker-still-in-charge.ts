@@ -4,8 +4,9 @@
 // podman-docker provides /usr/bin/docker (a script running podman) and the socket link instead.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
 // https://docs.docker.com/reference/api/engine/ (GET /_ping)
-import { installHint } from "../src/distro.js";
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { installHint } from "../src/parse/distro.js";
 import { safeLine } from "../src/text/safe-text.js";
 import { identify, PROBE_TIMEOUT_MS } from "./api-sockets.js";
 

@@ -4,8 +4,8 @@
 // compose's `depends_on: condition: service_healthy` waits for ever too.
 // https://docs.podman.io/en/latest/markdown/podman-healthcheck-run.1.html
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--health-cmd, "requires systemd")
-import { userEnv } from "../src/engine/podman-facts.js";
-import type { Check, CheckContext } from "../src/engine/types.js";
+import { userEnv } from "../src/doctor/podman-facts.js";
+import type { Check, CheckContext } from "../src/doctor/types.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 
 /** At most this many containers are inspected for a healthcheck. */

@@ -2,7 +2,7 @@
 // and hints), the kernel release, /etc/passwd (who the users are). A host where one of them is a
 // folder, a FIFO, a symlink loop or unreadable is reported here instead of failing the run.
 // https://www.freedesktop.org/software/systemd/man/latest/os-release.html
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { safeLine } from "../src/text/safe-text.js";
 
 export const check: Check = {

@@ -1,6 +1,6 @@
 // Every check, in the order reports list them. A test asserts this list and the folder agree.
 
-import type { Check } from "../src/engine/types.js";
+import type { Check } from "../src/doctor/types.js";
 import { check as apiSockets } from "./api-sockets.js";
 import { check as apiVersion } from "./api-version.js";
 import { check as canary } from "./canary.js";

@@ -1,8 +1,8 @@
 // A rootless user's services (podman.socket, Quadlet units, `podman generate systemd` units)
 // are stopped at logout unless the user lingers: /var/lib/systemd/linger/<user>.
 // https://www.freedesktop.org/software/systemd/man/latest/loginctl.html (enable-linger)
-import type { Check, Finding } from "../src/engine/types.js";
-import { hasSystemd } from "../src/systemd.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { hasSystemd } from "../src/host/systemd.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {

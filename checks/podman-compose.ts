@@ -3,9 +3,10 @@
 // https://docs.podman.io/en/latest/markdown/podman-compose.1.html
 // `pip install --user podman-compose` puts it in ~/.local/bin, on the user's PATH and not on
 // root's (sudo's secure_path): the target user's own folders are looked at too.
-import { installHint } from "../src/distro.js";
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
-import { userAssignments } from "../src/engine/user-env.js";
+
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { userAssignments } from "../src/doctor/user-env.js";
+import { installHint } from "../src/parse/distro.js";
 import { safeLine } from "../src/text/safe-text.js";
 
 export const check: Check = {

@@ -3,9 +3,9 @@
 // the containers will run as, since most rootless problems show up there first.
 // https://github.com/containers/podman/blob/main/RELEASE_NOTES.md
 import semver from "semver";
-import { classify, errorLine } from "../src/classify.js";
-import { installHint } from "../src/distro.js";
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { classify, errorLine } from "../src/parse/classify.js";
+import { installHint } from "../src/parse/distro.js";
 
 export const MIN_VERSION = "4.0.0";
 export const RECOMMENDED_VERSION = "4.4.0";

@@ -3,8 +3,8 @@
 // (CNI is deprecated and removed in Podman 5).
 // https://github.com/containers/podman/blob/main/docs/tutorials/basic_networking.md
 import semver from "semver";
-import { findBinary, installHint } from "../src/distro.js";
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { findBinary, installHint } from "../src/parse/distro.js";
 
 export const check: Check = {
   id: "rootless-network",

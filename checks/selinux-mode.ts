@@ -1,7 +1,7 @@
 // On an enforcing SELinux host, a bind mount without :z or :Z keeps its host label and the
 // container is denied access: the most common "permission denied" after a move from Docker.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--volume, "Labeling Volume Mounts")
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 
 export const check: Check = {
   id: "selinux-mode",

@@ -4,9 +4,9 @@
 // container with restart policy always at boot; for a rootless user, only when the user lingers.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html#restart-policy
 // https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { hasSystemd } from "../src/host/systemd.js";
 import type { Host, UserInfo } from "../src/host/types.js";
-import { hasSystemd } from "../src/systemd.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 
 interface Restarting {

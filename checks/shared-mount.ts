@@ -2,8 +2,8 @@
 // works; rootless Podman prints `"/" is not a shared mount` when it is private, common in
 // containers and some minimal VMs.
 // https://github.com/containers/podman/blob/main/troubleshooting.md ("/" is not a shared mount)
-import type { Check } from "../src/engine/types.js";
-import { parseMountinfo } from "../src/mounts.js";
+import type { Check } from "../src/doctor/types.js";
+import { parseMountinfo } from "../src/parse/mounts.js";
 
 export const check: Check = {
   id: "shared-mount",

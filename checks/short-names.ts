@@ -3,7 +3,7 @@
 // ~/.config/containers/registries.conf replaces the system file), and fails without a terminal
 // when short-name-mode is enforcing and several registries match.
 // https://github.com/containers/image/blob/main/docs/containers-registries.conf.5.md
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { UnreadableFileError } from "../src/host/safe-read.js";
 import { safeLine } from "../src/text/safe-text.js";
 

@@ -4,8 +4,8 @@
 // socket's group (SocketGroup= in podman.socket) grants access the user does not have.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
 // https://docs.podman.io/en/latest/markdown/podman-remote.1.html (CONTAINER_HOST)
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
-import { userAssignments } from "../src/engine/user-env.js";
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { userAssignments } from "../src/doctor/user-env.js";
 import type { Host, UserInfo } from "../src/host/types.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 

@@ -3,8 +3,8 @@
 // no id mapping); overlay needs d_type.
 // https://github.com/containers/storage/blob/main/docs/containers-storage.conf.5.md
 // https://github.com/containers/podman/blob/main/troubleshooting.md (NFS home, d_type)
-import type { Check, Finding } from "../src/engine/types.js";
-import { mountFor, parseMountinfo } from "../src/mounts.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { mountFor, parseMountinfo } from "../src/parse/mounts.js";
 
 const NETWORK_FS = new Set(["nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "ceph", "glusterfs"]);
 

@@ -4,11 +4,11 @@
 // https://github.com/containers/podman/blob/main/docs/tutorials/rootless_tutorial.md
 //
 // The files may hold tens of thousands of lines (duplicates, overlaps, garbage): every test
-// here is a sort and a sweep or binary search (src/subid.ts), loops yield to the event loop so
+// here is a sort and a sweep or binary search (src/parse/subid.ts), loops yield to the event loop so
 // that --timeout holds, and each code gives at most one finding per file, with a count and the
 // first few examples in its evidence.
 
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { parsePasswd } from "../src/host/users.js";
 import {
   contains,
@@ -21,7 +21,7 @@ import {
   type SubidRange,
   ticker,
   union,
-} from "../src/subid.js";
+} from "../src/parse/subid.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 
 export const MIN_IDS = 65536;

@@ -1,8 +1,8 @@
 // podman.socket, Quadlet, `podman generate systemd`, linger and cgroup delegation all need
 // systemd as PID 1, and `systemctl --user` needs the user's manager (user@UID.service).
 // https://www.freedesktop.org/software/systemd/man/latest/sd_booted.html (/run/systemd/system)
-import type { Check, Finding } from "../src/engine/types.js";
-import { hasSystemd, pid1 } from "../src/systemd.js";
+import type { Check, Finding } from "../src/doctor/types.js";
+import { hasSystemd, pid1 } from "../src/host/systemd.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {

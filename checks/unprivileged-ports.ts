@@ -1,7 +1,7 @@
 // Rootless Podman publishes ports as the user, so the kernel's privileged-port rule applies:
 // ports below net.ipv4.ip_unprivileged_port_start (1024 by default) cannot be bound.
 // https://github.com/containers/podman/blob/main/rootless.md ("can not bind ports < 1024")
-import type { Check } from "../src/engine/types.js";
+import type { Check } from "../src/doctor/types.js";
 
 export const check: Check = {
   id: "unprivileged-ports",

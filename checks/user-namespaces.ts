@@ -4,9 +4,9 @@
 // https://github.com/containers/podman/blob/main/troubleshooting.md (rootless, user namespaces)
 // https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces
 
-import { findBinary, installHint } from "../src/distro.js";
-import { userEnv } from "../src/engine/podman-facts.js";
-import type { Check, CheckContext, Finding } from "../src/engine/types.js";
+import { userEnv } from "../src/doctor/podman-facts.js";
+import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { findBinary, installHint } from "../src/parse/distro.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 const PERSIST = (key: string, value: string) =>

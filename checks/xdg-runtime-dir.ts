@@ -2,7 +2,7 @@
 // session (pam_systemd) creates as /run/user/UID, owned by the user, mode 0700. `su` and `sudo -u`
 // keep the caller's value or none at all, and Podman then fails or falls back to /tmp.
 // https://github.com/containers/podman/blob/main/troubleshooting.md (XDG_RUNTIME_DIR)
-import type { Check, Finding } from "../src/engine/types.js";
+import type { Check, Finding } from "../src/doctor/types.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const check: Check = {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { bindMount } from "../src/compose/info.js";
 import type { ComposeFinding, ComposeRule } from "../src/compose-check/types.js";
 import { listItems } from "../src/compose-check/values.js";
-import { bindSourceOnHost, refusesRelabel } from "../src/selinux-paths.js";
+import { bindSourceOnHost, refusesRelabel } from "../src/host/selinux-paths.js";
 import { DOCKER_SOCKETS } from "./engine-socket.js";
 
 /** A short-syntax bind mount line with :z added (or ,z after its options); null for other lines. */

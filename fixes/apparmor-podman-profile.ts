@@ -1,8 +1,9 @@
 // Ubuntu 23.10+ restricts unprivileged user namespaces to programs whose AppArmor profile grants
 // `userns`. Granting it to Podman alone keeps the protection for everything else.
 // https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces
-import { findBinary } from "../src/distro.js";
+
 import type { Fix } from "../src/fix/types.js";
+import { findBinary } from "../src/parse/distro.js";
 
 export const PROFILE_PATH = "/etc/apparmor.d/podlift-podman";
 

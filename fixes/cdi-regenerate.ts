@@ -1,7 +1,8 @@
 // Regenerates the NVIDIA CDI spec for the loaded driver, with the toolkit's own generator.
 // https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
-import { findBinary } from "../src/distro.js";
+
 import type { Fix } from "../src/fix/types.js";
+import { findBinary } from "../src/parse/distro.js";
 
 export const SPEC = "/etc/cdi/nvidia.yaml";
 

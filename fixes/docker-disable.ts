@@ -2,10 +2,11 @@
 // Docker. Risky: every container Docker still runs stops with it, so migrate first. Undo enables
 // and starts the same units again.
 // https://docs.docker.com/engine/install/linux-postinstall/#configure-docker-to-start-on-boot-with-systemd
-import { installHint } from "../src/distro.js";
+
 import type { Fix } from "../src/fix/types.js";
+import { hasSystemd } from "../src/host/systemd.js";
 import type { Host } from "../src/host/types.js";
-import { hasSystemd } from "../src/systemd.js";
+import { installHint } from "../src/parse/distro.js";
 
 const UNIT_DIRS = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
 

@@ -2,7 +2,7 @@
 // without a login session, and gives the user /run/user/UID at boot.
 // https://www.freedesktop.org/software/systemd/man/latest/loginctl.html
 import type { Fix } from "../src/fix/types.js";
-import { hasSystemd } from "../src/systemd.js";
+import { hasSystemd } from "../src/host/systemd.js";
 
 export const fix: Fix = {
   id: "linger",

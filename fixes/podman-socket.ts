@@ -3,7 +3,7 @@
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
 import { asUser } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
-import { hasSystemd } from "../src/systemd.js";
+import { hasSystemd } from "../src/host/systemd.js";
 
 export const fix: Fix = {
   id: "podman-socket",

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { labelBindLine } from "../compose-rules/selinux-labels.js";
 import type { Fix } from "../src/fix/types.js";
-import { bindSourceOnHost, knownHomes, realHostPath, refusesRelabel } from "../src/selinux-paths.js";
+import { bindSourceOnHost, knownHomes, realHostPath, refusesRelabel } from "../src/host/selinux-paths.js";
 
 export const fix: Fix = {
   id: "selinux-compose-labels",

@@ -3,11 +3,12 @@
 // there and the files are clean; otherwise an append that keeps every other byte. Then
 // `podman system migrate` as the user, or Podman keeps the old mapping.
 // https://man7.org/linux/man-pages/man8/usermod.8.html
-import { findBinary } from "../src/distro.js";
+
 import { appendLine, asUser } from "../src/fix/helpers.js";
 import type { Change, Fix } from "../src/fix/types.js";
 import { parsePasswd } from "../src/host/users.js";
-import { freeStart as freeSpan, parseSubid } from "../src/subid.js";
+import { findBinary } from "../src/parse/distro.js";
+import { freeStart as freeSpan, parseSubid } from "../src/parse/subid.js";
 import { hasControl, safeLine } from "../src/text/safe-text.js";
 
 export const COUNT = 65536;

@@ -1,7 +1,7 @@
 // The fleet as one self-contained HTML page for a CI artifact: no network access, no external
 // file; summary, a host-by-check matrix coloured by status and sortable by any column, the most
 // common blocking findings, the fixes, and the files set aside. Every text is escaped.
-import { redactDeep } from "../src/redact.js";
+import { redactDeep } from "../src/text/redact.js";
 import type { FleetReport } from "./fleet.js";
 
 const esc = (text: unknown) =>

@@ -1,8 +1,8 @@
 // Many doctor reports into one answer for a fleet: which hosts are ready, which are blocked and on
 // what, a check-by-host matrix, the most common blocking findings with their host counts, and
 // which fixes would clear how many hosts. Pure: reports in, a FleetReport out (schema/fleet.schema.json).
-import type { CheckStatus, RunResult } from "../src/engine/types.js";
-import { redactDeep } from "../src/redact.js";
+import type { CheckStatus, RunResult } from "../src/doctor/types.js";
+import { redactDeep } from "../src/text/redact.js";
 import { safeDeep } from "../src/text/safe-text.js";
 
 export type HostState = "ready" | "blocked" | "incomplete";

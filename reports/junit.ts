@@ -1,8 +1,8 @@
 // JUnit XML, one testcase per check, for CI systems that show test reports (GitLab, Jenkins,
 // GitHub actions with a JUnit reporter). A warn is a failure only under --fail-on warn.
 // A compose check is one suite too: each rule a testcase, its findings with file:line:col.
-import type { CheckResult, ComposeResult, Finding, RunResult } from "../src/engine/types.js";
-import { redactDeep } from "../src/redact.js";
+import type { CheckResult, ComposeResult, Finding, RunResult } from "../src/doctor/types.js";
+import { redactDeep } from "../src/text/redact.js";
 
 export function writeJunit(raw: RunResult | ComposeResult): string {
   const result = redactDeep(raw);

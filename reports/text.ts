@@ -1,7 +1,7 @@
 // The report people read: problems first with their remedy under them, passing checks as one
 // line each, a summary line last. Colour only when asked (a terminal without NO_COLOR).
-import type { CheckResult, CheckStatus, ComposeResult, Finding, RunResult } from "../src/engine/types.js";
-import { redactDeep } from "../src/redact.js";
+import type { CheckResult, CheckStatus, ComposeResult, Finding, RunResult } from "../src/doctor/types.js";
+import { redactDeep } from "../src/text/redact.js";
 import { safeDeep } from "../src/text/safe-text.js";
 import { type COLOURS, type Style, style } from "../src/text/terminal.js";
 

@@ -8,9 +8,9 @@ import type { ComposeFixFlags, ComposeFlags } from "./commands/compose.js";
 import type { FixFlags } from "./commands/fix.js";
 import type { MigrateFlags } from "./commands/migrate.js";
 import type { ServicesFlags } from "./commands/services.js";
-import { EXIT } from "./engine/exit-code.js";
+import { toolVersion } from "./commands/version.js";
+import { EXIT } from "./doctor/exit-code.js";
 import { UsageError } from "./errors.js";
-import { toolVersion } from "./version.js";
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -364,7 +364,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const { checks } = await import("../checks/index.js");
       const check = checks.find((c) => c.id === id);
       if (!check) throw new UsageError(`unknown check id "${id}" (see \`podlift checks\`)`);
-      const { built } = await import("./version.js");
+      const { built } = await import("./commands/version.js");
       const page = built?.docs[check.docs];
       if (page !== undefined) {
         process.stdout.write(page);

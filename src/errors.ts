@@ -1,6 +1,6 @@
 // The errors a command can end with, and the exit code each one means: the one place the
 // exit-code contract (README, "Exit codes") meets error types. Anything else is an internal error.
-import { EXIT } from "./engine/exit-code.js";
+import { EXIT } from "./doctor/exit-code.js";
 
 /** An error podlift expects and explains in one line: no stack trace, its own exit code. */
 export class PodliftError extends Error {

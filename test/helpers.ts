@@ -3,9 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from "node:os";
 import path from "node:path";
 import { parseCompose } from "../src/compose/info.js";
-import { gatherFacts } from "../src/engine/facts.js";
-import { runCheck } from "../src/engine/runner.js";
-import type { Check, CheckResult, Finding } from "../src/engine/types.js";
+import { gatherFacts } from "../src/doctor/facts.js";
+import { runCheck } from "../src/doctor/runner.js";
+import type { Check, CheckResult, Finding } from "../src/doctor/types.js";
 import { FixtureHost, type FixtureSpec } from "../src/host/fixture-host.js";
 
 export const HOSTS = path.join(import.meta.dirname, "fixtures", "hosts");

@@ -8,7 +8,7 @@ import { createGunzip, createGzip } from "node:zlib";
 import tar from "tar-stream";
 import { writeFileAtomic } from "../host/atomic.js";
 import type { Host } from "../host/types.js";
-import type { Redactor } from "../redact.js";
+import type { Redactor } from "../text/redact.js";
 import { type Collector, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from "./collectors.js";
 
 export interface ManifestFile {

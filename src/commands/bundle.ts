@@ -1,10 +1,10 @@
 // podlift bundle: collect, redact, archive; or redact an existing bundle again.
 import path from "node:path";
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { safeLine } from "../text/safe-text.js";
-import { toolVersion } from "../version.js";
 import { io, prepare } from "./common.js";
+import { toolVersion } from "./version.js";
 
 export interface BundleFlags {
   output?: string;
@@ -50,7 +50,7 @@ async function loadRules(file: string | undefined) {
 
 export async function runBundle(flags: BundleFlags): Promise<number> {
   const [{ Redactor }, b, { collectors }, os] = await Promise.all([
-    import("../redact.js"),
+    import("../text/redact.js"),
     import("../bundle/bundle.js"),
     import("../bundle/collectors.js"),
     import("node:os"),
@@ -105,7 +105,7 @@ export async function runBundle(flags: BundleFlags): Promise<number> {
   );
   const { host, facts } = prepared;
   const user = facts.rootful ? null : facts.targetUser;
-  const { userEnv } = await import("../engine/podman-facts.js");
+  const { userEnv } = await import("../doctor/podman-facts.js");
   const dockerHost = await (await import("../migrate/docker.js")).dockerAddress(host);
   const list = collectors({
     host,

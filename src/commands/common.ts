@@ -1,10 +1,10 @@
 // What the commands share: the host, its facts and a doctor run on them; whether a person is
 // at a terminal; where output goes.
 import { stat } from "node:fs/promises";
-import type { ComposeResult, RunResult } from "../engine/types.js";
+import type { ComposeResult, RunResult } from "../doctor/types.js";
 import { UsageError } from "../errors.js";
 import { interactive } from "../text/terminal.js";
-import { toolVersion } from "../version.js";
+import { toolVersion } from "./version.js";
 
 export const io = {
   out: (t: string) => process.stdout.write(t),
@@ -43,9 +43,9 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
       import("../../checks/index.js"),
       import("../../fixes/index.js"),
       import("../host/live-host.js"),
-      import("../engine/facts.js"),
-      import("../engine/doctor.js"),
-      import("../config.js"),
+      import("../doctor/facts.js"),
+      import("../doctor/doctor.js"),
+      import("./config.js"),
     ]);
   const config = await loadConfig(flags.config, process.cwd());
   const host = new LiveHost(flags.root);

@@ -1,9 +1,9 @@
 // podlift compose check / fix: flags → compose engine (src/compose-check/engine.ts) → report.
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { shellQuote } from "../text/safe-text.js";
 import { interactive, useColor } from "../text/terminal.js";
-import { toolVersion } from "../version.js";
 import { io, prepare, type ReportFlags, reportOutput } from "./common.js";
+import { toolVersion } from "./version.js";
 
 export interface ComposeFlags extends ReportFlags {
   root: string;

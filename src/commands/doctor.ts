@@ -1,5 +1,5 @@
 // podlift doctor: flags → the checks → a report in the chosen format, the exit code CI branches on.
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { type DoctorFlags, prepare, reportOutput } from "./common.js";
 
 export async function doctor(flags: DoctorFlags): Promise<number> {

@@ -1,9 +1,9 @@
 // podlift fix and podlift undo.
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { interactive, useColor } from "../text/terminal.js";
-import { toolVersion } from "../version.js";
 import { io, prepare, type RunFlags } from "./common.js";
+import { toolVersion } from "./version.js";
 
 export interface FixFlags extends RunFlags {
   dryRun?: boolean;
@@ -17,9 +17,9 @@ export async function runFix(flags: FixFlags): Promise<number> {
   const [{ checks }, { fixes }, engine, command, run, { LiveHost }] = await Promise.all([
     import("../../checks/index.js"),
     import("../../fixes/index.js"),
-    import("../fix/engine.js"),
+    import("../fix/planning.js"),
     import("../fix/command.js"),
-    import("../fix/run.js"),
+    import("../fix/session.js"),
     import("../host/live-host.js"),
   ]);
   const checkIds = flags.only.filter((id) => checks.some((c) => c.id === id));
@@ -119,7 +119,7 @@ export async function runUndo(opts: {
 }): Promise<number> {
   const [{ LiveHost }, { undoRun }, { JournalStore, isRunId }, { safeLine }] = await Promise.all([
     import("../host/live-host.js"),
-    import("../fix/run.js"),
+    import("../fix/session.js"),
     import("../fix/journal.js"),
     import("../text/safe-text.js"),
   ]);

@@ -1,10 +1,10 @@
 // podlift with no subcommand: the guided setup on a terminal; elsewhere the doctor's report.
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { interactive, useColor } from "../text/terminal.js";
-import { toolVersion } from "../version.js";
 import { type DoctorFlags, io, prepare } from "./common.js";
 import { doctor } from "./doctor.js";
 import { runMigrate } from "./migrate.js";
+import { toolVersion } from "./version.js";
 
 export async function guided(opts: { root: string; user?: string; color: boolean }): Promise<number> {
   const flags: DoctorFlags = {
@@ -23,10 +23,10 @@ export async function guided(opts: { root: string; user?: string; color: boolean
     return code;
   }
   const [{ runWizard }, { fixes }, engine, run, { stateDir }, reports] = await Promise.all([
-    import("../wizard.js"),
+    import("./wizard.js"),
     import("../../fixes/index.js"),
-    import("../fix/engine.js"),
-    import("../fix/run.js"),
+    import("../fix/planning.js"),
+    import("../fix/session.js"),
     import("../fix/journal.js"),
     import("../../reports/index.js"),
   ]);

@@ -1,6 +1,6 @@
 // podlift migrate images | networks, and podlift migrate alone: plan, ask, move, report, in the
 // shape migrate volumes uses (one JSON object per kind, a result per object).
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import type { ImagePlan, ImagePlanItem, ImageResult } from "../migrate/images.js";
 import { type NetworkPlanItem, type NetworkResult, subnetInUseMessage } from "../migrate/networks.js";
 import { safeLine, shellLine } from "../text/safe-text.js";
@@ -38,7 +38,7 @@ function json(value: unknown): void {
 export async function runMigrateImages(names: string[], flags: ImageFlags): Promise<number> {
   const [images, { formatBytes }] = await Promise.all([
     import("../migrate/images.js"),
-    import("../migrate/run.js"),
+    import("../migrate/volumes.js"),
   ]);
   const { user, docker, podman } = await openTarget(flags);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
@@ -241,7 +241,7 @@ export async function runMigrateOverview(flags: {
     import("../migrate/images.js"),
     import("../migrate/networks.js"),
     import("../migrate/plan.js"),
-    import("../migrate/run.js"),
+    import("../migrate/volumes.js"),
   ]);
   const { host, user, docker, podman } = await openTarget(flags);
   await docker.version();

@@ -1,5 +1,5 @@
 // podlift migrate volumes: plan, ask, copy, report.
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { safeLine } from "../text/safe-text.js";
 import { interactive } from "../text/terminal.js";
@@ -47,7 +47,7 @@ export async function openTarget(flags: { user?: string; dockerHost?: string }) 
 export async function runMigrate(names: string[], flags: MigrateFlags): Promise<number> {
   const [plan, { runMigration, formatBytes }] = await Promise.all([
     import("../migrate/plan.js"),
-    import("../migrate/run.js"),
+    import("../migrate/volumes.js"),
   ]);
   const { host, user, docker, podman } = await openTarget(flags);
   const wanted = [...names, ...(flags.compose ? await plan.composeVolumes(flags.compose) : [])];
@@ -67,7 +67,7 @@ async function migrateWith(
   wanted: string[],
   flags: MigrateFlags,
   plan: typeof import("../migrate/plan.js"),
-  runMigration: typeof import("../migrate/run.js").runMigration,
+  runMigration: typeof import("../migrate/volumes.js").runMigration,
   formatBytes: (n: number) => string,
 ): Promise<number> {
   const items = await plan.planMigration(host, docker, podman, {

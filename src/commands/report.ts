@@ -3,10 +3,10 @@
 // not a podlift doctor report (unreadable, not JSON, another schema) is set aside with the
 // reason, never fatal.
 import path from "node:path";
-import type { RunResult } from "../engine/types.js";
+import type { RunResult } from "../doctor/types.js";
 import { UsageError } from "../errors.js";
-import { toolVersion } from "../version.js";
 import { io } from "./common.js";
+import { toolVersion } from "./version.js";
 
 export interface MergeFlags {
   format: "text" | "json" | "html";

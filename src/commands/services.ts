@@ -1,6 +1,6 @@
 // podlift migrate services: Docker containers or a compose project → Podman units for the target
 // user; shown with --dry-run, written through the fix engine (journal, atomic, podlift undo).
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { safeLine, safeText, shellQuote } from "../text/safe-text.js";
 import { interactive } from "../text/terminal.js";

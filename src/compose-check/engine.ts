@@ -12,13 +12,13 @@ import {
   type Loaded,
   loadProject,
 } from "../compose/project.js";
-import { exitCodeFor } from "../engine/exit-code.js";
-import type { CheckResult, CheckStatus, ComposeResult, Facts } from "../engine/types.js";
+import { exitCodeFor } from "../doctor/exit-code.js";
+import type { CheckResult, CheckStatus, ComposeResult, Facts } from "../doctor/types.js";
 import { UsageError } from "../errors.js";
 import type { JournalFix } from "../fix/journal.js";
 import type { Plan as FixPlan } from "../fix/types.js";
 import type { LiveHost } from "../host/live-host.js";
-import { bindSourceOnHost, realHostPath } from "../selinux-paths.js";
+import { bindSourceOnHost, realHostPath } from "../host/selinux-paths.js";
 import { type Edited, editCompose, editFor } from "./edits.js";
 import { bindStats, gatherContext, groupsOf, imageUsers } from "./facts.js";
 import { type RuleRun, runRules } from "./run-rules.js";
@@ -214,7 +214,7 @@ export async function applyEdits(
   const [{ applyPlans, revertEntries }, { JournalStore }, { fixLock }] = await Promise.all([
     import("../fix/apply.js"),
     import("../fix/journal.js"),
-    import("../fix/run.js"),
+    import("../fix/session.js"),
   ]);
   const store = new JournalStore(a.host, a.host.writer());
   // The fix runs' lock: one run at a time, a stale lock taken over, killed runs' temp files removed.

@@ -4,10 +4,10 @@ import { stat } from "node:fs/promises";
 import { bindSources } from "../../compose-rules/bind-unreadable.js";
 import { parseProcNet } from "../../compose-rules/port-in-use.js";
 import type { Loaded } from "../compose/project.js";
-import type { Facts } from "../engine/types.js";
+import type { Facts } from "../doctor/types.js";
+import { knownHomes } from "../host/selinux-paths.js";
 import type { Host, UserInfo, WritableHost } from "../host/types.js";
 import type { DockerClient } from "../migrate/docker.js";
-import { knownHomes } from "../selinux-paths.js";
 import type { BindStat, HostContext, Listener } from "./types.js";
 
 /** An image as the Docker engine lists it (GET /images/json). */
@@ -38,7 +38,7 @@ export function localOnlyImages(images: DockerImageSummary[]): Set<string> {
 
 /** Every fact but bindAccess, which depends on the project (see bindAccess). */
 export async function gatherContext(host: WritableHost, facts: Facts): Promise<HostContext> {
-  // The doctor's own probes (src/engine/host-probes.ts), read once per run.
+  // The doctor's own probes (src/doctor/host-probes.ts), read once per run.
   const [{ start }, enforce, cdiDevices, [podmanCompose]] = await Promise.all([
     facts.probes.portStart(),
     facts.probes.selinuxEnforce(),

@@ -3,12 +3,12 @@
 // are line edits that `podlift compose fix` hands to the fix engine as one write-file change.
 
 import type { Loaded } from "../compose/project.js";
-import type { Finding, Position } from "../engine/types.js";
+import type { Finding, Position } from "../doctor/types.js";
 import type { UserInfo } from "../host/types.js";
 
 export type ComposeStatus = "warn" | "fail";
 
-/** A finding as every check has one (src/engine/types.ts), with its place in the file. */
+/** A finding as every check has one (src/doctor/types.ts), with its place in the file. */
 export interface ComposeFinding extends Finding {
   status: ComposeStatus;
   service: string | null;

@@ -6,7 +6,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import type { Position } from "../engine/types.js";
+import type { Position } from "../doctor/types.js";
 import { readRegularFile } from "../host/safe-read.js";
 import { mergeInto, type Remap } from "./merge.js";
 import { ComposeError, MAX_COMPOSE_BYTES, readComposeText } from "./read.js";

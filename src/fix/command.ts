@@ -1,11 +1,11 @@
 // `podlift fix` and `podlift undo` for people and for CI: choose plans, show them, apply them.
 // Without a terminal and without --yes, nothing is applied and nothing waits for input.
-import type { RunResult } from "../engine/types.js";
+import type { RunResult } from "../doctor/types.js";
 import type { WritableHost } from "../host/types.js";
 import { safeLine } from "../text/safe-text.js";
-import type { Planned } from "./engine.js";
+import type { Planned } from "./planning.js";
 import { renderPlan, renderScript } from "./render.js";
-import { type FixResult, rootBlocked } from "./run.js";
+import { type FixResult, rootBlocked } from "./session.js";
 import type { Plan } from "./types.js";
 
 export interface FixMode {

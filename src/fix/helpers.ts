@@ -1,5 +1,5 @@
 // Small pieces several fixes share: persisting a sysctl, appending a line, a user's follow-up.
-import type { Finding } from "../engine/types.js";
+import type { Finding } from "../doctor/types.js";
 import type { Host, UserInfo } from "../host/types.js";
 import type { Change } from "./types.js";
 

@@ -1,6 +1,6 @@
 // A fix is pure: findings in, a plan out. A plan is data, so the dry run costs nothing and the
 // engine, the only writer, can check, apply, journal, verify and undo it (ESLint's fixes-as-data).
-import type { CheckContext, Finding } from "../engine/types.js";
+import type { CheckContext, Finding } from "../doctor/types.js";
 
 export type Risk = "safe" | "confirm";
 

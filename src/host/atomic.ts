@@ -12,7 +12,7 @@
 import { constants } from "node:fs";
 import { chown, lstat, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { EXIT } from "../engine/exit-code.js";
+import { EXIT } from "../doctor/exit-code.js";
 import { PodliftError } from "../errors.js";
 
 const MAX_LINKS = 40;

@@ -25,7 +25,7 @@ import {
   validReference,
 } from "./image-names.js";
 import type { PodmanTarget } from "./podman.js";
-import { formatBytes } from "./run.js";
+import { formatBytes } from "./volumes.js";
 
 export interface ImagePlanItem {
   id: string;

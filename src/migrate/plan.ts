@@ -4,12 +4,12 @@ import path from "node:path";
 import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
-import { ownsRange, parseSubid } from "../subid.js";
+import { ownsRange, parseSubid } from "../parse/subid.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 import { freeSpace, type PodmanTarget, type PodmanVolume } from "./podman.js";
-import { formatBytes } from "./run.js";
 import { listed, MAX_PATH_BYTES, type Preflight, preflight, type Via } from "./source.js";
 import { DIGEST_LABEL, SOURCE_LABEL, unsupportedReason } from "./volume.js";
+import { formatBytes } from "./volumes.js";
 
 export interface PlanItem {
   source: DockerVolume;

@@ -5,7 +5,7 @@
 // and mode behind. Found on this project's CI machine (Debian 12, Podman 4.3.1).
 
 import path from "node:path";
-import { userEnv } from "../engine/podman-facts.js";
+import { userEnv } from "../doctor/podman-facts.js";
 import type { CommandResult, Host, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
 import type { PipedSpec } from "./pipe.js";
 

@@ -10,9 +10,9 @@ import type { DockerClient, DockerVolume } from "./docker.js";
 import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "./pipe.js";
 
 import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
-import { formatBytes } from "./run.js";
 import { listed, openSource, type Preflight, type Via } from "./source.js";
 import { type Difference, ManifestBuilder, StreamingComparison } from "./tar-manifest.js";
+import { formatBytes } from "./volumes.js";
 
 export const SOURCE_LABEL = "io.podlift.migrated-from";
 /** The source's metadata digest when it was migrated: "already migrated" means unchanged since. */

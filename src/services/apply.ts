@@ -2,7 +2,7 @@
 // `podlift undo` removes every file (and the folders it created) again.
 import { applyPlans } from "../fix/apply.js";
 import { JournalStore } from "../fix/journal.js";
-import { fixLock } from "../fix/run.js";
+import { fixLock } from "../fix/session.js";
 import type { Plan } from "../fix/types.js";
 import type { WritableHost } from "../host/types.js";
 

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Redactor } from "../../src/redact.js";
+import { Redactor } from "../../src/text/redact.js";
 import { PASSWD, tempHost, USER } from "../helpers.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");

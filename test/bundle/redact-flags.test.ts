@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { collectAll, entriesFrom, writeBundle } from "../../src/bundle/bundle.js";
 import { collectors } from "../../src/bundle/collectors.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
-import { BUILT_IN, Redactor, redactText } from "../../src/redact.js";
+import { BUILT_IN, Redactor, redactText } from "../../src/text/redact.js";
 import { PASSWD, tempHost, USER } from "../helpers.js";
 
 const flagCount = (text: string) => new Redactor().text(text).counts["secret-flag"] ?? 0;

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { check, compareApi, parseApiVersion } from "../../checks/api-version.js";
-import { gatherFacts } from "../../src/engine/facts.js";
-import { runCheck } from "../../src/engine/runner.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
+import { runCheck } from "../../src/doctor/runner.js";
 import { LiveHost } from "../../src/host/live-host.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 

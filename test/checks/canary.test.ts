@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { check } from "../../checks/canary.js";
 import { fix as runtimeFix } from "../../fixes/container-runtime.js";
 import { fix as ulimitsFix } from "../../fixes/container-ulimits.js";
-import { classify } from "../../src/classify.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
+import { classify } from "../../src/parse/classify.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 describe("canary", () => {

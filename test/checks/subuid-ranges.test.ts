@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { check } from "../../checks/subuid-ranges.js";
-import { contains, findOverlaps, idsInside, overlaps, union } from "../../src/subid.js";
+import { contains, findOverlaps, idsInside, overlaps, union } from "../../src/parse/subid.js";
 import { hasControl } from "../../src/text/safe-text.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 

@@ -10,9 +10,9 @@ import {
   imageUsers,
   podmanNetworks,
 } from "../../src/compose-check/facts.js";
-import { hostProbes } from "../../src/engine/host-probes.js";
-import { podmanFacts } from "../../src/engine/podman-facts.js";
-import type { Facts } from "../../src/engine/types.js";
+import { hostProbes } from "../../src/doctor/host-probes.js";
+import { podmanFacts } from "../../src/doctor/podman-facts.js";
+import type { Facts } from "../../src/doctor/types.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { tempHost, USER } from "../helpers.js";
 

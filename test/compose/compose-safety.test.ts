@@ -14,9 +14,9 @@ import { editCompose } from "../../src/compose-check/edits.js";
 import { localOnlyImages } from "../../src/compose-check/facts.js";
 import { checkProject } from "../../src/compose-check/run-rules.js";
 import type { HostContext } from "../../src/compose-check/types.js";
-import { gatherFacts } from "../../src/engine/facts.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
-import { bindSourceOnHost, knownHomes, refusesRelabel } from "../../src/selinux-paths.js";
+import { bindSourceOnHost, knownHomes, refusesRelabel } from "../../src/host/selinux-paths.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const HOSTS = path.join(import.meta.dirname, "..", "fixtures", "hosts");

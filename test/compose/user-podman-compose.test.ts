@@ -1,7 +1,7 @@
 // Compose rules see the podman-compose the target user installed with pip --user, not only root's.
 import { describe, expect, it } from "vitest";
 import { gatherContext } from "../../src/compose-check/facts.js";
-import { gatherFacts } from "../../src/engine/facts.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { HOSTS } from "../helpers.js";
 

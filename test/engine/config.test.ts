@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/commands/config.js";
 import { UsageError } from "../../src/errors.js";
 import { tempHost } from "../helpers.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { checks } from "../../checks/index.js";
-import { runDoctor, selectChecks } from "../../src/engine/doctor.js";
-import { exitCodeFor } from "../../src/engine/exit-code.js";
-import { gatherFacts } from "../../src/engine/facts.js";
-import type { Check, Finding } from "../../src/engine/types.js";
+import { runDoctor, selectChecks } from "../../src/doctor/doctor.js";
+import { exitCodeFor } from "../../src/doctor/exit-code.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
+import type { Check, Finding } from "../../src/doctor/types.js";
 import { UsageError } from "../../src/errors.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { HOSTS } from "../helpers.js";

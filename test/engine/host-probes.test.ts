@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { check as selinux } from "../../checks/selinux-mode.js";
 import { check as ports } from "../../checks/unprivileged-ports.js";
-import { gatherFacts } from "../../src/engine/facts.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 
 const HOSTS = path.join(import.meta.dirname, "..", "fixtures", "hosts");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAssignments, userAssignments } from "../../src/engine/user-env.js";
+import { parseAssignments, userAssignments } from "../../src/doctor/user-env.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { PASSWD, tempHost, USER } from "../helpers.js";
 

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fix } from "../../fixes/container-dns-servers.js";
-import { undoRun } from "../../src/fix/run.js";
+import { undoRun } from "../../src/fix/session.js";
 import { scratchCopy } from "../helpers.js";
 import { planOn } from "./fix-helpers.js";
 

@@ -2,10 +2,10 @@
 import { checks } from "../../checks/index.js";
 import { fixes } from "../../fixes/index.js";
 import { parseCompose } from "../../src/compose/info.js";
-import { runDoctor } from "../../src/engine/doctor.js";
-import { gatherFacts } from "../../src/engine/facts.js";
-import { planFixes } from "../../src/fix/engine.js";
-import { applyAndVerify } from "../../src/fix/run.js";
+import { runDoctor } from "../../src/doctor/doctor.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
+import { planFixes } from "../../src/fix/planning.js";
+import { applyAndVerify } from "../../src/fix/session.js";
 import { FixtureHost, type FixtureSpec } from "../../src/host/fixture-host.js";
 
 export async function planOn(

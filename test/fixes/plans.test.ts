@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderPlan, renderScript } from "../../src/fix/render.js";
-import { undoRun } from "../../src/fix/run.js";
+import { undoRun } from "../../src/fix/session.js";
 import { PASSWD, scratchCopy, tempHost, USER } from "../helpers.js";
 import { planOn } from "./fix-helpers.js";
 

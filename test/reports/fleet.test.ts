@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fleetText, mergeReports } from "../../reports/fleet.js";
 import { fleetHtml } from "../../reports/fleet-html.js";
-import type { CheckResult, CheckStatus, Finding, RunResult } from "../../src/engine/types.js";
+import type { CheckResult, CheckStatus, Finding, RunResult } from "../../src/doctor/types.js";
 import { countColour, decodePng } from "../png.js";
 import { validateFleetReport, validateReport } from "../schema.js";
 

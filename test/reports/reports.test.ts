@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { checks } from "../../checks/index.js";
 import { writeJson, writeJunit, writeText } from "../../reports/index.js";
-import { runDoctor } from "../../src/engine/doctor.js";
-import { gatherFacts } from "../../src/engine/facts.js";
-import type { RunResult } from "../../src/engine/types.js";
+import { runDoctor } from "../../src/doctor/doctor.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
+import type { RunResult } from "../../src/doctor/types.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
-import { redactText } from "../../src/redact.js";
+import { redactText } from "../../src/text/redact.js";
 import { HOSTS } from "../helpers.js";
 import { validateReport } from "../schema.js";
 

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { loadProject } from "../../src/compose/project.js";
-import { undoRun } from "../../src/fix/run.js";
+import { undoRun } from "../../src/fix/session.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
 import { applyServicePlan } from "../../src/services/apply.js";
 import { servicesFromCompose, shellWords } from "../../src/services/compose-source.js";

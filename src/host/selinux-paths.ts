@@ -5,7 +5,7 @@
 // locked out). https://docs.podman.io/en/latest/markdown/podman-run.1.html (Labeling Volume Mounts)
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { parsePasswd } from "./host/users.js";
+import { parsePasswd } from "./users.js";
 
 /** Trees that belong to the system as a whole: no folder in them is relabelled. */
 const SYSTEM_TREES = [

@@ -2,17 +2,17 @@
 // finish with what changed, what is left, and where the report and undo journal are. Every step
 // is the same engine the subcommands use; this module only asks and tells.
 
-import type { RunResult } from "./engine/types.js";
-import { choosePlans, type Io, printPlans, splitByRoot, summarizeResult } from "./fix/command.js";
-import type { Planned } from "./fix/engine.js";
-import { safeLine } from "./text/safe-text.js";
-import { style } from "./text/terminal.js";
+import type { RunResult } from "../doctor/types.js";
+import { choosePlans, type Io, printPlans, splitByRoot, summarizeResult } from "../fix/command.js";
+import type { Planned } from "../fix/planning.js";
+import { safeLine } from "../text/safe-text.js";
+import { style } from "../text/terminal.js";
 
 export interface WizardSteps {
-  host: import("./host/types.js").WritableHost;
+  host: import("../host/types.js").WritableHost;
   detect(): Promise<RunResult>;
   plan(result: RunResult): Promise<Planned>;
-  apply(result: RunResult, plans: Planned["plans"]): Promise<import("./fix/run.js").FixResult>;
+  apply(result: RunResult, plans: Planned["plans"]): Promise<import("../fix/session.js").FixResult>;
   /** Null when no Docker engine answers; else a function that runs the migration dialogue (volumes, images, networks). */
   migrate(): Promise<null | (() => Promise<string[]>)>;
   saveReport(result: RunResult): Promise<string>;

@@ -5,7 +5,7 @@
 // everything here is O(n log n): sort by start, then sweep or binary-search; never all pairs.
 // Long loops call a Ticker, which yields to the event loop every few thousand steps so that the
 // engine's per-check deadline can fire, and stops when the check's signal is aborted.
-import { safeLine } from "./text/safe-text.js";
+import { safeLine } from "../text/safe-text.js";
 
 export interface SubidRange {
   owner: string;

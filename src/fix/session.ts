@@ -1,12 +1,12 @@
 // One `podlift fix` apply and one `podlift undo`, as functions the CLI and the tests share.
-import type { FactOptions } from "../engine/facts.js";
-import type { Check, RunResult } from "../engine/types.js";
+import type { FactOptions } from "../doctor/facts.js";
+import type { Check, RunResult } from "../doctor/types.js";
 import type { WritableHost } from "../host/types.js";
 import { safeLine } from "../text/safe-text.js";
 import { type ApplyOutcome, applyPlans, revertEntries } from "./apply.js";
 import { removeStaleTemps } from "./cleanup.js";
-import { type Verification, verifyFixes } from "./engine.js";
 import { type FixLock, isRunId, type Journal, JournalStore, LockedError } from "./journal.js";
+import { type Verification, verifyFixes } from "./planning.js";
 import { needsRoot } from "./render.js";
 import type { Fix, Plan } from "./types.js";
 

@@ -9,11 +9,11 @@ export const built = typeof PODLIFT_BUILD === "undefined" ? undefined : PODLIFT_
 
 export function toolVersion(): string {
   if (built) return built.version;
-  for (const rel of ["../package.json", "../../package.json"]) {
+  for (const rel of ["../../package.json", "../../../package.json"]) {
     try {
       return (JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { version: string }).version;
     } catch {
-      // not at this depth: from src/ in tests, from dist/src/ when built
+      // not at this depth: from src/commands/ in tests, from dist/src/commands/ when built
     }
   }
   return "0.0.0";

@@ -1,7 +1,7 @@
 // podlift.json in the working folder (or --config FILE): team-wide choices for doctor runs, most
 // of all which checks to skip and why. The reason is shown in every report.
-import { UsageError } from "./errors.js";
-import { readRegularText } from "./host/safe-read.js";
+import { UsageError } from "../errors.js";
+import { readRegularText } from "../host/safe-read.js";
 
 /** The largest delay a Node timer takes (2^31-1 ms, about 24.8 days); above it, timers fire at once. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;

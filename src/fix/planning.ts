@@ -1,8 +1,8 @@
 // podlift fix: from a doctor run to plans, and from applied plans to verified fixes.
 import { parseCompose } from "../compose/info.js";
-import { runDoctor } from "../engine/doctor.js";
-import { type FactOptions, gatherFacts } from "../engine/facts.js";
-import type { Check, Finding, RunResult } from "../engine/types.js";
+import { runDoctor } from "../doctor/doctor.js";
+import { type FactOptions, gatherFacts } from "../doctor/facts.js";
+import type { Check, Finding, RunResult } from "../doctor/types.js";
 import type { WritableHost } from "../host/types.js";
 import type { Change, Fix, FixContext, Plan } from "./types.js";
 

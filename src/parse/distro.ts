@@ -1,5 +1,5 @@
 // Remedies name the package and command of the user's own distribution.
-import type { Facts } from "./engine/types.js";
+import type { Facts } from "../doctor/types.js";
 
 export type Family = "debian" | "fedora" | "suse" | "arch" | "alpine" | "unknown";
 
