@@ -38,16 +38,12 @@ const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
 export async function prepare(flags: RunFlags, checkIds: string[], options: { doctorRun?: boolean } = {}) {
-  const [{ checks }, { fixes }, { LiveHost }, { gatherFacts }, { runDoctor }, { loadConfig }] =
-    await Promise.all([
-      import("../../checks/index.js"),
-      import("../../fixes/index.js"),
-      import("../host/live-host.js"),
-      import("../doctor/facts.js"),
-      import("../doctor/doctor.js"),
-      import("./config.js"),
-    ]);
-  const config = await loadConfig(flags.config, process.cwd());
+  const [{ LiveHost }, { gatherFacts, startPodmanEarly }] = await Promise.all([
+    import("../host/live-host.js"),
+    import("../doctor/facts.js"),
+    // Every command runs through execa: loaded alongside, not on the first command's path.
+    import("execa"),
+  ]);
   const host = new LiveHost(flags.root);
   if (
     !(await stat(host.root).then(
@@ -57,6 +53,19 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
   ) {
     throw new UsageError(`--root ${flags.root} is not a folder`);
   }
+  // A doctor run that includes a check reading `podman info` starts it first, while the checks,
+  // the fixes and the rest load: it is the slowest read of a run.
+  const early =
+    options.doctorRun === true && (checkIds.length === 0 || checkIds.some((id) => USES_PODMAN_INFO.has(id)))
+      ? await startPodmanEarly(host, flags.user)
+      : undefined;
+  const [{ checks }, { fixes }, { runDoctor }, { loadConfig }] = await Promise.all([
+    import("../../checks/index.js"),
+    import("../../fixes/index.js"),
+    import("../doctor/doctor.js"),
+    import("./config.js"),
+  ]);
+  const config = await loadConfig(flags.config, process.cwd());
   const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
   const factOptions = {
     user: flags.user,
@@ -64,10 +73,7 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
     compose,
     hostname: flags.hostName,
   };
-  // A doctor run that includes a check reading `podman info` starts it while the rest loads.
-  const prefetchPodman =
-    options.doctorRun === true && (checkIds.length === 0 || checkIds.some((id) => USES_PODMAN_INFO.has(id)));
-  const facts = await gatherFacts(host, { ...factOptions, prefetchPodman });
+  const facts = await gatherFacts(host, { ...factOptions, podman: early });
   const run = async () => {
     const interrupt = new AbortController();
     // The first Ctrl-C finishes the report; a second one steps aside and raises the signal again,

@@ -8,21 +8,35 @@ import type { Host, UserInfo } from "../host/types.js";
 import { lookupUser } from "../host/users.js";
 import { safeLine } from "../text/safe-text.js";
 import { hostProbes } from "./host-probes.js";
-import { podmanFacts } from "./podman-facts.js";
+import { type PodmanFacts, podmanFacts } from "./podman-facts.js";
 import type { Facts, OsRelease } from "./types.js";
 
 export interface FactOptions {
   user?: string;
   /** The name the report gives the host (--host-name), instead of the one podlift reads. */
   hostname?: string;
-  /**
-   * Start `podman --version` and the target user's `podman info` as soon as the user is known,
-   * for a doctor run: podman info is the slowest read of a run, and the checks that need it then
-   * find it under way instead of starting it after facts, module loading and the task list.
-   */
-  prefetchPodman?: boolean;
+  /** Podman's facts when they were started before gathering (startPodmanEarly). */
+  podman?: PodmanFacts;
   ports?: number[];
   compose?: ComposeInfo | null;
+}
+
+/**
+ * Podman's facts with `podman --version` and the target user's `podman info` already started:
+ * for a doctor run, before the checks and the rest of podlift load (podman info is the slowest
+ * read of a run). Hand the result to gatherFacts as `podman`. An unknown user starts nothing
+ * here; gatherFacts reports it.
+ */
+export async function startPodmanEarly(host: Host, userName?: string): Promise<PodmanFacts> {
+  const podman = podmanFacts(host);
+  const me = host.currentUser();
+  const name = userName ?? (me.uid === 0 ? host.env("SUDO_USER") : undefined);
+  const user = name === undefined || name === me.name ? me : await lookupUser(host, name).catch(() => null);
+  if (user) {
+    podman.version().catch(() => {});
+    podman.info(user).catch(() => {});
+  }
+  return podman;
 }
 
 /**
@@ -42,20 +56,11 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
       return null;
     }
   };
-  const podman = podmanFacts(host);
+  const podman = options.podman ?? podmanFacts(host);
   const [osText, kernel, target, virtualization, hostname] = await Promise.all([
     read("/etc/os-release", "os").then((t) => t ?? read("/usr/lib/os-release", "os")),
     read("/proc/sys/kernel/osrelease", "kernel"),
-    read("/etc/passwd", "users")
-      .then(() => resolveTarget(host, me, options.user ?? sudoUser, problems))
-      .then((user) => {
-        if (options.prefetchPodman) {
-          // Answers are memoised: the checks await these. A failure is theirs to report.
-          podman.version().catch(() => {});
-          podman.info(user).catch(() => {});
-        }
-        return user;
-      }),
+    read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
     detectVirtualization(host).catch(() => null),
     options.hostname ? Promise.resolve(options.hostname) : hostName(host),
   ]);

@@ -1,7 +1,6 @@
 // Small host reads that several parts of podlift need: the doctor's checks and the compose rules'
 // facts. Each runs at most once per fact gathering, on first use, and everyone shares the answer
 // (as podman-facts.ts does for `podman info`); a fix's verification gathers facts afresh.
-import { CDI_DIRS, parseSpec } from "../../checks/cdi-specs.js";
 import { listeningSockets } from "../compose-check/facts.js";
 import type { Listener } from "../compose-check/types.js";
 import type { CommandResult, Host, UserInfo } from "../host/types.js";
@@ -87,6 +86,8 @@ export function hostProbes(host: Host): HostProbes {
       Promise.all(COMPOSE_PROVIDERS.map((argv) => host.run([...argv], { timeoutMs: 4000 }))),
     ),
     cdiDevices: once(async () => {
+      // Loaded on first use: the YAML parser is not on the doctor's path to its first command.
+      const { CDI_DIRS, parseSpec } = await import("../../checks/cdi-specs.js");
       const out: string[] = [];
       for (const dir of CDI_DIRS) {
         for (const name of (await host.listDir(dir).catch(() => null)) ?? []) {
