@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { RunResult } from "../doctor/types.js";
 import { UsageError } from "../errors.js";
+import { safeLine } from "../text/safe-text.js";
 import { io } from "./common.js";
 import { toolVersion } from "./version.js";
 
@@ -81,7 +82,7 @@ export async function mergeCommand(paths: string[], flags: MergeFlags): Promise<
   else {
     await writeFileAtomic(flags.output, rendered, { mode: 0o644 });
     io.out(fleet.fleetText(merged));
-    io.err(`podlift: ${flags.format} fleet report written to ${flags.output}\n`);
+    io.err(`podlift: ${flags.format} fleet report written to ${safeLine(flags.output)}\n`);
   }
   // CI: 0 when every host is ready, 1 when any is blocked or incomplete, as the doctor's codes.
   return merged.summary.blocked + merged.summary.incomplete > 0 || merged.hosts.length === 0 ? 1 : 0;
