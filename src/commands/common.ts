@@ -32,27 +32,30 @@ export interface DoctorFlags extends RunFlags, ReportFlags {
   exitZero?: boolean;
 }
 
+/** The live host at --root, which must be a folder (a usage error otherwise). */
+export async function openLiveHost(root: string): Promise<import("../host/live-host.js").LiveHost> {
+  const { LiveHost } = await import("../host/live-host.js");
+  const host = new LiveHost(root);
+  const folder = await stat(host.root).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!folder) throw new UsageError(`--root ${root} is not a folder`);
+  return host;
+}
+
 /** The checks that read the target user's `podman info` (facts.podman.info). */
 const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network"]);
 
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
 export async function prepare(flags: RunFlags, checkIds: string[], options: { doctorRun?: boolean } = {}) {
-  const [{ LiveHost }, { gatherFacts, startPodmanEarly }] = await Promise.all([
-    import("../host/live-host.js"),
+  const [host, { gatherFacts, startPodmanEarly }] = await Promise.all([
+    openLiveHost(flags.root),
     import("../doctor/facts.js"),
     // Every command runs through execa: loaded alongside, not on the first command's path.
     import("execa"),
   ]);
-  const host = new LiveHost(flags.root);
-  if (
-    !(await stat(host.root).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  ) {
-    throw new UsageError(`--root ${flags.root} is not a folder`);
-  }
   // A doctor run that includes a check reading `podman info` starts it first, while the checks,
   // the fixes and the rest load: it is the slowest read of a run.
   const early =

@@ -2,7 +2,7 @@
 import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { interactive, useColor } from "../text/terminal.js";
-import { io, prepare, type RunFlags } from "./common.js";
+import { io, openLiveHost, prepare, type RunFlags } from "./common.js";
 import { toolVersion } from "./version.js";
 
 export interface FixFlags extends RunFlags {
@@ -14,13 +14,12 @@ export interface FixFlags extends RunFlags {
 }
 
 export async function runFix(flags: FixFlags): Promise<number> {
-  const [{ checks }, { fixes }, engine, command, run, { LiveHost }] = await Promise.all([
+  const [{ checks }, { fixes }, engine, command, run] = await Promise.all([
     import("../../checks/index.js"),
     import("../../fixes/index.js"),
     import("../fix/planning.js"),
     import("../fix/command.js"),
     import("../fix/session.js"),
-    import("../host/live-host.js"),
   ]);
   const checkIds = flags.only.filter((id) => checks.some((c) => c.id === id));
   const fixIds = flags.only.filter((id) => fixes.some((f) => f.id === id));
@@ -32,9 +31,7 @@ export async function runFix(flags: FixFlags): Promise<number> {
   // two runs planning from the same state would both apply. Dry runs and scripts change nothing.
   let held: Awaited<ReturnType<typeof run.fixLock>> | null = null;
   if (!flags.dryRun && !flags.script && (flags.yes || mode.interactive)) {
-    const lockHost = new LiveHost(flags.root);
-    if (!(await isFolder(lockHost.root))) throw new UsageError(`--root ${flags.root} is not a folder`);
-    held = await run.fixLock(lockHost);
+    held = await run.fixLock(await openLiveHost(flags.root));
     for (const notice of held.notices) io.err(`podlift: ${notice}\n`);
   }
   try {
@@ -103,28 +100,18 @@ export async function runFix(flags: FixFlags): Promise<number> {
   }
 }
 
-async function isFolder(dir: string): Promise<boolean> {
-  const { stat } = await import("node:fs/promises");
-  return stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
-
 export async function runUndo(opts: {
   run?: string;
   list?: boolean;
   force?: boolean;
   root: string;
 }): Promise<number> {
-  const [{ LiveHost }, { undoRun }, { JournalStore, isRunId }, { safeLine }] = await Promise.all([
-    import("../host/live-host.js"),
+  const [{ undoRun }, { JournalStore, isRunId }, { safeLine }] = await Promise.all([
     import("../fix/session.js"),
     import("../fix/journal.js"),
     import("../text/safe-text.js"),
   ]);
-  const host = new LiveHost(opts.root);
-  if (!(await isFolder(host.root))) throw new UsageError(`--root ${opts.root} is not a folder`);
+  const host = await openLiveHost(opts.root);
   if (opts.list) {
     const store = new JournalStore(host, host.writer());
     for (const { id, journal: j } of await store.all()) {

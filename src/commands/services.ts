@@ -4,7 +4,7 @@ import { EXIT } from "../doctor/exit-code.js";
 import { UsageError } from "../errors.js";
 import { safeLine, safeText, shellQuote } from "../text/safe-text.js";
 import { interactive } from "../text/terminal.js";
-import { io } from "./common.js";
+import { io, openLiveHost } from "./common.js";
 
 export interface ServicesFlags {
   compose: string[];
@@ -20,21 +20,12 @@ export interface ServicesFlags {
 }
 
 export async function runServices(names: string[], flags: ServicesFlags): Promise<number> {
-  const [{ LiveHost }, { lookupUser }, planning, { inventoryFromDocker }] = await Promise.all([
-    import("../host/live-host.js"),
+  const [{ lookupUser }, planning, { inventoryFromDocker }] = await Promise.all([
     import("../host/users.js"),
     import("../services/plan.js"),
     import("../services/docker-source.js"),
   ]);
-  const { stat } = await import("node:fs/promises");
-  if (
-    !(await stat(flags.root).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  )
-    throw new UsageError(`--root ${flags.root} is not a folder`);
-  const host = new LiveHost(flags.root);
+  const host = await openLiveHost(flags.root);
   let user = null;
   if (flags.user) {
     user = await lookupUser(host, flags.user);

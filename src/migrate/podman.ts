@@ -6,8 +6,8 @@
 
 import path from "node:path";
 import { userEnv } from "../doctor/podman-facts.js";
+import type { PipedSpec } from "../host/piped.js";
 import type { CommandResult, Host, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
-import type { PipedSpec } from "./pipe.js";
 
 export const TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"];
 

@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { describeExit, spawnPiped } from "../host/piped.js";
 import type { WritableHost } from "../host/types.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-import { describeExit, spawnPiped } from "./pipe.js";
 import { TAR_FLAGS } from "./podman.js";
 import { ManifestBuilder } from "./tar-manifest.js";
 
@@ -22,6 +22,20 @@ export interface Source {
 
 export type Via = "auto" | "engine-api";
 
+/**
+ * Whether the volume is read from its folder on this host (root, a local engine, a live host,
+ * the mountpoint a folder) rather than through the engine.
+ */
+async function readsLocally(docker: DockerClient, host: WritableHost, volume: DockerVolume, via: Via) {
+  return (
+    via === "auto" &&
+    docker.isLocal &&
+    host.isLive &&
+    host.currentUser().uid === 0 &&
+    (await host.stat(volume.Mountpoint))?.type === "dir"
+  );
+}
+
 export async function openSource(
   docker: DockerClient,
   host: WritableHost,
@@ -29,12 +43,7 @@ export async function openSource(
   via: Via,
   signal?: AbortSignal,
 ): Promise<Source> {
-  const local =
-    via === "auto" &&
-    docker.isLocal &&
-    host.isLive &&
-    host.currentUser().uid === 0 &&
-    (await host.stat(volume.Mountpoint))?.type === "dir";
+  const local = await readsLocally(docker, host, volume, via);
   if (local) {
     const tar = host.spawn(["tar", "-C", volume.Mountpoint, ...TAR_FLAGS, "-cf", "-", "."], { signal });
     tar.stdin.end();
@@ -155,12 +164,7 @@ export async function preflight(
   limits: { uid: number; gid: number } | null,
   signal?: AbortSignal,
 ): Promise<Preflight> {
-  const local =
-    via === "auto" &&
-    docker.isLocal &&
-    host.isLive &&
-    host.currentUser().uid === 0 &&
-    (await host.stat(volume.Mountpoint))?.type === "dir";
+  const local = await readsLocally(docker, host, volume, via);
   const p = local
     ? await walkFolder(volume.Mountpoint, limits, signal)
     : await scanTar(docker, host, volume, via, limits);

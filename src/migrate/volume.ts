@@ -5,9 +5,9 @@
 // container started using the source, becomes the real volume.
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "../host/piped.js";
 import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "./pipe.js";
 
 import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
 import { listed, openSource, type Preflight, type Via } from "./source.js";

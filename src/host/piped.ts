@@ -1,4 +1,4 @@
-// Stream plumbing for a volume copy: processes wired fd to fd, so bytes flow from the source's tar
+// Processes wired fd to fd (a volume copy's tars), so bytes flow from the source's tar
 // into the target's tar without passing through Node (the parent keeps no copy of a pipe it
 // handed on: when one end dies the other gets EOF or EPIPE at once, never a pipe nobody reads).
 // Each process runs in its own process group, tracked like host.run/spawn so that an exiting
@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { killTree, newMarker, track, untrack } from "../host/process-group.js";
+import { killTree, newMarker, track, untrack } from "./process-group.js";
 
 export interface Exit {
   code: number | null;
