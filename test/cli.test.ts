@@ -31,6 +31,9 @@ describe("podlift CLI", () => {
     const r = await podlift(["--version"]);
     const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"));
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    // -V is answered by the same early path in bin/podlift.js; with more words, by the CLI.
+    expect(await podlift(["-V"])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    expect(await podlift(["--version", "--help"])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
   it("lists every check, as text and JSON", async () => {
