@@ -279,6 +279,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       "Create Docker's user-defined networks in Podman: same name, driver, subnets, flags and labels.",
     )
     .argument("[names...]", "Docker network names (default: every user-defined network)")
+    .option("--compose <file>", "the networks of this compose project (its own, default, and external ones)")
     .option("-u, --user <name>", "rootless target: this user's Podman (default: rootful)")
     .addOption(onConflict())
     .option("--dry-run", "show the podman commands and what cannot move, and create nothing")

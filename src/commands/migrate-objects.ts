@@ -1,6 +1,7 @@
 // podlift migrate images | networks, and podlift migrate alone: plan, ask, move, report, in the
 // shape migrate volumes uses (one JSON object per kind, a result per object).
 import { EXIT } from "../doctor/exit-code.js";
+import { UsageError } from "../errors.js";
 import type { ImagePlan, ImagePlanItem, ImageResult } from "../migrate/images.js";
 import { type NetworkPlanItem, type NetworkResult, subnetInUseMessage } from "../migrate/networks.js";
 import { safeLine, shellLine } from "../text/safe-text.js";
@@ -24,7 +25,10 @@ export interface ImageFlags extends Common {
   stallTimeout: number;
 }
 
-export type NetworkFlags = Common;
+export interface NetworkFlags extends Common {
+  /** The networks this compose project uses (its own, `default`, and external ones). */
+  compose?: string;
+}
 
 /** One line of text output: names come from the engine and are shown escaped. */
 function line(text: string): void {
@@ -160,21 +164,28 @@ function printImageResult(r: ImageResult, formatBytes: (n: number) => string): v
 }
 
 export async function runMigrateNetworks(names: string[], flags: NetworkFlags): Promise<number> {
+  if (flags.compose && names.length > 0) throw new UsageError("name networks or give --compose, not both");
   const networks = await import("../migrate/networks.js");
   const { user, docker, podman } = await openTarget(flags);
   await docker.version();
-  const { items, builtin } = await networks.planNetworks(docker, podman, names);
+  const project = flags.compose ? await composeNetworks(flags.compose, docker, podman) : null;
   const who = user ? ` (rootless, ${user.name})` : "";
+  const extra = project ? { notInDocker: project.notInDocker } : {};
+  const { items, builtin } =
+    project && project.names.length === 0
+      ? { items: [], builtin: project.builtin }
+      : await networks.planNetworks(docker, podman, project?.names ?? names);
+  if (project && flags.format !== "json") describeNotInDocker(project.notInDocker, who);
   if (items.length === 0) {
-    if (flags.format === "json") json({ networks: [], notCopied: builtin });
+    if (flags.format === "json") json({ networks: [], notCopied: builtin, ...extra });
     else
       line(
-        `No user-defined Docker networks to migrate${builtin.length ? ` (${builtin.join(", ")} are Docker's own)` : ""}.`,
+        `No user-defined Docker networks to migrate${project ? " for this project" : ""}${builtin.length ? ` (${builtin.join(", ")} are Docker's own)` : ""}.`,
       );
     return EXIT.ok;
   }
   if (flags.dryRun) {
-    if (flags.format === "json") json({ networks: items, notCopied: builtin });
+    if (flags.format === "json") json({ networks: items, notCopied: builtin, ...extra });
     else describeNetworks(items, flags, who);
     return EXIT.ok;
   }
@@ -200,7 +211,7 @@ export async function runMigrateNetworks(names: string[], flags: NetworkFlags): 
   }
   const results: NetworkResult[] = [];
   for (const item of chosen) results.push(await networks.migrateNetwork(podman, item, flags.onConflict));
-  if (flags.format === "json") json({ networks: results, notCopied: builtin });
+  if (flags.format === "json") json({ networks: results, notCopied: builtin, ...extra });
   else
     for (const r of results) {
       line(
@@ -210,6 +221,53 @@ export async function runMigrateNetworks(names: string[], flags: NetworkFlags): 
       for (const n of r.notes) line(`    note: ${n}`);
     }
   return results.some((r) => r.status === "failed") ? EXIT.failed : EXIT.ok;
+}
+
+interface ProjectNetworks {
+  /** On Docker: these move. */
+  names: string[];
+  /** Docker's own networks the project names (host, bridge): never copied. */
+  builtin: string[];
+  /** Not on Docker: Compose creates its own on `up`; an external one must exist first. */
+  notInDocker: { name: string; external: boolean; inPodman: boolean }[];
+}
+
+/** The Docker networks a compose project uses, and those it names that Docker does not have. */
+async function composeNetworks(
+  file: string,
+  docker: import("../migrate/docker.js").DockerClient,
+  podman: import("../migrate/podman.js").PodmanTarget,
+): Promise<ProjectNetworks> {
+  const [{ loadValidProject }, { projectNetworks }, { BUILTIN_NETWORKS }] = await Promise.all([
+    import("../compose/project.js"),
+    import("../compose/resources.js"),
+    import("../migrate/network-spec.js"),
+  ]);
+  const wanted = projectNetworks(await loadValidProject(file, process.env));
+  const onDocker = new Set((await docker.networks()).map((n) => n.Name));
+  const onPodman = new Set(
+    (await podman.podman(["network", "ls", "--format", "{{.Name}}"])).stdout.split("\n").filter(Boolean),
+  );
+  const builtin = wanted.filter((r) => BUILTIN_NETWORKS.includes(r.name)).map((r) => r.name);
+  const rest = wanted.filter((r) => !BUILTIN_NETWORKS.includes(r.name));
+  return {
+    names: rest.filter((r) => onDocker.has(r.name)).map((r) => r.name),
+    builtin,
+    notInDocker: rest
+      .filter((r) => !onDocker.has(r.name))
+      .map((r) => ({ name: r.name, external: r.external, inPodman: onPodman.has(r.name) })),
+  };
+}
+
+function describeNotInDocker(missing: ProjectNetworks["notInDocker"], who: string): void {
+  for (const m of missing) {
+    if (m.inPodman) line(`• ${m.name}${who}: not on Docker; Podman has it already`);
+    else if (m.external)
+      line(
+        `✖ ${m.name}${who}: external, and on neither engine: create it before \`up\` (${shellLine(["podman", "network", "create", m.name])})`,
+      );
+    else line(`• ${m.name}${who}: not on Docker; Compose creates it on \`up\``);
+  }
 }
 
 function describeNetworks(items: NetworkPlanItem[], flags: { onConflict: string }, who: string): void {

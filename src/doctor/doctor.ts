@@ -97,7 +97,7 @@ export async function runDoctor(options: DoctorOptions): Promise<RunResult> {
       os: facts.os,
       kernel: facts.kernel,
       arch: facts.arch,
-      virtualization: facts.virtualization,
+      virtualization: await facts.virtualization,
       runningAsRoot: facts.runningAsRoot,
       targetUser: { name: facts.targetUser.name, uid: facts.targetUser.uid, source: facts.targetUserSource },
       rootful: facts.rootful,

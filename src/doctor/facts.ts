@@ -9,6 +9,7 @@ import { lookupUser } from "../host/users.js";
 import { safeLine } from "../text/safe-text.js";
 import { hostProbes } from "./host-probes.js";
 import { type PodmanFacts, podmanFacts } from "./podman-facts.js";
+import { within } from "./runner.js";
 import type { Facts, OsRelease } from "./types.js";
 
 export interface FactOptions {
@@ -57,11 +58,12 @@ export async function gatherFacts(host: Host, options: FactOptions = {}): Promis
     }
   };
   const podman = options.podman ?? podmanFacts(host);
-  const [osText, kernel, target, virtualization, hostname] = await Promise.all([
+  // Started now and awaited only by the report (runDoctor): no check reads it.
+  const virtualization = within(detectVirtualization(host), 3000, "virtualization").catch(() => null);
+  const [osText, kernel, target, hostname] = await Promise.all([
     read("/etc/os-release", "os").then((t) => t ?? read("/usr/lib/os-release", "os")),
     read("/proc/sys/kernel/osrelease", "kernel"),
     read("/etc/passwd", "users").then(() => resolveTarget(host, me, options.user ?? sudoUser, problems)),
-    detectVirtualization(host).catch(() => null),
     options.hostname ? Promise.resolve(options.hostname) : hostName(host),
   ]);
   const compose = options.compose ?? null;

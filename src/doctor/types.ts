@@ -46,7 +46,11 @@ export interface Facts {
   os: OsRelease | null;
   kernel: string | null;
   arch: string;
-  virtualization: string | null;
+  /**
+   * The hypervisor or container engine podlift runs under, for the report's header only: it
+   * takes systeminformation several processes (dmidecode, dmesg) to tell, so no check waits for it.
+   */
+  virtualization: Promise<string | null>;
   runningAsRoot: boolean;
   targetUser: UserInfo;
   /** Where the target user came from. */

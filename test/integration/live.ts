@@ -95,7 +95,16 @@ export async function startDockerd(): Promise<Service> {
     await stopChild(child, dir);
     throw error;
   }
-  return { socket, stop: () => stopChild(child, dir) };
+  // Docker leaves a network's bridge link (and its subnet on it) behind when it stops: remove
+  // this engine's networks first, or later Podman tests find their subnets "in use".
+  const stop = async () => {
+    spawnSync("docker", ["-H", `unix://${socket}`, "network", "prune", "--force"], {
+      stdio: "ignore",
+      timeout: 20000,
+    });
+    await stopChild(child, dir);
+  };
+  return { socket, stop };
 }
 
 export async function startPodmanService(): Promise<Service> {
