@@ -4,7 +4,9 @@
 // https://github.com/cncf-tags/container-device-interface/blob/main/SPEC.md
 // https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
 
-import semver from "semver";
+import gt from "semver/functions/gt.js";
+// Only the functions used: the whole semver package costs ~40 files to load.
+import valid from "semver/functions/valid.js";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { Check, Finding } from "../src/doctor/types.js";
 import { UnreadableFileError } from "../src/host/safe-read.js";
@@ -153,10 +155,10 @@ export function parseSpec(path: string, text: string): Spec | { problem: string;
     return { problem: "not a mapping with cdiVersion, kind and devices", where: path };
   }
   const spec = doc as { cdiVersion?: unknown; kind?: unknown; devices?: unknown; containerEdits?: unknown };
-  const version = typeof spec.cdiVersion === "string" ? semver.valid(spec.cdiVersion) : null;
+  const version = typeof spec.cdiVersion === "string" ? valid(spec.cdiVersion) : null;
   if (version === null)
     return { problem: `cdiVersion ${describe(spec.cdiVersion)} is not a version`, where: path };
-  if (semver.gt(version, "1.1.0"))
+  if (gt(version, "1.1.0"))
     return { problem: `cdiVersion ${version} is newer than Podman knows`, where: path };
   if (typeof spec.kind !== "string" || !KIND.test(spec.kind)) {
     return { problem: `kind ${describe(spec.kind)} is not vendor/class`, where: path };

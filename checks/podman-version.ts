@@ -2,7 +2,8 @@
 // tools need; 4.4 brought pasta networking and Quadlet. And `podman info` must work for the user
 // the containers will run as, since most rootless problems show up there first.
 // https://github.com/containers/podman/blob/main/RELEASE_NOTES.md
-import semver from "semver";
+import coerce from "semver/functions/coerce.js";
+import lt from "semver/functions/lt.js";
 import type { Check, Finding } from "../src/doctor/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
 import { installHint } from "../src/parse/distro.js";
@@ -29,7 +30,7 @@ export const check: Check = {
       ];
     }
     const findings: Finding[] = [];
-    const v = semver.coerce(version);
+    const v = coerce(version);
     const evidence = { version };
     if (v === null) {
       findings.push({
@@ -38,7 +39,7 @@ export const check: Check = {
         message: `Cannot read Podman's version "${version}".`,
         evidence,
       });
-    } else if (semver.lt(v, MIN_VERSION)) {
+    } else if (lt(v, MIN_VERSION)) {
       findings.push({
         code: "podman.too-old",
         status: "fail",
@@ -46,7 +47,7 @@ export const check: Check = {
         evidence,
         remedy: "Upgrade Podman from your distribution's newer release or its backports.",
       });
-    } else if (semver.lt(v, RECOMMENDED_VERSION)) {
+    } else if (lt(v, RECOMMENDED_VERSION)) {
       findings.push({
         code: "podman.old",
         status: "warn",

@@ -2,7 +2,8 @@
 // default from Podman 5, supported from 4.4) or slirp4netns. The rootful backend is netavark
 // (CNI is deprecated and removed in Podman 5).
 // https://github.com/containers/podman/blob/main/docs/tutorials/basic_networking.md
-import semver from "semver";
+import coerce from "semver/functions/coerce.js";
+import gte from "semver/functions/gte.js";
 import type { Check, Finding } from "../src/doctor/types.js";
 import { findBinary, installHint } from "../src/parse/distro.js";
 
@@ -47,8 +48,8 @@ export const check: Check = {
               message: "Cannot read the network backend: `podman info` is unavailable (see podman-version).",
             },
           ];
-    const v = version ? semver.coerce(version) : null;
-    const pastaUsable = pasta !== null && v !== null && semver.gte(v, "4.4.0");
+    const v = version ? coerce(version) : null;
+    const pastaUsable = pasta !== null && v !== null && gte(v, "4.4.0");
     const evidence = { pasta, slirp4netns: slirp, podman: version };
     if (!pastaUsable && slirp === null) {
       findings.push({
@@ -57,7 +58,7 @@ export const check: Check = {
         message:
           "Neither pasta (Podman 4.4+) nor slirp4netns is installed: rootless containers have no network.",
         evidence,
-        remedy: `Install one: ${installHint(facts, { debian: v && semver.gte(v, "4.4.0") ? "passt" : "slirp4netns", fedora: "passt" })}`,
+        remedy: `Install one: ${installHint(facts, { debian: v && gte(v, "4.4.0") ? "passt" : "slirp4netns", fedora: "passt" })}`,
       });
     } else {
       findings.push({
