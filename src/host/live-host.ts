@@ -179,7 +179,7 @@ export class LiveHost implements WritableHost {
     | { failed: CommandResult }
   > {
     const fail = (why: string) => ({ failed: notStarted(argv, why) });
-    let command = [...argv];
+    const command = [...argv];
     let uid: number | undefined;
     let gid: number | undefined;
     const env: Record<string, string | undefined> = { ...options.env };
@@ -199,7 +199,10 @@ export class LiveHost implements WritableHost {
     }
     if (!this.isLive) {
       if (this.me.uid !== 0) return fail(`running commands under --root ${this.root} needs root (chroot)`);
-      command = ["chroot", this.root, ...command];
+      // chroot(2) needs root: chroot itself switches to the user inside the root (with that
+      // user's groups there), rather than starting chroot as the user.
+      const userspec = uid === undefined ? [] : [`--userspec=${uid}:${gid}`];
+      return { command: ["chroot", ...userspec, this.root, ...command], env, uid: undefined, gid: undefined };
     }
     return { command, env, uid, gid };
   }
