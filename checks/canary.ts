@@ -4,12 +4,14 @@
 // and once with the default one. A failure is classified into a cause and a remedy.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 
+import semver from "semver";
 import { userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
 import type { UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
+import { findBinary } from "../src/parse/distro.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
@@ -111,19 +113,12 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       const tried: string[] = [];
       const proven: string[] = [];
       let shown = "";
-      for (const candidate of await candidatesFor(ctx, user, why.code)) {
-        const withFlags = [
-          ...argv.slice(0, argv.indexOf("--rootfs")),
-          ...candidate.flags,
-          ...argv.slice(argv.indexOf("--rootfs")),
-        ];
-        const again = await host.run(withFlags, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal });
-        const flags = candidate.flags.join(" ");
-        if (again.exitCode === 0) {
-          tried.push(`${flags}: starts (${again.durationMs} ms)`);
-          if (candidate.fix) proven.push(candidate.fix);
-          shown ||= ` With ${flags} it starts (${again.durationMs} ms)${candidate.fix ? `: podlift fix --only ${candidate.fix} makes that the default` : `, which ${candidate.diagnosis}`}.`;
-        } else tried.push(`${flags}: ${again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`);
+      for (const candidate of await candidatesFor(ctx, user, why.code, r.stderr)) {
+        const t = await tryCandidate(ctx, user, argv, candidate, { asUser, env });
+        tried.push(t.line);
+        if (t.started && candidate.fix) proven.push(candidate.fix);
+        if (t.started)
+          shown ||= ` ${t.label} it starts (${t.durationMs} ms)${candidate.fix ? `: podlift fix --only ${candidate.fix} ${candidate.offer ?? "makes that the default"}` : `, which ${candidate.diagnosis}`}.`;
       }
       out.push({
         code: network === "none" ? "canary.failed" : "canary.network-failed",
@@ -141,6 +136,9 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       });
       if (network === "none") break; // the network run failed for the same reason: say it once
     }
+    const plain = runs[0];
+    if (user.uid !== 0 && plain?.r.exitCode === 0)
+      out.push(...(await slowStorage(ctx, user, plain.argv, asUser, env)));
     return out;
   } finally {
     await tree.cleanup();
@@ -149,14 +147,137 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
 
 interface Candidate {
   flags: string[];
+  /** Podman's global flags, before `run` (a throwaway store: --root, --storage-driver). */
+  global?: string[];
+  /** A throwaway store for this try, made beside the tree and removed after it. */
+  store?: boolean;
+  /** Appended to the --rootfs path (":O" mounts the tree through the store's overlay driver). */
+  rootfsSuffix?: string;
+  /** Run by root instead of the target user: what only the user's permissions keep from starting. */
+  asRoot?: boolean;
+  /** How the try is told in the message and the evidence (default: "With <flags>"). */
+  label?: string;
   /** The fix that makes these flags the default, or null for a diagnosis only. */
   fix: string | null;
   /** What a start with these flags tells, when it is no fix. */
   diagnosis?: string;
+  /** What the fix does, after "podlift fix --only <fix>" (default: "makes that the default"). */
+  offer?: string;
+}
+
+/** One candidate run in the canary's tree: the line for evidence.tried and whether it started. */
+async function tryCandidate(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  candidate: Candidate,
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+): Promise<{ started: boolean; durationMs: number; line: string; label: string }> {
+  const { host, signal } = ctx;
+  const store = candidate.store ? await host.makeTempTree([], ["root", "runroot"], user) : null;
+  try {
+    const global = [
+      ...(store ? ["--root", `${store.path}/root`, "--runroot", `${store.path}/runroot`] : []),
+      ...(candidate.global ?? []),
+    ];
+    const at = argv.indexOf("--rootfs");
+    const withFlags = [
+      argv[0] as string,
+      ...global,
+      ...argv.slice(1, at),
+      ...candidate.flags,
+      "--rootfs",
+      `${argv[at + 1]}${candidate.rootfsSuffix ?? ""}`,
+      ...argv.slice(at + 2),
+    ];
+    const again = await host.run(withFlags, {
+      timeoutMs: RUN_TIMEOUT_MS,
+      ...(candidate.asRoot ? {} : { user: as.asUser, env: as.env }),
+      signal,
+    });
+    const flags = [...(candidate.global ?? []), ...candidate.flags].join(" ");
+    const label = candidate.label ?? `With ${flags}`;
+    const started = again.exitCode === 0;
+    const line = `${candidate.label ?? flags}: ${started ? `starts (${again.durationMs} ms)` : again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`;
+    return { started, durationMs: again.durationMs, line, label };
+  } finally {
+    await store?.cleanup();
+  }
+}
+
+/**
+ * A rootless store on vfs works, slowly (every layer a full copy). The overlay driver is tried in
+ * a throwaway store, natively and through fuse-overlayfs where installed, with the tree mounted
+ * through it (--rootfs <tree>:O): the first that starts is offered as storage-overlay.
+ */
+async function slowStorage(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  asUser: string | undefined,
+  env: Record<string, string> | undefined,
+): Promise<Finding[]> {
+  const info = await ctx.facts.podman.info(user);
+  const driver = info.ok ? info.info.store?.graphDriverName : undefined;
+  if (driver !== "vfs") return [];
+  const tried: string[] = [];
+  const proven: string[] = [];
+  let shown = "";
+  for (const candidate of await storageCandidates(ctx)) {
+    const t = await tryCandidate(ctx, user, argv, candidate, { asUser, env });
+    tried.push(t.line);
+    if (t.started && candidate.fix) {
+      proven.push(candidate.fix);
+      shown = ` ${t.label} it starts (${t.durationMs} ms): podlift fix --only ${candidate.fix} makes that the default.`;
+      break; // the first driver that starts is the one offered
+    }
+  }
+  return [
+    {
+      code: "canary.storage-vfs",
+      status: "warn",
+      message: `A rootless (${user.name}) container starts, on the vfs storage driver (every image layer a full copy).${shown}`,
+      evidence: { mode: `rootless (${user.name})`, driver, tried, proven },
+      remedy:
+        proven.length > 0
+          ? `podlift fix --only ${proven[0]} (the store is reset for the new driver: see its plan for what that deletes).`
+          : "See the storage check: the overlay driver did not start a container here.",
+    },
+  ];
+}
+
+/** The overlay driver natively, then through fuse-overlayfs where it is installed. */
+async function storageCandidates(ctx: CheckContext): Promise<Candidate[]> {
+  const out: Candidate[] = [
+    {
+      flags: [],
+      global: ["--storage-driver", "overlay"],
+      store: true,
+      rootfsSuffix: ":O",
+      label: "With the overlay driver (a throwaway store)",
+      fix: "storage-overlay",
+    },
+  ];
+  const fuse = await findBinary(ctx.host, "fuse-overlayfs");
+  if (fuse)
+    out.push({
+      flags: [],
+      global: ["--storage-driver", "overlay", "--storage-opt", `overlay.mount_program=${fuse}`],
+      store: true,
+      rootfsSuffix: ":O",
+      label: `With the overlay driver through ${fuse} (a throwaway store)`,
+      fix: "storage-overlay",
+    });
+  return out;
 }
 
 /** Per-run flags that may get past this cause, each tried in the canary's own tree. */
-async function candidatesFor(ctx: CheckContext, user: UserInfo, cause: string): Promise<Candidate[]> {
+async function candidatesFor(
+  ctx: CheckContext,
+  user: UserInfo,
+  cause: string,
+  stderr: string,
+): Promise<Candidate[]> {
   const { host, facts, signal } = ctx;
   if (cause === "rlimit") {
     const { nofile, nproc } = await allowedUlimits(host);
@@ -181,5 +302,64 @@ async function candidatesFor(ctx: CheckContext, user: UserInfo, cause: string): 
     });
     return out;
   }
+  if (cause === "tun-device" && user.uid !== 0) return tunCandidates(ctx, stderr);
+  if (cause === "network-helper" && user.uid !== 0) return helperCandidates(ctx, stderr);
+  if (cause === "storage-driver" && user.uid !== 0) return storageCandidates(ctx);
   return [];
 }
+
+/** The helper a rootless network error names: pasta (Podman 5's default) or slirp4netns. */
+function namedHelper(stderr: string): "pasta" | "slirp4netns" {
+  return /\bpasta\b|\bpasst\b/i.test(stderr) ? "pasta" : "slirp4netns";
+}
+
+/**
+ * The user may not open /dev/net/tun. Root may: the same helper, the same device and the same
+ * tree, started by root (with the host's limits, which root may set here too). When that starts,
+ * the device's mode is all that stands between the user and a network: tun-device-mode.
+ */
+async function tunCandidates({ host }: CheckContext, stderr: string): Promise<Candidate[]> {
+  if (host.currentUser().uid !== 0) return []; // only root can try it, and only root can fix it
+  const tun = await host.stat(TUN);
+  if (tun === null || tun.type !== "char") return [];
+  const { nofile, nproc } = await allowedUlimits(host);
+  const helper = namedHelper(stderr);
+  return [
+    {
+      flags: [
+        "--network",
+        helper,
+        "--ulimit",
+        `nofile=${nofile}:${nofile}`,
+        "--ulimit",
+        `nproc=${nproc}:${nproc}`,
+      ],
+      asRoot: true,
+      label: `Started by root, who may open ${TUN} (mode ${tun.mode.toString(8).padStart(4, "0")}), with --network ${helper}`,
+      fix: "tun-device-mode",
+      offer: `makes ${TUN} usable by every user (mode 0666)`,
+    },
+  ];
+}
+
+/**
+ * The default helper is missing or fails: the other one, where installed. Making it the default
+ * needs default_rootless_network_cmd, which Podman 4.4 added (with pasta): before that a start
+ * with it is a diagnosis only.
+ */
+async function helperCandidates({ host, facts }: CheckContext, stderr: string): Promise<Candidate[]> {
+  const failing = namedHelper(stderr);
+  const other = failing === "pasta" ? "slirp4netns" : "pasta";
+  if ((await findBinary(host, other)) === null) return [];
+  const version = semver.coerce(await facts.podman.version().catch(() => null));
+  const settable = version !== null && semver.gte(version, "4.4.0");
+  return [
+    {
+      flags: ["--network", other],
+      fix: settable ? "rootless-network-cmd" : null,
+      diagnosis: `shows ${other} works here (Podman ${version?.version ?? "of this version"} cannot make it the default: default_rootless_network_cmd needs 4.4; pass --network ${other})`,
+    },
+  ];
+}
+
+export const TUN = "/dev/net/tun";

@@ -12,6 +12,7 @@ export const fix: Fix = {
   title: "runc as the default OCI runtime, where the canary proved it starts containers",
   addresses: ["canary.failed"],
   risk: "confirm",
+  concerns: (f) => f.evidence?.cause === "crun-hybrid" || f.evidence?.cause === "cgroup",
   async plan({ host }, findings) {
     const { proven, tries } = canaryProof(findings, fix.id);
     if (proven.length === 0)
