@@ -14,6 +14,7 @@ import { gatherFacts } from "../../src/doctor/facts.js";
 import type { Finding } from "../../src/doctor/types.js";
 import { undoRun } from "../../src/fix/session.js";
 import { FixtureHost, type FixtureSpec } from "../../src/host/fixture-host.js";
+import { classify } from "../../src/parse/classify.js";
 import { runOn, scratchCopy } from "../helpers.js";
 import { planOn } from "./fix-helpers.js";
 
@@ -191,6 +192,20 @@ describe("canary remedies on the CI machine's fixture", () => {
       path: "/etc/containers/containers.conf.d/90-podlift-network-cmd.conf",
       after: expect.stringContaining('[network]\ndefault_rootless_network_cmd = "pasta"\n'),
     });
+  });
+});
+
+describe("classify on the CI machine's output", () => {
+  it("reads Podman's Error: line before a logged error about missing subordinate ids", () => {
+    // A new user's first rootless run logs the missing ranges and goes on with a single-id
+    // mapping; the network run then stops on the device (this machine's output, trimmed).
+    const stderr =
+      'time="2026-11-23T21:51:51Z" level=error msg="cannot find UID/GID for user podlift-t-canary: no subuid ranges found for user \\"podlift-t-canary\\" in /etc/subuid - check rootless mode in man pages."\n' +
+      'time="2026-11-23T21:51:51Z" level=warning msg="Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user"\n' +
+      'Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied\\nchild failed(1)\\n"\n';
+    expect(classify(stderr).code).toBe("tun-device");
+    // Without an Error: line naming a known cause, the whole text still counts.
+    expect(classify(stderr.split("\n").slice(0, 2).join("\n")).code).toBe("subid-missing");
   });
 });
 
