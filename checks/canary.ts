@@ -89,6 +89,10 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       }),
     );
     const out: Finding[] = [];
+    const as = { asUser, env };
+    /** What made the plain run start after it failed, tried again for the network run. */
+    let plainWorks: Candidate | null | undefined;
+    let plainCause = "";
     for (const { network, argv, r } of runs) {
       const scope = network === "none" ? "without a network" : "with the default network";
       if (r.exitCode === 0) {
@@ -100,45 +104,58 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
         });
         continue;
       }
-      const why = r.timedOut
+      let failure = { stderr: r.stderr, timedOut: r.timedOut, exitCode: r.exitCode };
+      let base: Candidate | null = null;
+      const before: string[] = [];
+      if (network === "default" && plainWorks !== undefined) {
+        // The plain run failed for the same reason: say it once, unless its remedies got it to
+        // start; then the network run is tried with them, and what stops it next is its own cause.
+        if (plainWorks === null) break;
+        const again = await tryCandidate(ctx, user, argv, plainWorks, as);
+        if (again.started || again.timedOut || classify(again.stderr).code === plainCause) break;
+        before.push(again.line);
+        failure = { stderr: again.stderr, timedOut: again.timedOut, exitCode: again.exitCode };
+        base = plainWorks;
+      }
+      const why = failure.timedOut
         ? {
             code: "timeout",
             cause: `podman run did not finish within ${RUN_TIMEOUT_MS} ms.`,
             remedy:
               "Look for a hung podman process or a stuck storage lock (podman ps --all, podman system migrate).",
           }
-        : classify(r.stderr);
+        : classify(failure.stderr);
       // The remedies for this cause, tried in the same throwaway tree with per-run flags: only
-      // what really made the container start is offered as a fix (evidence.proven).
-      const tried: string[] = [];
-      const proven: string[] = [];
-      let shown = "";
-      for (const candidate of await candidatesFor(ctx, user, why.code, r.stderr)) {
-        const t = await tryCandidate(ctx, user, argv, candidate, { asUser, env });
-        tried.push(t.line);
-        if (t.started && candidate.fix) proven.push(candidate.fix);
-        if (t.started)
-          shown ||= ` ${t.label} it starts (${t.durationMs} ms)${candidate.fix ? `: podlift fix --only ${candidate.fix} ${candidate.offer ?? "makes that the default"}` : `, which ${candidate.diagnosis}`}.`;
+      // what really made the container start is offered as a fix (evidence.proven). A try that
+      // gets past this cause and stops on another goes on with that cause's remedies on top.
+      const chain = failure.timedOut
+        ? { tried: [], proven: [], shown: "", works: null }
+        : await explore(ctx, user, argv, why.code, failure.stderr, as, base, base ? 1 : 0);
+      if (network === "none") {
+        plainWorks = chain.works;
+        plainCause = why.code;
       }
+      const tried = [...before, ...chain.tried];
       out.push({
         code: network === "none" ? "canary.failed" : "canary.network-failed",
         status: "fail",
-        message: `A ${mode} container fails to start ${scope}: ${why.cause}${shown}`,
+        message: `A ${mode} container fails to start ${scope}${base ? ` (with ${describe(base)}, which made it start without one)` : ""}: ${why.cause}${chain.shown}`,
         evidence: {
           mode,
           command: argv.join(" "),
-          exitCode: r.exitCode,
-          error: errorLine(r.stderr),
+          exitCode: failure.exitCode,
+          error: errorLine(failure.stderr),
           cause: why.code,
-          ...(tried.length > 0 ? { tried, proven } : {}),
+          ...(tried.length > 0 ? { tried, proven: chain.proven } : {}),
         },
         remedy: why.remedy,
       });
-      if (network === "none") break; // the network run failed for the same reason: say it once
     }
+    // A rootless store on vfs is said either way: when the plain run needed remedies to start,
+    // overlay is tried on top of them (a fix that unmasks the warning must not look like its cause).
     const plain = runs[0];
-    if (user.uid !== 0 && plain?.r.exitCode === 0)
-      out.push(...(await slowStorage(ctx, user, plain.argv, asUser, env)));
+    if (user.uid !== 0 && plain && (plain.r.exitCode === 0 || plainWorks))
+      out.push(...(await slowStorage(ctx, user, plain.argv, as, plainWorks ?? null)));
     return out;
   } finally {
     await tree.cleanup();
@@ -163,6 +180,102 @@ interface Candidate {
   diagnosis?: string;
   /** What the fix does, after "podlift fix --only <fix>" (default: "makes that the default"). */
   offer?: string;
+  /** The fixes of the candidates this one is tried on top of (a chain of causes). */
+  before?: string[];
+}
+
+interface Tried {
+  started: boolean;
+  durationMs: number;
+  /** For evidence.tried: what was tried and how it ended. */
+  line: string;
+  label: string;
+  stderr: string;
+  timedOut: boolean;
+  exitCode: number | null;
+}
+
+interface Chain {
+  tried: string[];
+  /** The fixes whose flags, together, made the container start. */
+  proven: string[];
+  /** The sentence added to the finding's message. */
+  shown: string;
+  /** The first candidate (with what it was combined with) that started a container. */
+  works: Candidate | null;
+}
+
+/** How many causes deep a chain of remedies goes (rlimit, then crun's cgroups, then ...). */
+const CHAIN_DEPTH = 3;
+
+/**
+ * Tries the remedies for a cause, each on top of `base` (what got past earlier causes). A try
+ * that fails for a new cause, with a fix behind it, goes on with that cause's remedies.
+ */
+async function explore(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  cause: string,
+  stderr: string,
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
+  depth: number,
+): Promise<Chain> {
+  const out: Chain = { tried: [], proven: [], shown: "", works: null };
+  for (const candidate of await candidatesFor(ctx, user, cause, stderr)) {
+    const combined = base ? combine(base, candidate) : candidate;
+    const t = await tryCandidate(ctx, user, argv, combined, as);
+    out.tried.push(t.line);
+    const fixes = fixesOf(combined);
+    if (t.started) {
+      if (candidate.fix) for (const f of fixes) if (!out.proven.includes(f)) out.proven.push(f);
+      out.shown ||= ` ${t.label} it starts (${t.durationMs} ms)${candidate.fix ? `: ${fixCommand(fixes)} ${candidate.offer ?? "makes that the default"}` : `, which ${candidate.diagnosis}`}.`;
+      if (candidate.fix) out.works ??= combined;
+      continue;
+    }
+    const next = t.timedOut ? null : classify(t.stderr).code;
+    if (candidate.fix && next !== null && next !== cause && next !== "unknown" && depth + 1 < CHAIN_DEPTH) {
+      const deeper = await explore(ctx, user, argv, next, t.stderr, as, combined, depth + 1);
+      out.tried.push(...deeper.tried.map((line) => `then ${line}`));
+      for (const f of deeper.proven) if (!out.proven.includes(f)) out.proven.push(f);
+      out.shown ||= deeper.shown;
+      out.works ??= deeper.works;
+    }
+  }
+  return out;
+}
+
+/** Two candidates as one run: both sets of flags, root if either needs it, one throwaway store. */
+function combine(a: Candidate, b: Candidate): Candidate {
+  return {
+    flags: [...a.flags, ...b.flags],
+    global: [...(a.global ?? []), ...(b.global ?? [])],
+    store: a.store || b.store,
+    rootfsSuffix: b.rootfsSuffix ?? a.rootfsSuffix,
+    asRoot: a.asRoot || b.asRoot,
+    label: b.label
+      ? `${b.label}, and ${describe(a)}`
+      : a.label
+        ? `${a.label}, and ${b.flags.join(" ")}`
+        : undefined,
+    fix: b.fix,
+    before: fixesOf(a),
+    diagnosis: b.diagnosis,
+    offer: b.offer,
+  };
+}
+
+function fixesOf(c: Candidate): string[] {
+  return [...(c.before ?? []), ...(c.fix ? [c.fix] : [])];
+}
+
+function describe(c: Candidate): string {
+  return c.label ?? [...(c.global ?? []), ...c.flags].join(" ");
+}
+
+function fixCommand(fixes: string[]): string {
+  return `podlift fix --only ${fixes.join(",")}`;
 }
 
 /** One candidate run in the canary's tree: the line for evidence.tried and whether it started. */
@@ -172,7 +285,7 @@ async function tryCandidate(
   argv: string[],
   candidate: Candidate,
   as: { asUser: string | undefined; env: Record<string, string> | undefined },
-): Promise<{ started: boolean; durationMs: number; line: string; label: string }> {
+): Promise<Tried> {
   const { host, signal } = ctx;
   const store = candidate.store ? await host.makeTempTree([], ["root", "runroot"], user) : null;
   try {
@@ -199,7 +312,15 @@ async function tryCandidate(
     const label = candidate.label ?? `With ${flags}`;
     const started = again.exitCode === 0;
     const line = `${candidate.label ?? flags}: ${started ? `starts (${again.durationMs} ms)` : again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`;
-    return { started, durationMs: again.durationMs, line, label };
+    return {
+      started,
+      durationMs: again.durationMs,
+      line,
+      label,
+      stderr: again.stderr,
+      timedOut: again.timedOut,
+      exitCode: again.exitCode,
+    };
   } finally {
     await store?.cleanup();
   }
@@ -214,8 +335,8 @@ async function slowStorage(
   ctx: CheckContext,
   user: UserInfo,
   argv: string[],
-  asUser: string | undefined,
-  env: Record<string, string> | undefined,
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
 ): Promise<Finding[]> {
   const info = await ctx.facts.podman.info(user);
   const driver = info.ok ? info.info.store?.graphDriverName : undefined;
@@ -224,11 +345,12 @@ async function slowStorage(
   const proven: string[] = [];
   let shown = "";
   for (const candidate of await storageCandidates(ctx)) {
-    const t = await tryCandidate(ctx, user, argv, candidate, { asUser, env });
+    const combined = base ? combine(base, candidate) : candidate;
+    const t = await tryCandidate(ctx, user, argv, combined, as);
     tried.push(t.line);
     if (t.started && candidate.fix) {
-      proven.push(candidate.fix);
-      shown = ` ${t.label} it starts (${t.durationMs} ms): podlift fix --only ${candidate.fix} makes that the default.`;
+      proven.push(...fixesOf(combined));
+      shown = ` ${t.label} it starts (${t.durationMs} ms): ${fixCommand(fixesOf(combined))} makes that the default.`;
       break; // the first driver that starts is the one offered
     }
   }
@@ -236,11 +358,11 @@ async function slowStorage(
     {
       code: "canary.storage-vfs",
       status: "warn",
-      message: `A rootless (${user.name}) container starts, on the vfs storage driver (every image layer a full copy).${shown}`,
+      message: `A rootless (${user.name}) container ${base ? `starts (with ${describe(base)})` : "starts"}, on the vfs storage driver (every image layer a full copy).${shown}`,
       evidence: { mode: `rootless (${user.name})`, driver, tried, proven },
       remedy:
         proven.length > 0
-          ? `podlift fix --only ${proven[0]} (the store is reset for the new driver: see its plan for what that deletes).`
+          ? `${fixCommand(proven)} (the store is reset for the new driver: see its plan for what that deletes).`
           : "See the storage check: the overlay driver did not start a container here.",
     },
   ];

@@ -64,6 +64,102 @@ describe("canary remedies on the CI machine's fixture", () => {
     });
   });
 
+  it("with crun installed: chains the remedies of one cause after another, and fix plans them all", async () => {
+    const HYBRID =
+      "Error: OCI runtime error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2\n";
+    const ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
+    const crunInfo = JSON.stringify({
+      host: { ociRuntime: { name: "crun" } },
+      store: { graphDriverName: "overlay" },
+    });
+    const spec: FixtureSpec = {
+      commands: [
+        { argv: ["podman", "info", "--format", "json"], stdout: crunInfo },
+        // alice: crun fails on the hybrid layout; runc starts the plain run, and the network run
+        // then stops on the device, which root gets through.
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", "--runtime", "runc"],
+          prefix: true,
+          user: "alice",
+        },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none"],
+          prefix: true,
+          user: "alice",
+          exitCode: 126,
+          stderr: HYBRID,
+        },
+        {
+          argv: ["podman", "run", "--rm", "--runtime", "runc", "--rootfs"],
+          prefix: true,
+          user: "alice",
+          exitCode: 126,
+          stderr: 'Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied\\n"\n',
+        },
+        {
+          argv: ["podman", "run", "--rm", "--rootfs"],
+          prefix: true,
+          user: "alice",
+          exitCode: 126,
+          stderr: HYBRID,
+        },
+        {
+          argv: ["podman", "run", "--rm", "--runtime", "runc", "--network", "slirp4netns", ...ULIMITS],
+          prefix: true,
+        },
+        // root: crun refuses the limits first, then the layout; both remedies together start it.
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", ...ULIMITS, "--runtime", "runc"],
+          prefix: true,
+        },
+        { argv: ["podman", "run", "--rm", ...ULIMITS, "--runtime", "runc"], prefix: true },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", ...ULIMITS],
+          prefix: true,
+          exitCode: 126,
+          stderr: HYBRID,
+        },
+        {
+          argv: ["podman", "run"],
+          prefix: true,
+          exitCode: 126,
+          stderr: "Error: crun: setrlimit `RLIMIT_NOFILE`: Operation not permitted: OCI permission denied\n",
+        },
+      ],
+    };
+    const r = await canaryOn(CI, spec);
+    expect(r.codes).toEqual(["canary.failed", "canary.failed", "canary.network-failed"]);
+    const [rootful, rootless] = r.findings.filter((f) => f.code === "canary.failed");
+    expect(rootful?.evidence).toMatchObject({
+      cause: "rlimit",
+      proven: ["container-ulimits", "container-runtime"],
+      tried: [
+        expect.stringMatching(
+          /^--ulimit nofile=20000:20000 --ulimit nproc=32768:32768: fails: .*hybrid mode/,
+        ),
+        expect.stringMatching(/^then --ulimit .* --runtime runc: starts/),
+        expect.stringMatching(/^then --ulimit .* --cgroups disabled: fails/),
+      ],
+    });
+    expect(rootful?.message).toContain(
+      "podlift fix --only container-ulimits,container-runtime makes that the default",
+    );
+    expect(rootless?.evidence).toMatchObject({ cause: "crun-hybrid", proven: ["container-runtime"] });
+    const net = r.find("canary.network-failed");
+    expect(net.message).toContain(
+      "with the default network (with --runtime runc, which made it start without one)",
+    );
+    expect(net.evidence).toMatchObject({
+      cause: "tun-device",
+      proven: ["container-runtime", "tun-device-mode"],
+    });
+    const { planned } = await planOn(scratchCopy(CI), { user: "alice", spec });
+    const safe = planned.plans.filter((p) => p.risk === "safe").map((p) => p.fixId);
+    expect(safe).toEqual(
+      expect.arrayContaining(["container-ulimits", "container-runtime", "tun-device-mode"]),
+    );
+  });
+
   it("tries overlay in a throwaway store for a rootless store on vfs, global flags before run", async () => {
     const r = await canaryOn(CI);
     const vfs = r.find("canary.storage-vfs");
