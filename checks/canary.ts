@@ -66,9 +66,16 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
   const { host, signal } = ctx;
   const mode = user.uid === 0 ? "rootful" : `rootless (${user.name})`;
   const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
+  let storageEarly: Promise<Finding[]> | null = null;
   try {
     const asUser = user.name === host.currentUser().name ? undefined : user.name;
     const env = await userEnv(host, user);
+    const as = { asUser, env };
+    const plainArgv = ["podman", "run", "--rm", "--network", "none", "--rootfs", tree.path, CANARY_BINARY];
+    // A rootless store on vfs: overlay is tried beside the two runs, not after them (on a healthy
+    // host the plain run starts and this is the answer; otherwise it is tried again below).
+    storageEarly =
+      user.uid === 0 ? null : slowStorage(ctx, user, plainArgv, as, null).catch(() => [] as Finding[]);
     // Both runs at once: the network run costs as long as the plain one, not twice.
     const runs = await Promise.all(
       (["none", "default"] as const).map(async (network) => {
@@ -89,7 +96,6 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       }),
     );
     const out: Finding[] = [];
-    const as = { asUser, env };
     /** What made the plain run start after it failed, tried again for the network run. */
     let plainWorks: Candidate | null | undefined;
     let plainCause = "";
@@ -154,10 +160,13 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
     // A rootless store on vfs is said either way: when the plain run needed remedies to start,
     // overlay is tried on top of them (a fix that unmasks the warning must not look like its cause).
     const plain = runs[0];
-    if (user.uid !== 0 && plain && (plain.r.exitCode === 0 || plainWorks))
-      out.push(...(await slowStorage(ctx, user, plain.argv, as, plainWorks ?? null)));
+    const early = (await storageEarly) ?? [];
+    if (plain?.r.exitCode === 0) out.push(...early);
+    else if (user.uid !== 0 && plainWorks)
+      out.push(...(await slowStorage(ctx, user, plainArgv, as, plainWorks)));
     return out;
   } finally {
+    await storageEarly; // its throwaway store lives in its own folder, its rootfs is this tree
     await tree.cleanup();
   }
 }

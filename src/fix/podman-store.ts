@@ -26,7 +26,13 @@ export async function storeCounts(host: Host, user: UserInfo): Promise<StoreCoun
     const r = await host.run(["podman", ...args], { user: asUser(host, user), env, timeoutMs: 20000 });
     if (r.exitCode !== 0)
       return `\`podman ${args.join(" ")}\` ${r.timedOut ? "did not answer within 20 s" : `failed: ${r.stderr.trim().split("\n").at(-1)?.slice(0, 200) ?? ""}`}`;
-    out[key] = r.stdout.split("\n").filter((l) => l.trim() !== "").length;
+    // An image with several tags is listed once per tag: count ids, not lines.
+    out[key] = new Set(
+      r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== ""),
+    ).size;
   }
   return out;
 }

@@ -483,7 +483,8 @@ describe("podman-system-migrate and podman-system-reset", () => {
   it("reset: risky, and its plan counts what it deletes before anyone is asked", async () => {
     const r = await canaryOn(CI, {
       commands: [
-        { argv: ["podman", "images", "--all", "--quiet"], user: "alice", stdout: "a1\nb2\nc3\n" },
+        // c3 carries two tags: one image.
+        { argv: ["podman", "images", "--all", "--quiet"], user: "alice", stdout: "a1\nb2\nc3\nc3\n" },
         { argv: ["podman", "ps", "--all", "--quiet"], user: "alice", stdout: "c1\n" },
       ],
     });
