@@ -12,6 +12,7 @@ import { allowedUlimits } from "../src/host/limits.js";
 import type { UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
 import { findBinary } from "../src/parse/distro.js";
+import { parseSubid } from "../src/parse/subid.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
@@ -164,6 +165,8 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
     if (plain?.r.exitCode === 0) out.push(...early);
     else if (user.uid !== 0 && plainWorks)
       out.push(...(await slowStorage(ctx, user, plainArgv, as, plainWorks)));
+    if (user.uid !== 0 && (plain?.r.exitCode === 0 || plainWorks))
+      out.push(...(await staleMapping(ctx, user, plainArgv, as, plainWorks ?? null)));
     return out;
   } finally {
     await storageEarly; // its throwaway store lives in its own folder, its rootfs is this tree
@@ -191,10 +194,14 @@ interface Candidate {
   offer?: string;
   /** The fixes of the candidates this one is tried on top of (a chain of causes). */
   before?: string[];
+  /** A throwaway runtime dir too (with the store): a fresh pause process, a fresh namespace. */
+  freshRuntime?: boolean;
 }
 
 interface Tried {
   started: boolean;
+  /** Ids the fresh namespace maps (freshRuntime tries), null when unknown. */
+  mapped: number | null;
   durationMs: number;
   /** For evidence.tried: what was tried and how it ended. */
   line: string;
@@ -296,7 +303,11 @@ async function tryCandidate(
   as: { asUser: string | undefined; env: Record<string, string> | undefined },
 ): Promise<Tried> {
   const { host, signal } = ctx;
-  const store = candidate.store ? await host.makeTempTree([], ["root", "runroot"], user) : null;
+  const store =
+    candidate.store || candidate.freshRuntime
+      ? await host.makeTempTree([], ["root", "runroot", ...(candidate.freshRuntime ? ["xdg"] : [])], user)
+      : null;
+  const env = candidate.freshRuntime && store ? { ...as.env, XDG_RUNTIME_DIR: `${store.path}/xdg` } : as.env;
   try {
     const global = [
       ...(store ? ["--root", `${store.path}/root`, "--runroot", `${store.path}/runroot`] : []),
@@ -314,15 +325,29 @@ async function tryCandidate(
     ];
     const again = await host.run(withFlags, {
       timeoutMs: RUN_TIMEOUT_MS,
-      ...(candidate.asRoot ? {} : { user: as.asUser, env: as.env }),
+      ...(candidate.asRoot ? {} : { user: as.asUser, env }),
       signal,
     });
+    let mapped: number | null = null;
+    if (candidate.freshRuntime && store) {
+      // What the fresh namespace maps, then its pause process ended: nothing of it outlives the try.
+      const map = await host.run(["podman", ...global, "unshare", "cat", "/proc/self/uid_map"], {
+        timeoutMs: RUN_TIMEOUT_MS,
+        user: as.asUser,
+        env,
+        signal,
+      });
+      mapped = map.exitCode === 0 ? mappedIds(map.stdout) : null;
+      const pid = (await host.readFile(`${store.path}/xdg/libpod/tmp/pause.pid`))?.trim();
+      if (pid && /^\d+$/.test(pid)) await host.run(["kill", pid], { timeoutMs: 3000, user: as.asUser });
+    }
     const flags = [...(candidate.global ?? []), ...candidate.flags].join(" ");
     const label = candidate.label ?? `With ${flags}`;
     const started = again.exitCode === 0;
     const line = `${candidate.label ?? flags}: ${started ? `starts (${again.durationMs} ms)` : again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`;
     return {
       started,
+      mapped,
       durationMs: again.durationMs,
       line,
       label,
@@ -489,6 +514,67 @@ async function helperCandidates({ host, facts }: CheckContext, stderr: string): 
       flags: ["--network", other],
       fix: settable ? "rootless-network-cmd" : null,
       diagnosis: `shows ${other} works here (Podman ${version?.version ?? "of this version"} cannot make it the default: default_rootless_network_cmd needs 4.4; pass --network ${other})`,
+    },
+  ];
+}
+
+/** The ids a uid_map maps, summed over its lines (`inside outside count`). */
+function mappedIds(uidMap: string): number {
+  return uidMap
+    .split("\n")
+    .map((l) => Number(l.trim().split(/\s+/)[2] ?? 0))
+    .filter((n) => Number.isFinite(n))
+    .reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Podman keeps the user namespace its pause process made: ranges added to /etc/subuid later are
+ * not used until `podman system migrate` (containers start, but images with files owned by other
+ * ids fail to pull). When Podman maps only the user's own id while the files give ranges, the
+ * canary starts its container again in a fresh namespace (a throwaway runtime dir and store) and
+ * reads what that maps: more ids and a start prove podman-system-migrate.
+ */
+async function staleMapping(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
+): Promise<Finding[]> {
+  const info = await ctx.facts.podman.info(user);
+  if (!info.ok) return [];
+  const uidmap = (info.info.host?.idMappings?.uidmap ?? []) as { size?: number }[];
+  const now = uidmap.reduce((a, m) => a + (typeof m.size === "number" ? m.size : 0), 0);
+  if (now !== 1) return [];
+  const ranges = async (file: string) =>
+    parseSubid((await ctx.host.readFile(file)) ?? "").ranges.filter(
+      (r) => r.owner === user.name || r.owner === String(user.uid),
+    );
+  const [subuid, subgid] = await Promise.all([ranges("/etc/subuid"), ranges("/etc/subgid")]);
+  if (subuid.length === 0 || subgid.length === 0) return []; // nothing to map: subuid-ranges says so
+  const fresh: Candidate = {
+    flags: [],
+    freshRuntime: true,
+    label: "In a fresh user namespace (a throwaway runtime dir and store)",
+    fix: "podman-system-migrate",
+  };
+  const t = await tryCandidate(ctx, user, argv, base ? combine(base, fresh) : fresh, as);
+  const proven = t.started && t.mapped !== null && t.mapped > 1;
+  const given = subuid.map((r) => `${r.start}+${r.count}`).join(", ");
+  const fixes = fixesOf(base ? combine(base, fresh) : fresh);
+  return [
+    {
+      code: "canary.stale-mapping",
+      status: "warn",
+      message: `A rootless (${user.name}) container starts with only ${user.name}'s own id mapped, although /etc/subuid gives ${given}: Podman's user namespace predates the ranges.${proven ? ` ${t.label} it maps ${t.mapped} ids and starts (${t.durationMs} ms): ${fixCommand(fixes)} makes Podman use them.` : ""}`,
+      evidence: {
+        mode: `rootless (${user.name})`,
+        mappedNow: now,
+        subuid: given,
+        tried: [`${t.line}${t.mapped === null ? "" : `, mapping ${t.mapped} ids`}`],
+        proven: proven ? fixes : [],
+      },
+      remedy: `Run \`podman system migrate\` as ${user.name} (it stops the user's running containers).`,
     },
   ];
 }

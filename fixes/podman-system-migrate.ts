@@ -6,7 +6,7 @@
 // https://docs.podman.io/en/latest/markdown/podman-system-migrate.1.html
 import { userEnv } from "../src/doctor/podman-facts.js";
 import type { Finding } from "../src/doctor/types.js";
-import { asUser } from "../src/fix/helpers.js";
+import { asUser, canaryProof } from "../src/fix/helpers.js";
 import type { Change, Fix } from "../src/fix/types.js";
 import type { Host, UserInfo } from "../src/host/types.js";
 import { parseSubid } from "../src/parse/subid.js";
@@ -33,15 +33,39 @@ export function migrateChange(host: Host, user: UserInfo, why: string): Change {
 export const fix: Fix = {
   id: "podman-system-migrate",
   title: "Let Podman pick up the user's subordinate ids and storage settings",
-  addresses: ["canary.failed", "canary.network-failed"],
+  addresses: ["canary.stale-mapping", "canary.failed", "canary.network-failed"],
   risk: "safe",
-  concerns: (f) => isRootless(f) && MIGRATE_CAUSES.includes(String(f.evidence?.cause)),
+  concerns: (f) =>
+    f.code === "canary.stale-mapping" ||
+    (isRootless(f) && MIGRATE_CAUSES.includes(String(f.evidence?.cause))),
   async plan({ host, facts }, findings) {
     const user = facts.targetUser;
     const hit = findings.filter((f) => fix.concerns?.(f));
     if (hit.length === 0)
       return "the rootless canary did not fail on id mappings or a storage database mismatch";
-    const cause = String(hit[0]?.evidence?.cause);
+    // Containers start, on a namespace older than the ranges: the canary's fresh namespace proves it.
+    const stale = hit.filter((f) => f.code === "canary.stale-mapping");
+    if (stale.length > 0 && hit.length === stale.length) {
+      const { proven, tries } = canaryProof(stale, fix.id);
+      if (proven.length === 0)
+        return `the canary did not start a container with more ids mapped in a fresh namespace (its try: ${tries.join("; ")})`;
+      return {
+        summary: `${user.name}'s Podman makes its user namespace afresh (podman system migrate): it maps only ${user.name}'s own id while /etc/subuid gives ${String(stale[0]?.evidence?.subuid)}.`,
+        changes: [
+          migrateChange(
+            host,
+            user,
+            `podman system migrate as ${user.name} (stops the user's running containers)`,
+          ),
+        ],
+        notes: [
+          `The canary's try: ${tries.join("; ")}`,
+          "Running containers of the user stop; start them again afterwards. Images, containers and volumes stay.",
+          "Nothing to undo: migrate rewrites Podman's own state only; the canary runs again to verify it.",
+        ],
+      };
+    }
+    const cause = String(hit.find((f) => f.code !== "canary.stale-mapping")?.evidence?.cause);
     const ranges = {
       subuid: parseSubid((await host.readFile("/etc/subuid")) ?? "").ranges.filter(
         (r) => r.owner === user.name || r.owner === String(user.uid),

@@ -470,6 +470,70 @@ describe("podman-system-migrate and podman-system-reset", () => {
     expect(planned.plans.map((p) => p.fixId)).not.toContain("storage-overlay");
   });
 
+  it("stale mapping: a fresh namespace maps the ranges and starts, proving migrate; its pause process ends", async () => {
+    const root = scratchCopy(CI);
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    mkdirSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp"), { recursive: true });
+    writeFileSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp/pause.pid"), "4242\n");
+    const info = (size: number) =>
+      JSON.stringify({
+        host: {
+          ociRuntime: { name: "runc" },
+          idMappings: { uidmap: [{ container_id: 0, host_id: 1000, size }] },
+        },
+        store: { graphDriverName: "overlay" },
+      });
+    const fresh = [
+      "podman",
+      "--root",
+      "/tmp/podlift-fixture-tree/root",
+      "--runroot",
+      "/tmp/podlift-fixture-tree/runroot",
+    ];
+    const spec = (maps: string): FixtureSpec => ({
+      commands: [
+        { argv: ["podman", "info", "--format", "json"], user: "alice", stdout: info(1) },
+        { argv: [...fresh, "unshare", "cat", "/proc/self/uid_map"], user: "alice", stdout: maps },
+        { argv: ["kill", "4242"], user: "alice" },
+      ],
+    });
+    const r = await canaryOn(
+      root,
+      spec("         0       1000          1\n         1     100000      65536\n"),
+    );
+    const stale = r.find("canary.stale-mapping");
+    expect(stale.status).toBe("warn");
+    expect(stale.evidence).toMatchObject({
+      mappedNow: 1,
+      subuid: "100000+65536",
+      proven: ["podman-system-migrate"],
+      tried: [expect.stringMatching(/^In a fresh user namespace .*: starts \(\d+ ms\), mapping 65537 ids$/)],
+    });
+    expect(r.host.calls).toContainEqual({
+      argv: [
+        ...fresh,
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--rootfs",
+        "/tmp/podlift-fixture-tree",
+        "/usr/bin/true",
+      ],
+      user: "alice",
+    });
+    expect(r.host.calls).toContainEqual({ argv: ["kill", "4242"], user: "alice" });
+    const plan = await migrateFix.plan({ host: r.host, facts: r.facts }, [stale]);
+    if (typeof plan === "string") throw new Error(plan);
+    expect(plan.summary).toContain("it maps only alice's own id while /etc/subuid gives 100000+65536");
+    // A fresh namespace that still maps one id proves nothing.
+    const same = await canaryOn(root, spec("         0       1000          1\n"));
+    expect(same.find("canary.stale-mapping").evidence?.proven).toEqual([]);
+    expect(
+      await migrateFix.plan({ host: same.host, facts: same.facts }, [same.find("canary.stale-mapping")]),
+    ).toMatch(/did not start a container with more ids mapped/);
+  });
+
   it("migrate: points at subid-ranges when the user has no ranges", async () => {
     const root = scratchCopy(CI);
     const { writeFileSync } = await import("node:fs");

@@ -225,5 +225,39 @@ describe.skipIf(skip !== null || !existsSync(TUN))(
       expect((await podlift(["undo", "--run", run as string])).code).toBe(0);
       expect(snapshot().userContainers).toEqual(before.userContainers);
     }, 600000);
+
+    it("a stale single-id mapping after ranges were added: proven in a fresh namespace, podman-system-migrate fixes it", async () => {
+      const uidMap = () =>
+        execFileSync("runuser", ["-u", USER, "--", "podman", "unshare", "cat", "/proc/self/uid_map"], {
+          cwd: "/",
+          env: { ...process.env, HOME: `/home/${USER}` },
+        })
+          .toString()
+          .trim()
+          .split("\n");
+      expect(uidMap()).toHaveLength(1); // Podman's namespace, made while the user had no ranges
+      // Ranges added behind Podman's back, as an admin would (not by podlift).
+      execFileSync("usermod", ["--add-subuids", "400000-465535", "--add-subgids", "400000-465535", USER]);
+      expect(uidMap()).toHaveLength(1);
+      // Live pause processes of the user (one ended and not yet reaped is a zombie: not counted).
+      const pauses = () =>
+        execFileSync("pgrep", ["-u", USER, "catatonit"])
+          .toString()
+          .trim()
+          .split("\n")
+          .filter((pid) => {
+            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+            return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+          });
+      const pausesBefore = pauses();
+      const stale = (await canary()).find((f) => f.code === "canary.stale-mapping");
+      expect(stale?.evidence?.proven).toEqual(["podman-system-migrate"]);
+      // The fresh namespace's own pause process did not outlive the try.
+      expect(pauses()).toEqual(pausesBefore);
+      const fix = await podlift(["fix", "--yes", "--user", USER, "--only", "podman-system-migrate"]);
+      expect(fix.stdout).toContain("✔ podman-system-migrate: applied and verified");
+      expect(uidMap()).toHaveLength(2);
+      expect((await canary()).map((f) => f.code)).not.toContain("canary.stale-mapping");
+    }, 600000);
   },
 );
