@@ -4,12 +4,15 @@
 // and once with the default one. A failure is classified into a cause and a remedy.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 
+import semver from "semver";
 import { userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
 import type { UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
+import { findBinary } from "../src/parse/distro.js";
+import { parseSubid } from "../src/parse/subid.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
@@ -64,9 +67,16 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
   const { host, signal } = ctx;
   const mode = user.uid === 0 ? "rootful" : `rootless (${user.name})`;
   const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
+  let storageEarly: Promise<Finding[]> | null = null;
   try {
     const asUser = user.name === host.currentUser().name ? undefined : user.name;
     const env = await userEnv(host, user);
+    const as = { asUser, env };
+    const plainArgv = ["podman", "run", "--rm", "--network", "none", "--rootfs", tree.path, CANARY_BINARY];
+    // A rootless store on vfs: overlay is tried beside the two runs, not after them (on a healthy
+    // host the plain run starts and this is the answer; otherwise it is tried again below).
+    storageEarly =
+      user.uid === 0 ? null : slowStorage(ctx, user, plainArgv, as, null).catch(() => [] as Finding[]);
     // Both runs at once: the network run costs as long as the plain one, not twice.
     const runs = await Promise.all(
       (["none", "default"] as const).map(async (network) => {
@@ -87,6 +97,9 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       }),
     );
     const out: Finding[] = [];
+    /** What made the plain run start after it failed, tried again for the network run. */
+    let plainWorks: Candidate | null | undefined;
+    let plainCause = "";
     for (const { network, argv, r } of runs) {
       const scope = network === "none" ? "without a network" : "with the default network";
       if (r.exitCode === 0) {
@@ -98,65 +111,329 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
         });
         continue;
       }
-      const why = r.timedOut
+      let failure = { stderr: r.stderr, timedOut: r.timedOut, exitCode: r.exitCode };
+      let base: Candidate | null = null;
+      const before: string[] = [];
+      if (network === "default" && plainWorks !== undefined) {
+        // The plain run failed for the same reason: say it once, unless its remedies got it to
+        // start; then the network run is tried with them, and what stops it next is its own cause.
+        if (plainWorks === null) break;
+        const again = await tryCandidate(ctx, user, argv, plainWorks, as);
+        if (again.started || again.timedOut || classify(again.stderr).code === plainCause) break;
+        before.push(again.line);
+        failure = { stderr: again.stderr, timedOut: again.timedOut, exitCode: again.exitCode };
+        base = plainWorks;
+      }
+      const why = failure.timedOut
         ? {
             code: "timeout",
             cause: `podman run did not finish within ${RUN_TIMEOUT_MS} ms.`,
             remedy:
               "Look for a hung podman process or a stuck storage lock (podman ps --all, podman system migrate).",
           }
-        : classify(r.stderr);
+        : classify(failure.stderr);
       // The remedies for this cause, tried in the same throwaway tree with per-run flags: only
-      // what really made the container start is offered as a fix (evidence.proven).
-      const tried: string[] = [];
-      const proven: string[] = [];
-      let shown = "";
-      for (const candidate of await candidatesFor(ctx, user, why.code)) {
-        const withFlags = [
-          ...argv.slice(0, argv.indexOf("--rootfs")),
-          ...candidate.flags,
-          ...argv.slice(argv.indexOf("--rootfs")),
-        ];
-        const again = await host.run(withFlags, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal });
-        const flags = candidate.flags.join(" ");
-        if (again.exitCode === 0) {
-          tried.push(`${flags}: starts (${again.durationMs} ms)`);
-          if (candidate.fix) proven.push(candidate.fix);
-          shown ||= ` With ${flags} it starts (${again.durationMs} ms)${candidate.fix ? `: podlift fix --only ${candidate.fix} makes that the default` : `, which ${candidate.diagnosis}`}.`;
-        } else tried.push(`${flags}: ${again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`);
+      // what really made the container start is offered as a fix (evidence.proven). A try that
+      // gets past this cause and stops on another goes on with that cause's remedies on top.
+      const chain = failure.timedOut
+        ? { tried: [], proven: [], shown: "", works: null }
+        : await explore(ctx, user, argv, why.code, failure.stderr, as, base, base ? 1 : 0);
+      if (network === "none") {
+        plainWorks = chain.works;
+        plainCause = why.code;
       }
+      const tried = [...before, ...chain.tried];
       out.push({
         code: network === "none" ? "canary.failed" : "canary.network-failed",
         status: "fail",
-        message: `A ${mode} container fails to start ${scope}: ${why.cause}${shown}`,
+        message: `A ${mode} container fails to start ${scope}${base ? ` (with ${describe(base)}, which made it start without one)` : ""}: ${why.cause}${chain.shown}`,
         evidence: {
           mode,
           command: argv.join(" "),
-          exitCode: r.exitCode,
-          error: errorLine(r.stderr),
+          exitCode: failure.exitCode,
+          error: errorLine(failure.stderr),
           cause: why.code,
-          ...(tried.length > 0 ? { tried, proven } : {}),
+          ...(tried.length > 0 ? { tried, proven: chain.proven } : {}),
         },
         remedy: why.remedy,
       });
-      if (network === "none") break; // the network run failed for the same reason: say it once
     }
+    // A rootless store on vfs is said either way: when the plain run needed remedies to start,
+    // overlay is tried on top of them (a fix that unmasks the warning must not look like its cause).
+    const plain = runs[0];
+    const early = (await storageEarly) ?? [];
+    if (plain?.r.exitCode === 0) out.push(...early);
+    else if (user.uid !== 0 && plainWorks)
+      out.push(...(await slowStorage(ctx, user, plainArgv, as, plainWorks)));
+    if (user.uid !== 0 && (plain?.r.exitCode === 0 || plainWorks))
+      out.push(...(await staleMapping(ctx, user, plainArgv, as, plainWorks ?? null)));
     return out;
   } finally {
+    await storageEarly; // its throwaway store lives in its own folder, its rootfs is this tree
     await tree.cleanup();
   }
 }
 
 interface Candidate {
   flags: string[];
+  /** Podman's global flags, before `run` (a throwaway store: --root, --storage-driver). */
+  global?: string[];
+  /** A throwaway store for this try, made beside the tree and removed after it. */
+  store?: boolean;
+  /** Appended to the --rootfs path (":O" mounts the tree through the store's overlay driver). */
+  rootfsSuffix?: string;
+  /** Run by root instead of the target user: what only the user's permissions keep from starting. */
+  asRoot?: boolean;
+  /** How the try is told in the message and the evidence (default: "With <flags>"). */
+  label?: string;
   /** The fix that makes these flags the default, or null for a diagnosis only. */
   fix: string | null;
   /** What a start with these flags tells, when it is no fix. */
   diagnosis?: string;
+  /** What the fix does, after "podlift fix --only <fix>" (default: "makes that the default"). */
+  offer?: string;
+  /** The fixes of the candidates this one is tried on top of (a chain of causes). */
+  before?: string[];
+  /** A throwaway runtime dir too (with the store): a fresh pause process, a fresh namespace. */
+  freshRuntime?: boolean;
+}
+
+interface Tried {
+  started: boolean;
+  /** Ids the fresh namespace maps (freshRuntime tries), null when unknown. */
+  mapped: number | null;
+  durationMs: number;
+  /** For evidence.tried: what was tried and how it ended. */
+  line: string;
+  label: string;
+  stderr: string;
+  timedOut: boolean;
+  exitCode: number | null;
+}
+
+interface Chain {
+  tried: string[];
+  /** The fixes whose flags, together, made the container start. */
+  proven: string[];
+  /** The sentence added to the finding's message. */
+  shown: string;
+  /** The first candidate (with what it was combined with) that started a container. */
+  works: Candidate | null;
+}
+
+/** How many causes deep a chain of remedies goes (rlimit, then crun's cgroups, then ...). */
+const CHAIN_DEPTH = 3;
+
+/**
+ * Tries the remedies for a cause, each on top of `base` (what got past earlier causes). A try
+ * that fails for a new cause, with a fix behind it, goes on with that cause's remedies.
+ */
+async function explore(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  cause: string,
+  stderr: string,
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
+  depth: number,
+): Promise<Chain> {
+  const out: Chain = { tried: [], proven: [], shown: "", works: null };
+  for (const candidate of await candidatesFor(ctx, user, cause, stderr)) {
+    const combined = base ? combine(base, candidate) : candidate;
+    const t = await tryCandidate(ctx, user, argv, combined, as);
+    out.tried.push(t.line);
+    const fixes = fixesOf(combined);
+    if (t.started) {
+      if (candidate.fix) for (const f of fixes) if (!out.proven.includes(f)) out.proven.push(f);
+      out.shown ||= ` ${t.label} it starts (${t.durationMs} ms)${candidate.fix ? `: ${fixCommand(fixes)} ${candidate.offer ?? "makes that the default"}` : `, which ${candidate.diagnosis}`}.`;
+      if (candidate.fix) out.works ??= combined;
+      continue;
+    }
+    const next = t.timedOut ? null : classify(t.stderr).code;
+    if (candidate.fix && next !== null && next !== cause && next !== "unknown" && depth + 1 < CHAIN_DEPTH) {
+      const deeper = await explore(ctx, user, argv, next, t.stderr, as, combined, depth + 1);
+      out.tried.push(...deeper.tried.map((line) => `then ${line}`));
+      for (const f of deeper.proven) if (!out.proven.includes(f)) out.proven.push(f);
+      out.shown ||= deeper.shown;
+      out.works ??= deeper.works;
+    }
+  }
+  return out;
+}
+
+/** Two candidates as one run: both sets of flags, root if either needs it, one throwaway store. */
+function combine(a: Candidate, b: Candidate): Candidate {
+  return {
+    flags: [...a.flags, ...b.flags],
+    global: [...(a.global ?? []), ...(b.global ?? [])],
+    store: a.store || b.store,
+    rootfsSuffix: b.rootfsSuffix ?? a.rootfsSuffix,
+    asRoot: a.asRoot || b.asRoot,
+    label: b.label
+      ? `${b.label}, and ${describe(a)}`
+      : a.label
+        ? `${a.label}, and ${b.flags.join(" ")}`
+        : undefined,
+    fix: b.fix,
+    before: fixesOf(a),
+    diagnosis: b.diagnosis,
+    offer: b.offer,
+  };
+}
+
+function fixesOf(c: Candidate): string[] {
+  return [...(c.before ?? []), ...(c.fix ? [c.fix] : [])];
+}
+
+function describe(c: Candidate): string {
+  return c.label ?? [...(c.global ?? []), ...c.flags].join(" ");
+}
+
+function fixCommand(fixes: string[]): string {
+  return `podlift fix --only ${fixes.join(",")}`;
+}
+
+/** One candidate run in the canary's tree: the line for evidence.tried and whether it started. */
+async function tryCandidate(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  candidate: Candidate,
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+): Promise<Tried> {
+  const { host, signal } = ctx;
+  const store =
+    candidate.store || candidate.freshRuntime
+      ? await host.makeTempTree([], ["root", "runroot", ...(candidate.freshRuntime ? ["xdg"] : [])], user)
+      : null;
+  const env = candidate.freshRuntime && store ? { ...as.env, XDG_RUNTIME_DIR: `${store.path}/xdg` } : as.env;
+  try {
+    const global = [
+      ...(store ? ["--root", `${store.path}/root`, "--runroot", `${store.path}/runroot`] : []),
+      ...(candidate.global ?? []),
+    ];
+    const at = argv.indexOf("--rootfs");
+    const withFlags = [
+      argv[0] as string,
+      ...global,
+      ...argv.slice(1, at),
+      ...candidate.flags,
+      "--rootfs",
+      `${argv[at + 1]}${candidate.rootfsSuffix ?? ""}`,
+      ...argv.slice(at + 2),
+    ];
+    const again = await host.run(withFlags, {
+      timeoutMs: RUN_TIMEOUT_MS,
+      ...(candidate.asRoot ? {} : { user: as.asUser, env }),
+      signal,
+    });
+    let mapped: number | null = null;
+    if (candidate.freshRuntime && store) {
+      // What the fresh namespace maps, then its pause process ended: nothing of it outlives the try.
+      const map = await host.run(["podman", ...global, "unshare", "cat", "/proc/self/uid_map"], {
+        timeoutMs: RUN_TIMEOUT_MS,
+        user: as.asUser,
+        env,
+        signal,
+      });
+      mapped = map.exitCode === 0 ? mappedIds(map.stdout) : null;
+      const pid = (await host.readFile(`${store.path}/xdg/libpod/tmp/pause.pid`))?.trim();
+      if (pid && /^\d+$/.test(pid)) await host.run(["kill", pid], { timeoutMs: 3000, user: as.asUser });
+    }
+    const flags = [...(candidate.global ?? []), ...candidate.flags].join(" ");
+    const label = candidate.label ?? `With ${flags}`;
+    const started = again.exitCode === 0;
+    const line = `${candidate.label ?? flags}: ${started ? `starts (${again.durationMs} ms)` : again.timedOut ? "timed out" : `fails: ${errorLine(again.stderr)}`}`;
+    return {
+      started,
+      mapped,
+      durationMs: again.durationMs,
+      line,
+      label,
+      stderr: again.stderr,
+      timedOut: again.timedOut,
+      exitCode: again.exitCode,
+    };
+  } finally {
+    await store?.cleanup();
+  }
+}
+
+/**
+ * A rootless store on vfs works, slowly (every layer a full copy). The overlay driver is tried in
+ * a throwaway store, natively and through fuse-overlayfs where installed, with the tree mounted
+ * through it (--rootfs <tree>:O): the first that starts is offered as storage-overlay.
+ */
+async function slowStorage(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
+): Promise<Finding[]> {
+  const info = await ctx.facts.podman.info(user);
+  const driver = info.ok ? info.info.store?.graphDriverName : undefined;
+  if (driver !== "vfs") return [];
+  const tried: string[] = [];
+  const proven: string[] = [];
+  let shown = "";
+  for (const candidate of await storageCandidates(ctx)) {
+    const combined = base ? combine(base, candidate) : candidate;
+    const t = await tryCandidate(ctx, user, argv, combined, as);
+    tried.push(t.line);
+    if (t.started && candidate.fix) {
+      proven.push(...fixesOf(combined));
+      shown = ` ${t.label} it starts (${t.durationMs} ms): ${fixCommand(fixesOf(combined))} makes that the default.`;
+      break; // the first driver that starts is the one offered
+    }
+  }
+  return [
+    {
+      code: "canary.storage-vfs",
+      status: "warn",
+      message: `A rootless (${user.name}) container ${base ? `starts (with ${describe(base)})` : "starts"}, on the vfs storage driver (every image layer a full copy).${shown}`,
+      evidence: { mode: `rootless (${user.name})`, driver, tried, proven },
+      remedy:
+        proven.length > 0
+          ? `${fixCommand(proven)} (the store is reset for the new driver: see its plan for what that deletes).`
+          : "See the storage check: the overlay driver did not start a container here.",
+    },
+  ];
+}
+
+/** The overlay driver natively, then through fuse-overlayfs where it is installed. */
+async function storageCandidates(ctx: CheckContext): Promise<Candidate[]> {
+  const out: Candidate[] = [
+    {
+      flags: [],
+      global: ["--storage-driver", "overlay"],
+      store: true,
+      rootfsSuffix: ":O",
+      label: "With the overlay driver (a throwaway store)",
+      fix: "storage-overlay",
+    },
+  ];
+  const fuse = await findBinary(ctx.host, "fuse-overlayfs");
+  if (fuse)
+    out.push({
+      flags: [],
+      global: ["--storage-driver", "overlay", "--storage-opt", `overlay.mount_program=${fuse}`],
+      store: true,
+      rootfsSuffix: ":O",
+      label: `With the overlay driver through ${fuse} (a throwaway store)`,
+      fix: "storage-overlay",
+    });
+  return out;
 }
 
 /** Per-run flags that may get past this cause, each tried in the canary's own tree. */
-async function candidatesFor(ctx: CheckContext, user: UserInfo, cause: string): Promise<Candidate[]> {
+async function candidatesFor(
+  ctx: CheckContext,
+  user: UserInfo,
+  cause: string,
+  stderr: string,
+): Promise<Candidate[]> {
   const { host, facts, signal } = ctx;
   if (cause === "rlimit") {
     const { nofile, nproc } = await allowedUlimits(host);
@@ -181,5 +458,125 @@ async function candidatesFor(ctx: CheckContext, user: UserInfo, cause: string): 
     });
     return out;
   }
+  if (cause === "tun-device" && user.uid !== 0) return tunCandidates(ctx, stderr);
+  if (cause === "network-helper" && user.uid !== 0) return helperCandidates(ctx, stderr);
+  if (cause === "storage-driver" && user.uid !== 0) return storageCandidates(ctx);
   return [];
 }
+
+/** The helper a rootless network error names: pasta (Podman 5's default) or slirp4netns. */
+function namedHelper(stderr: string): "pasta" | "slirp4netns" {
+  return /\bpasta\b|\bpasst\b/i.test(stderr) ? "pasta" : "slirp4netns";
+}
+
+/**
+ * The user may not open /dev/net/tun. Root may: the same helper, the same device and the same
+ * tree, started by root (with the host's limits, which root may set here too). When that starts,
+ * the device's mode is all that stands between the user and a network: tun-device-mode.
+ */
+async function tunCandidates({ host }: CheckContext, stderr: string): Promise<Candidate[]> {
+  if (host.currentUser().uid !== 0) return []; // only root can try it, and only root can fix it
+  const tun = await host.stat(TUN);
+  if (tun === null || tun.type !== "char") return [];
+  const { nofile, nproc } = await allowedUlimits(host);
+  const helper = namedHelper(stderr);
+  return [
+    {
+      flags: [
+        "--network",
+        helper,
+        "--ulimit",
+        `nofile=${nofile}:${nofile}`,
+        "--ulimit",
+        `nproc=${nproc}:${nproc}`,
+      ],
+      asRoot: true,
+      label: `Started by root, who may open ${TUN} (mode ${tun.mode.toString(8).padStart(4, "0")}), with --network ${helper}`,
+      fix: "tun-device-mode",
+      offer: `makes ${TUN} usable by every user (mode 0666)`,
+    },
+  ];
+}
+
+/**
+ * The default helper is missing or fails: the other one, where installed. Making it the default
+ * needs default_rootless_network_cmd, which Podman 4.4 added (with pasta): before that a start
+ * with it is a diagnosis only.
+ */
+async function helperCandidates({ host, facts }: CheckContext, stderr: string): Promise<Candidate[]> {
+  const failing = namedHelper(stderr);
+  const other = failing === "pasta" ? "slirp4netns" : "pasta";
+  if ((await findBinary(host, other)) === null) return [];
+  const version = semver.coerce(await facts.podman.version().catch(() => null));
+  const settable = version !== null && semver.gte(version, "4.4.0");
+  return [
+    {
+      flags: ["--network", other],
+      fix: settable ? "rootless-network-cmd" : null,
+      diagnosis: `shows ${other} works here (Podman ${version?.version ?? "of this version"} cannot make it the default: default_rootless_network_cmd needs 4.4; pass --network ${other})`,
+    },
+  ];
+}
+
+/** The ids a uid_map maps, summed over its lines (`inside outside count`). */
+function mappedIds(uidMap: string): number {
+  return uidMap
+    .split("\n")
+    .map((l) => Number(l.trim().split(/\s+/)[2] ?? 0))
+    .filter((n) => Number.isFinite(n))
+    .reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Podman keeps the user namespace its pause process made: ranges added to /etc/subuid later are
+ * not used until `podman system migrate` (containers start, but images with files owned by other
+ * ids fail to pull). When Podman maps only the user's own id while the files give ranges, the
+ * canary starts its container again in a fresh namespace (a throwaway runtime dir and store) and
+ * reads what that maps: more ids and a start prove podman-system-migrate.
+ */
+async function staleMapping(
+  ctx: CheckContext,
+  user: UserInfo,
+  argv: string[],
+  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  base: Candidate | null,
+): Promise<Finding[]> {
+  const info = await ctx.facts.podman.info(user);
+  if (!info.ok) return [];
+  const uidmap = (info.info.host?.idMappings?.uidmap ?? []) as { size?: number }[];
+  const now = uidmap.reduce((a, m) => a + (typeof m.size === "number" ? m.size : 0), 0);
+  if (now !== 1) return [];
+  const ranges = async (file: string) =>
+    parseSubid((await ctx.host.readFile(file)) ?? "").ranges.filter(
+      (r) => r.owner === user.name || r.owner === String(user.uid),
+    );
+  const [subuid, subgid] = await Promise.all([ranges("/etc/subuid"), ranges("/etc/subgid")]);
+  if (subuid.length === 0 || subgid.length === 0) return []; // nothing to map: subuid-ranges says so
+  const fresh: Candidate = {
+    flags: [],
+    freshRuntime: true,
+    label: "In a fresh user namespace (a throwaway runtime dir and store)",
+    fix: "podman-system-migrate",
+  };
+  const t = await tryCandidate(ctx, user, argv, base ? combine(base, fresh) : fresh, as);
+  const proven = t.started && t.mapped !== null && t.mapped > 1;
+  const given = subuid.map((r) => `${r.start}+${r.count}`).join(", ");
+  const fixes = fixesOf(base ? combine(base, fresh) : fresh);
+  return [
+    {
+      code: "canary.stale-mapping",
+      status: "warn",
+      message: `A rootless (${user.name}) container starts with only ${user.name}'s own id mapped, although /etc/subuid gives ${given}: Podman's user namespace predates the ranges.${proven ? ` ${t.label} it maps ${t.mapped} ids and starts (${t.durationMs} ms): ${fixCommand(fixes)} makes Podman use them.` : ""}`,
+      evidence: {
+        mode: `rootless (${user.name})`,
+        mappedNow: now,
+        subuid: given,
+        tried: [`${t.line}${t.mapped === null ? "" : `, mapping ${t.mapped} ids`}`],
+        proven: proven ? fixes : [],
+      },
+      remedy: `Run \`podman system migrate\` as ${user.name} (it stops the user's running containers).`,
+    },
+  ];
+}
+
+export const TUN = "/dev/net/tun";

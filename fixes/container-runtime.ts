@@ -1,6 +1,8 @@
 // When the canary fails in the OCI runtime (crun on a hybrid cgroup layout: "cgroups in hybrid
 // mode not supported") and a start with `--runtime runc` worked in the same throwaway tree, a
-// containers.conf drop-in makes runc the default. Offered only when the canary proved it.
+// containers.conf drop-in makes runc the default. Offered only when the canary proved it, and
+// then safe (applied by --yes): the default runtime starts no container at all here, runc does,
+// and containers already created keep the runtime they were made with.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md ([engine] runtime)
 import { canaryProof } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
@@ -11,7 +13,8 @@ export const fix: Fix = {
   id: "container-runtime",
   title: "runc as the default OCI runtime, where the canary proved it starts containers",
   addresses: ["canary.failed"],
-  risk: "confirm",
+  risk: "safe",
+  concerns: (f) => f.evidence?.cause === "crun-hybrid" || f.evidence?.cause === "cgroup",
   async plan({ host }, findings) {
     const { proven, tries } = canaryProof(findings, fix.id);
     if (proven.length === 0)

@@ -15,6 +15,7 @@ export const fix: Fix = {
   title: "Default container ulimits the host allows",
   addresses: ["canary.failed"],
   risk: "safe",
+  concerns: (f) => f.evidence?.cause === "rlimit",
   async plan({ host }, findings) {
     const rlimit = findings.filter((f) => f.evidence?.cause === "rlimit");
     if (rlimit.length === 0) return "the canary failed for another cause than ulimits";

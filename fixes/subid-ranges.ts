@@ -4,12 +4,13 @@
 // `podman system migrate` as the user, or Podman keeps the old mapping.
 // https://man7.org/linux/man-pages/man8/usermod.8.html
 
-import { appendLine, asUser } from "../src/fix/helpers.js";
+import { appendLine } from "../src/fix/helpers.js";
 import type { Change, Fix } from "../src/fix/types.js";
 import { parsePasswd } from "../src/host/users.js";
 import { findBinary } from "../src/parse/distro.js";
 import { freeStart as freeSpan, parseSubid } from "../src/parse/subid.js";
 import { hasControl, safeLine } from "../src/text/safe-text.js";
+import { migrateChange } from "./podman-system-migrate.js";
 
 export const COUNT = 65536;
 const FIRST = 100000;
@@ -94,13 +95,13 @@ export const fix: Fix = {
       }
     }
     if (await findBinary(host, "podman")) {
-      changes.push({
-        kind: "command",
-        argv: ["podman", "system", "migrate"],
-        user: asUser(host, user),
-        why: `make ${name}'s Podman use the new mapping (stops the user's running containers)`,
-        needsRoot: false,
-      });
+      changes.push(
+        migrateChange(
+          host,
+          user,
+          `make ${name}'s Podman use the new mapping (stops the user's running containers)`,
+        ),
+      );
     } else {
       notes.push("Podman is not installed; after installing it nothing else is needed.");
     }

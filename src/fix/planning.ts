@@ -92,18 +92,26 @@ export async function verifyFixes(
     const known = new Set(
       before.checks
         .filter((c) => plan.verify.includes(c.id))
-        .flatMap((c) => c.findings.filter((f) => f.status !== "pass").map((f) => f.code)),
+        .flatMap((c) => c.findings.filter((f) => f.status !== "pass").map(problemKey)),
     );
+    const addressed = (f: Finding) =>
+      (fix?.addresses.includes(f.code) ?? false) && (fix?.concerns?.(f) ?? true);
     const remaining = rerun.checks
       .filter((c) => plan.verify.includes(c.id))
       .flatMap((c) => c.findings)
-      .filter(
-        (f) => f.status !== "pass" && ((fix?.addresses.includes(f.code) ?? false) || !known.has(f.code)),
-      );
+      .filter((f) => f.status !== "pass" && (addressed(f) || !known.has(problemKey(f))));
     const errored = rerun.checks.some((c) => plan.verify.includes(c.id) && c.status === "error");
     return { fixId: plan.fixId, verified: remaining.length === 0 && !errored, remaining };
   });
   return { verifications, rerun };
+}
+
+/**
+ * A problem as verification compares them: its code and, for a check that tells several causes
+ * apart under one code (the canary), the mode and cause; a new cause is a new problem.
+ */
+function problemKey(f: Finding): string {
+  return `${f.code}|${String(f.evidence?.mode ?? "")}|${String(f.evidence?.cause ?? "")}`;
 }
 
 /**

@@ -66,6 +66,12 @@ export interface Fix {
    * of this process can see (a shell profile takes effect in new login shells only).
    */
   verifiedBy?: string[];
+  /**
+   * Which of the findings with an addressed code this fix is about, when a code covers several
+   * causes (the canary's `canary.failed`): verification then waits only for these to go, and
+   * another cause of the same code, already there before, does not undo this fix.
+   */
+  concerns?(finding: Finding): boolean;
   /** A plan, or the reason no plan can be made on this host (shown to the user). */
   plan(
     ctx: FixContext,

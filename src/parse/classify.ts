@@ -111,9 +111,19 @@ const RULES: { test: RegExp; code: string; cause: string; remedy: string }[] = [
   },
 ];
 
+/**
+ * The cause of a failure. Podman's own `Error:` lines are read first: a warning printed before
+ * them (the first rootless run without subordinate ids warns "cannot find UID/GID for user ...",
+ * and then runs with a single-id mapping) must not hide the error that stopped the container.
+ */
 export function classify(stderr: string): Classified {
-  for (const rule of RULES)
-    if (rule.test.test(stderr)) return { code: rule.code, cause: rule.cause, remedy: rule.remedy };
+  const errors = stderr
+    .split("\n")
+    .filter((l) => l.trim().startsWith("Error:"))
+    .join("\n");
+  for (const text of errors === "" ? [stderr] : [errors, stderr])
+    for (const rule of RULES)
+      if (rule.test.test(text)) return { code: rule.code, cause: rule.cause, remedy: rule.remedy };
   return {
     code: "unknown",
     cause: "Podman failed in a way podlift does not recognise.",

@@ -10,11 +10,12 @@ import { FixtureHost, type FixtureSpec } from "../../src/host/fixture-host.js";
 
 export async function planOn(
   root: string,
-  options: { spec?: FixtureSpec; only?: string[]; compose?: string; ports?: number[] } = {},
+  options: { spec?: FixtureSpec; only?: string[]; compose?: string; ports?: number[]; user?: string } = {},
 ) {
   const host = new FixtureHost(root, options.spec);
   const composeText = options.compose ? await host.readFile(options.compose) : null;
   const factOptions = {
+    user: options.user,
     ports: options.ports,
     compose: composeText && options.compose ? parseCompose(composeText, options.compose) : null,
   };

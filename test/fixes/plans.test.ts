@@ -225,7 +225,8 @@ describe("fix plans on fixture hosts", () => {
     });
     const proven = await planOn(tempHost({ "etc/passwd": PASSWD }, spec(true)));
     const plan = proven.plan("container-runtime");
-    expect(plan.risk).toBe("confirm");
+    // Safe once proven: the default runtime starts nothing, runc does (issue 14: fix --yes).
+    expect(plan.risk).toBe("safe");
     expect(plan.changes).toEqual([
       expect.objectContaining({
         path: "/etc/containers/containers.conf.d/90-podlift-runtime.conf",
