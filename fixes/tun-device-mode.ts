@@ -24,51 +24,31 @@ export const fix: Fix = {
     if (tunCause.length === 0)
       return "the canary did not fail on /dev/net/tun (run the canary: podlift doctor --only canary)";
     const tun = await host.stat(TUN);
-    const changes: Change[] = [];
-    const notes: string[] = [];
-    let summary: string;
     if (tun === null) {
-      // Nothing to try beforehand without creating the node: offered only when the kernel has the
-      // device (devtmpfs did not make it, as in some containers), and verified by the canary.
+      // Nothing can start through a device that does not exist, so nothing proves a new node
+      // would do: podlift offers only what made the container start, and says what to run.
       const dev = (await host.readFile("/sys/class/misc/tun/dev"))?.trim();
       if (dev !== MISC_TUN)
         return `${TUN} is missing and the kernel lists no tun device (/sys/class/misc/tun): load it (modprobe tun), or pass --device ${TUN} to the container podlift runs in`;
-      if ((await host.stat("/dev/net")) === null)
-        changes.push({
-          kind: "command",
-          argv: ["mkdir", "-m", "0755", "/dev/net"],
-          why: "create /dev/net",
-          needsRoot: true,
-          undo: ["rmdir", "/dev/net"],
-        });
-      changes.push({
-        kind: "command",
-        argv: ["mknod", "-m", "0666", TUN, "c", "10", "200"],
-        why: `create ${TUN} (character device 10:200) readable and writable by every user`,
-        needsRoot: true,
-        undo: ["rm", "-f", TUN],
-      });
-      summary = `${TUN} is created (the kernel has the device, 10:200), mode 0666, so rootless network helpers can open it.`;
-      notes.push(
-        `Not tried beforehand: the canary cannot start a container through a device that does not exist. The canary runs again after the fix; if a container still gets no network, the node is removed again.`,
-      );
-    } else {
-      if (tun.type !== "char") return `${TUN} is a ${tun.type}, not the tun device: podlift leaves it alone`;
-      const { proven, tries } = canaryProof(tunCause, fix.id);
-      if (proven.length === 0)
-        return `the canary did not show that a container starts with ${TUN} usable (its tries: ${tries.join("; ") || "none: run podlift as root"})`;
-      const mode = tun.mode & 0o7777;
-      if ((mode & 0o666) === 0o666) return `${TUN} is already mode ${octal(mode)}: the cause is elsewhere`;
-      changes.push({
-        kind: "command",
-        argv: ["chmod", "0666", TUN],
-        why: `make ${TUN} readable and writable by every user (now mode ${octal(mode)})`,
-        needsRoot: true,
-        undo: ["chmod", octal(mode), TUN],
-      });
-      summary = `${TUN} becomes mode 0666 (was ${octal(mode)}): the canary started the same container through it as root.`;
-      notes.push(`The canary's tries: ${tries.join("; ")}`);
+      return `${TUN} is missing although the kernel has the device (${MISC_TUN}): podlift cannot try a container through it beforehand, so it offers no fix; create it by hand (mkdir -p /dev/net && mknod -m 0666 ${TUN} c 10 200) and run podlift doctor --only canary again`;
     }
+    if (tun.type !== "char") return `${TUN} is a ${tun.type}, not the tun device: podlift leaves it alone`;
+    const { proven, tries } = canaryProof(tunCause, fix.id);
+    if (proven.length === 0)
+      return `the canary did not show that a container starts with ${TUN} usable (its tries: ${tries.join("; ") || "none: run podlift as root"})`;
+    const mode = tun.mode & 0o7777;
+    if ((mode & 0o666) === 0o666) return `${TUN} is already mode ${octal(mode)}: the cause is elsewhere`;
+    const changes: Change[] = [];
+    changes.push({
+      kind: "command",
+      argv: ["chmod", "0666", TUN],
+      why: `make ${TUN} readable and writable by every user (now mode ${octal(mode)})`,
+      needsRoot: true,
+      undo: ["chmod", octal(mode), TUN],
+    });
+    const summary = `${TUN} becomes mode 0666 (was ${octal(mode)}): the canary started the same container through it as root.`;
+    const notes = [`The canary's tries: ${tries.join("; ")}`];
+
     // devtmpfs makes the node afresh at every boot: udev's rule keeps the mode.
     if ((await host.stat("/etc/udev")) !== null || (await findBinary(host, "udevadm")) !== null) {
       changes.push({
