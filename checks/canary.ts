@@ -4,12 +4,13 @@
 // and once with the default one. A failure is classified into a cause and a remedy.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 
-import semver from "semver";
+import coerce from "semver/functions/coerce.js";
+import gte from "semver/functions/gte.js";
 import { userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
-import type { UserInfo } from "../src/host/types.js";
+import type { CommandResult, Host, TempTree, UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
 import { findBinary } from "../src/parse/distro.js";
 import { parseSubid } from "../src/parse/subid.js";
@@ -39,9 +40,7 @@ export const check: Check = {
       ];
     }
     const me = host.currentUser();
-    const users: UserInfo[] = [];
-    if (me.uid === 0) users.push(me);
-    if (!facts.rootful && (me.uid === 0 || me.name === facts.targetUser.name)) users.push(facts.targetUser);
+    const users = canaryUsers(me, facts.targetUser);
     if (users.length === 0) {
       return [
         {
@@ -52,55 +51,135 @@ export const check: Check = {
         },
       ];
     }
-    const libraries = await within(sharedLibraries(ctx), prepMs, "`ldd /usr/bin/true`");
-    return (await Promise.all(users.map((user) => canaryFor(ctx, user, libraries)))).flat();
+    let libraries: Promise<string[]> | undefined;
+    const launches = users.map((user) => {
+      const early = takeEarly(host, user);
+      if (early) return early;
+      libraries ??= within(sharedLibraries(host, ctx.signal), prepMs, "`ldd /usr/bin/true`");
+      return libraries.then((libs) => launch(host, user, libs, ctx.signal));
+    });
+    return (await Promise.all(launches.map((l) => l.then((started) => canaryFor(ctx, started))))).flat();
   },
 };
 
-async function sharedLibraries({ host, signal }: CheckContext): Promise<string[]> {
+/** Who the canary starts containers as: root when podlift runs as root, and a rootless target. */
+export function canaryUsers(me: UserInfo, target: UserInfo): UserInfo[] {
+  const users: UserInfo[] = [];
+  if (me.uid === 0) users.push(me);
+  if (target.uid !== 0 && (me.uid === 0 || me.name === target.name)) users.push(target);
+  return users;
+}
+
+async function sharedLibraries(host: Host, signal?: AbortSignal): Promise<string[]> {
   const ldd = await host.run(["ldd", CANARY_BINARY], { timeoutMs: 3000, signal });
   if (ldd.exitCode !== 0) return []; // statically linked, or no ldd: the binary alone may do
   return [...ldd.stdout.matchAll(/(\/\S+)\s+\(0x/g)].map((m) => m[1] as string);
 }
 
-async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[]): Promise<Finding[]> {
-  const { host, signal } = ctx;
-  const mode = user.uid === 0 ? "rootful" : `rootless (${user.name})`;
+type Run = { argv: string[]; result: Promise<CommandResult> };
+
+/** The canary's tree for one user, and its two runs started (without and with a network). */
+interface Launch {
+  user: UserInfo;
+  tree: TempTree;
+  env: Record<string, string> | undefined;
+  plain: Run;
+  networked: Run;
+}
+
+async function launch(
+  host: Host,
+  user: UserInfo,
+  libraries: string[],
+  signal?: AbortSignal,
+): Promise<Launch> {
   const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
-  let storageEarly: Promise<Finding[]> | null = null;
   try {
     const asUser = user.name === host.currentUser().name ? undefined : user.name;
     const env = await userEnv(host, user);
+    // Both runs at once: the network run costs as long as the plain one, not twice.
+    const start = (network: "none" | "default"): Run => {
+      const argv = [
+        "podman",
+        "run",
+        "--rm",
+        ...(network === "none" ? ["--network", "none"] : []),
+        "--rootfs",
+        tree.path,
+        CANARY_BINARY,
+      ];
+      return { argv, result: host.run(argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }) };
+    };
+    return { user, tree, env, plain: start("none"), networked: start("default") };
+  } catch (error) {
+    await tree.cleanup();
+    throw error;
+  }
+}
+
+/** Launches started before the checks loaded (startCanaryEarly), by host root and user. */
+const early = new Map<string, Promise<Launch>>();
+const earlyKey = (host: Host, user: UserInfo) => `${host.root}\0${user.name}`;
+
+function takeEarly(host: Host, user: UserInfo): Promise<Launch> | undefined {
+  const key = earlyKey(host, user);
+  const found = early.get(key);
+  early.delete(key);
+  return found;
+}
+
+/**
+ * Starts the canary's containers for a doctor run before the checks, the fixes and the rest of
+ * podlift load, beside `podman info` (startPodmanEarly): its runs are the slowest part of a run.
+ * The check takes them over; discardEarlyCanary removes what no check took (a run that ended
+ * before its checks, on a usage error).
+ */
+export function startCanaryEarly(host: Host, target: UserInfo): void {
+  const users = canaryUsers(host.currentUser(), target);
+  if (users.length === 0) return;
+  const libraries = sharedLibraries(host);
+  for (const user of users) {
+    const started = libraries.then((libs) => launch(host, user, libs));
+    started.catch(() => {}); // the check awaits it and reports; here nobody waits yet
+    early.set(earlyKey(host, user), started);
+  }
+}
+
+/** Waits for the runs no check took over and removes their trees. */
+export async function discardEarlyCanary(): Promise<void> {
+  const left = [...early.values()];
+  early.clear();
+  await Promise.all(
+    left.map(async (l) => {
+      const started = await l.catch(() => null);
+      if (!started) return;
+      await Promise.allSettled([started.plain.result, started.networked.result]);
+      await started.tree.cleanup();
+    }),
+  );
+}
+
+async function canaryFor(ctx: CheckContext, started: Launch): Promise<Finding[]> {
+  const { host } = ctx;
+  const { user, tree, env, plain, networked } = started;
+  const mode = user.uid === 0 ? "rootful" : `rootless (${user.name})`;
+  let storageEarly: Promise<Finding[]> | null = null;
+  try {
+    const asUser = user.name === host.currentUser().name ? undefined : user.name;
     const as = { asUser, env };
     const plainArgv = ["podman", "run", "--rm", "--network", "none", "--rootfs", tree.path, CANARY_BINARY];
     // A rootless store on vfs: overlay is tried beside the two runs, not after them (on a healthy
     // host the plain run starts and this is the answer; otherwise it is tried again below).
     storageEarly =
       user.uid === 0 ? null : slowStorage(ctx, user, plainArgv, as, null).catch(() => [] as Finding[]);
-    // Both runs at once: the network run costs as long as the plain one, not twice.
-    const runs = await Promise.all(
-      (["none", "default"] as const).map(async (network) => {
-        const argv = [
-          "podman",
-          "run",
-          "--rm",
-          ...(network === "none" ? ["--network", "none"] : []),
-          "--rootfs",
-          tree.path,
-          CANARY_BINARY,
-        ];
-        return {
-          network,
-          argv,
-          r: await host.run(argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }),
-        };
-      }),
-    );
+    // The plain run ends first: it is judged (and its remedies tried) while the network run runs.
     const out: Finding[] = [];
     /** What made the plain run start after it failed, tried again for the network run. */
     let plainWorks: Candidate | null | undefined;
     let plainCause = "";
-    for (const { network, argv, r } of runs) {
+    /** The network run with plainWorks, started as soon as that is known. */
+    let networkAgain: Promise<Tried> | null = null;
+    const judge = async (network: "none" | "default", argv: string[], r: CommandResult) => {
       const scope = network === "none" ? "without a network" : "with the default network";
       if (r.exitCode === 0) {
         out.push({
@@ -109,7 +188,7 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
           message: `A ${mode} container starts ${scope} (${r.durationMs} ms).`,
           evidence: { mode, command: argv.join(" "), durationMs: r.durationMs },
         });
-        continue;
+        return;
       }
       let failure = { stderr: r.stderr, timedOut: r.timedOut, exitCode: r.exitCode };
       let base: Candidate | null = null;
@@ -117,9 +196,9 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       if (network === "default" && plainWorks !== undefined) {
         // The plain run failed for the same reason: say it once, unless its remedies got it to
         // start; then the network run is tried with them, and what stops it next is its own cause.
-        if (plainWorks === null) break;
-        const again = await tryCandidate(ctx, user, argv, plainWorks, as);
-        if (again.started || again.timedOut || classify(again.stderr).code === plainCause) break;
+        if (plainWorks === null) return;
+        const again = await (networkAgain ?? tryCandidate(ctx, user, argv, plainWorks, as));
+        if (again.started || again.timedOut || classify(again.stderr).code === plainCause) return;
         before.push(again.line);
         failure = { stderr: again.stderr, timedOut: again.timedOut, exitCode: again.exitCode };
         base = plainWorks;
@@ -141,6 +220,9 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
       if (network === "none") {
         plainWorks = chain.works;
         plainCause = why.code;
+        // The network run most likely fails the same way: its try with the remedy starts now,
+        // beside whatever the first network run is still doing, and is used only if that fails.
+        if (plainWorks) networkAgain = tryCandidate(ctx, user, networked.argv, plainWorks, as);
       }
       const tried = [...before, ...chain.tried];
       out.push({
@@ -157,15 +239,21 @@ async function canaryFor(ctx: CheckContext, user: UserInfo, libraries: string[])
         },
         remedy: why.remedy,
       });
+    };
+    const plainResult = await plain.result;
+    await judge("none", plain.argv, plainResult);
+    try {
+      await judge("default", networked.argv, await networked.result);
+    } finally {
+      await networkAgain; // its throwaway store (if any) is removed by its own try
     }
     // A rootless store on vfs is said either way: when the plain run needed remedies to start,
     // overlay is tried on top of them (a fix that unmasks the warning must not look like its cause).
-    const plain = runs[0];
     const early = (await storageEarly) ?? [];
-    if (plain?.r.exitCode === 0) out.push(...early);
+    if (plainResult.exitCode === 0) out.push(...early);
     else if (user.uid !== 0 && plainWorks)
       out.push(...(await slowStorage(ctx, user, plainArgv, as, plainWorks)));
-    if (user.uid !== 0 && (plain?.r.exitCode === 0 || plainWorks))
+    if (user.uid !== 0 && (plainResult.exitCode === 0 || plainWorks))
       out.push(...(await staleMapping(ctx, user, plainArgv, as, plainWorks ?? null)));
     return out;
   } finally {
@@ -507,8 +595,8 @@ async function helperCandidates({ host, facts }: CheckContext, stderr: string): 
   const failing = namedHelper(stderr);
   const other = failing === "pasta" ? "slirp4netns" : "pasta";
   if ((await findBinary(host, other)) === null) return [];
-  const version = semver.coerce(await facts.podman.version().catch(() => null));
-  const settable = version !== null && semver.gte(version, "4.4.0");
+  const version = coerce(await facts.podman.version().catch(() => null));
+  const settable = version !== null && gte(version, "4.4.0");
   return [
     {
       flags: ["--network", other],

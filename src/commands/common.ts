@@ -50,25 +50,52 @@ const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
 export async function prepare(flags: RunFlags, checkIds: string[], options: { doctorRun?: boolean } = {}) {
-  const [host, { gatherFacts, startPodmanEarly }] = await Promise.all([
+  const [host, { gatherFacts, startPodmanEarly, earlyTarget }, { loadConfig }] = await Promise.all([
     openLiveHost(flags.root),
     import("../doctor/facts.js"),
+    import("./config.js"),
     // Every command runs through execa: loaded alongside, not on the first command's path.
     import("execa"),
   ]);
-  // A doctor run that includes a check reading `podman info` starts it first, while the checks,
-  // the fixes and the rest load: it is the slowest read of a run.
-  const early =
-    options.doctorRun === true && (checkIds.length === 0 || checkIds.some((id) => USES_PODMAN_INFO.has(id)))
-      ? await startPodmanEarly(host, flags.user)
-      : undefined;
-  const [{ checks }, { fixes }, { runDoctor }, { loadConfig }] = await Promise.all([
+  const config = await loadConfig(flags.config, process.cwd());
+  const runs = (id: string) =>
+    (checkIds.length === 0 || checkIds.includes(id)) &&
+    !flags.skip?.includes(id) &&
+    config.skip?.[id] === undefined;
+  // A doctor run starts its slowest probes first, while the checks, the fixes and the rest
+  // load: the target user's `podman info`, and the canary's containers.
+  let early: import("../doctor/podman-facts.js").PodmanFacts | undefined;
+  let canary: typeof import("../../checks/canary.js") | undefined;
+  if (options.doctorRun === true) {
+    const target = await earlyTarget(host, flags.user);
+    if ([...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
+    if (target && runs("canary")) {
+      canary = await import("../../checks/canary.js");
+      canary.startCanaryEarly(host, target);
+    }
+  }
+  try {
+    return await prepareRest(flags, checkIds, host, config, early, gatherFacts, canary);
+  } catch (error) {
+    await canary?.discardEarlyCanary();
+    throw error;
+  }
+}
+
+async function prepareRest(
+  flags: RunFlags,
+  checkIds: string[],
+  host: import("../host/live-host.js").LiveHost,
+  config: Awaited<ReturnType<typeof import("./config.js").loadConfig>>,
+  early: import("../doctor/podman-facts.js").PodmanFacts | undefined,
+  gatherFacts: typeof import("../doctor/facts.js").gatherFacts,
+  canary: typeof import("../../checks/canary.js") | undefined,
+) {
+  const [{ checks }, { fixes }, { runDoctor }] = await Promise.all([
     import("../../checks/index.js"),
     import("../../fixes/index.js"),
     import("../doctor/doctor.js"),
-    import("./config.js"),
   ]);
-  const config = await loadConfig(flags.config, process.cwd());
   const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
   const factOptions = {
     user: flags.user,
@@ -108,6 +135,8 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
       });
     } finally {
       process.off("SIGINT", onSigint);
+      // The canary's early containers that no check took over (a usage error, --only parsing).
+      await canary?.discardEarlyCanary();
     }
   };
   return { checks, host, facts, factOptions, run };

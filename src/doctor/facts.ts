@@ -23,16 +23,22 @@ export interface FactOptions {
 }
 
 /**
- * Podman's facts with `podman --version` and the target user's `podman info` already started:
- * for a doctor run, before the checks and the rest of podlift load (podman info is the slowest
- * read of a run). Hand the result to gatherFacts as `podman`. An unknown user starts nothing
- * here; gatherFacts reports it.
+ * The user a run targets (--user, else SUDO_USER when root, else who runs podlift), looked up
+ * before the facts are gathered; null when unknown (gatherFacts then reports it).
  */
-export async function startPodmanEarly(host: Host, userName?: string): Promise<PodmanFacts> {
-  const podman = podmanFacts(host);
+export async function earlyTarget(host: Host, userName?: string): Promise<UserInfo | null> {
   const me = host.currentUser();
   const name = userName ?? (me.uid === 0 ? host.env("SUDO_USER") : undefined);
-  const user = name === undefined || name === me.name ? me : await lookupUser(host, name).catch(() => null);
+  return name === undefined || name === me.name ? me : await lookupUser(host, name).catch(() => null);
+}
+
+/**
+ * Podman's facts with `podman --version` and the target user's `podman info` already started:
+ * for a doctor run, before the checks and the rest of podlift load (podman info is the slowest
+ * read of a run). Hand the result to gatherFacts as `podman`. An unknown user starts nothing.
+ */
+export function startPodmanEarly(host: Host, user: UserInfo | null): PodmanFacts {
+  const podman = podmanFacts(host);
   if (user) {
     podman.version().catch(() => {});
     podman.info(user).catch(() => {});
