@@ -180,10 +180,18 @@ export class PodmanTarget {
   async move(from: string, to: string): Promise<void> {
     if (this.user === null && this.host.isLive) {
       // Rootful on this machine: rename(2) over the empty folder, then an empty one for the
-      // staging volume's removal, without two processes.
-      await renameFolder(from, to);
-      await mkdir(from);
-      return;
+      // staging volume's removal, without two processes (mv copies across filesystems).
+      const moved = await renameFolder(from, to).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === "EXDEV") return false;
+          throw e;
+        },
+      );
+      if (moved) {
+        await mkdir(from);
+        return;
+      }
     }
     for (const argv of [
       ["mv", "-T", from, to],
