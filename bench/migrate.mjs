@@ -7,6 +7,7 @@
 // Usage (root, with dockerd and podman):
 //   node bench/migrate.mjs [--runs 3] [--files 50000] [--large-mib 2048] [--entries 200000]
 //     [--bin path/to/podlift.js] [--only many,large,small,entries]
+//     [--small-files 100] [--small-kib 4]   (ten volumes of 50 MB: --small-files 100 --small-kib 512)
 import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import {
@@ -32,6 +33,8 @@ const FILES = Number(arg("--files", 50000));
 const LARGE = Number(arg("--large-mib", 2048));
 const ENTRIES = Number(arg("--entries", 200000));
 const ONLY = arg("--only", "many,large,small,entries").split(",");
+const SMALL_FILES = Number(arg("--small-files", 100));
+const SMALL_KIB = Number(arg("--small-kib", 4));
 const bin = path.resolve(arg("--bin", new URL("../bin/podlift.js", import.meta.url).pathname));
 const work = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-"));
 const socket = path.join(work, "docker.sock"); // startDockerd listens here
@@ -197,10 +200,14 @@ try {
   if (ONLY.includes("small")) {
     const smallDirs = smallNames.map((n) => {
       const d = newVolume(n);
-      smallFiles(d, 100, 4096);
+      smallFiles(d, SMALL_FILES, SMALL_KIB * 1024);
       return d;
     });
-    await compare("ten small volumes (100 x 4 KiB each), one run", smallNames, smallDirs);
+    await compare(
+      `ten small volumes (${SMALL_FILES} x ${SMALL_KIB} KiB each), one run`,
+      smallNames,
+      smallDirs,
+    );
     for (const n of smallNames) docker("volume", "rm", n);
   }
   if (ONLY.includes("entries")) {

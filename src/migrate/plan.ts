@@ -1,7 +1,6 @@
 // What a migration would do, before anything moves: volumes, sizes, owners, containers using
 // them, conflicts, and (for a rootless target) ids the user's subordinate ranges cannot map.
 import path from "node:path";
-import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
 import type { Host, UserInfo } from "../host/types.js";
 import { ownsRange, parseSubid } from "../parse/subid.js";
@@ -9,7 +8,7 @@ import type { DockerClient, DockerVolume } from "./docker.js";
 import { freeSpace, type PodmanTarget, type PodmanVolume } from "./podman.js";
 import { listed, MAX_PATH_BYTES, type Preflight, preflight, type Via } from "./source.js";
 import { DIGEST_LABEL, SOURCE_LABEL, unsupportedReason } from "./volume.js";
-import { formatBytes } from "./volumes.js";
+import { formatBytes, pool } from "./volumes.js";
 
 export interface PlanItem {
   source: DockerVolume;
@@ -34,6 +33,8 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * read by the one project reader: the same project name, interpolation and merge as compose check.
  */
 export async function composeVolumes(file: string | string[]): Promise<string[]> {
+  // Loaded only for --compose: the project reader (YAML, schema) costs ~0.1 s to load.
+  const { loadValidProject } = await import("../compose/project.js");
   const project = await loadValidProject(file, process.env);
   const volumes = project.data.volumes;
   const declared = (
@@ -90,16 +91,25 @@ export async function planMigration(
     : new Map<string, number>();
   const limits = podman.user ? await idLimits(host, podman.user) : null;
   const existing = new Map((await podman.list()).map((v) => [v.Name, v]));
-  // `podman info` costs over a second (it asks dpkg for versions): a volume's folder says it too.
+  // `podman info` costs over a second (it asks dpkg for versions): a volume's folder says it too,
+  // and with no volume yet, the default store (each copy still checks the space where its staging
+  // volume really is, and falls back to asking Podman for the folder).
   const sample = [...existing.values()].find((v) => v.Driver === "local" && v.Mountpoint.endsWith("/_data"));
   const volumePath = sample
     ? path.dirname(path.dirname(sample.Mountpoint))
-    : await podman.volumePath().catch(() => null);
+    : ((await defaultVolumePath(host, podman.user)) ?? (await podman.volumePath().catch(() => null)));
   const space = volumePath ? await freeSpace(host, volumePath) : null;
   let needed = 0;
   const items: PlanItem[] = [];
-  for (const source of chosen.sort((a, b) => a.Name.localeCompare(b.Name))) {
-    const target = options.map.get(source.Name) ?? source.Name;
+  // The walks (a `find` each) and the engine's answers come a few at a time; the space adds up in order.
+  const sorted = chosen.sort((a, b) => a.Name.localeCompare(b.Name));
+  const walked: {
+    running: Awaited<ReturnType<DockerClient["containersUsing"]>>;
+    problem: string | null;
+    pre: Preflight | null;
+  }[] = [];
+  await pool(sorted.length, 4, async (i) => {
+    const source = sorted[i] as DockerVolume;
     const running = (await docker.containersUsing(source.Name)).filter((c) => c.State === "running");
     let problem = unsupportedReason(source);
     let pre: Preflight | null = null;
@@ -110,6 +120,12 @@ export async function planMigration(
         problem = `cannot walk the volume before copying: ${(error as Error).message}`;
       }
     }
+    walked[i] = { running, problem, pre };
+  });
+  for (const [index, source] of sorted.entries()) {
+    const target = options.map.get(source.Name) ?? source.Name;
+    const { running, pre } = walked[index] as (typeof walked)[number];
+    let { problem } = walked[index] as (typeof walked)[number];
     let conflict: PlanItem["conflict"] = "none";
     const there = existing.get(target) ?? null;
     if (there) {
@@ -143,6 +159,16 @@ export async function planMigration(
     });
   }
   return items;
+}
+
+/**
+ * Where Podman keeps volumes unless storage.conf says otherwise (containers-storage.conf(5):
+ * graphroot /var/lib/containers/storage, rootless ~/.local/share/containers/storage), when that
+ * store exists; null otherwise.
+ */
+export async function defaultVolumePath(host: Host, user: UserInfo | null): Promise<string | null> {
+  const store = user ? `${user.home}/.local/share/containers/storage` : "/var/lib/containers/storage";
+  return (await host.stat(store))?.type === "dir" ? `${store}/volumes` : null;
 }
 
 /** The highest container uid and gid a rootless user can map: its own id plus its ranges. */

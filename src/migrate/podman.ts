@@ -4,12 +4,18 @@
 // volume ("invalid symlink"), which Docker volumes may hold, and leaves the root folder's owner
 // and mode behind. Found on this project's CI machine (Debian 12, Podman 4.3.1).
 
+import { mkdir, rename as renameFolder, statfs } from "node:fs/promises";
 import path from "node:path";
 import { userEnv } from "../doctor/podman-facts.js";
 import type { PipedSpec } from "../host/piped.js";
 import type { CommandResult, Host, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
 
 export const TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"];
+/**
+ * Reading: holes of sparse files stay holes (GNU tar looks for them only in files with fewer
+ * blocks than bytes, so others cost nothing), and tar -x writes them back as holes.
+ */
+export const READ_FLAGS = [...TAR_FLAGS, "--sparse"];
 
 /** One line of `podman volume ls --format json`. */
 export interface PodmanVolume {
@@ -116,8 +122,8 @@ export class PodmanTarget {
     return this.ok(["volume", "inspect", "--format", "{{.Mountpoint}}", name]);
   }
 
-  async remove(name: string): Promise<void> {
-    await this.ok(["volume", "rm", name]);
+  async remove(...names: string[]): Promise<void> {
+    await this.ok(["volume", "rm", ...names]);
   }
 
   /** `podman args...` as the target user with piped stdin/stdout (image loads). */
@@ -152,9 +158,9 @@ export class PodmanTarget {
     return ["tar", "-C", dir, ...TAR_FLAGS, "--same-owner", "--same-permissions", "-xf", "-"];
   }
 
-  /** GNU tar writing the folder as a tar stream, as argv. */
-  static archiveArgv(dir: string): string[] {
-    return ["tar", "-C", dir, ...TAR_FLAGS, "-cf", "-", "."];
+  /** GNU tar writing the folder as a tar stream, as argv; sorted: in name order (for verification). */
+  static archiveArgv(dir: string, sorted = false): string[] {
+    return ["tar", "-C", dir, ...READ_FLAGS, ...(sorted ? ["--sort=name"] : []), "-cf", "-", "."];
   }
 
   /** GNU tar reading a tar stream into the folder, keeping owners, modes, times and xattrs. */
@@ -167,11 +173,26 @@ export class PodmanTarget {
 
   /** The folder's content as a tar stream, for verification. */
   snapshot(dir: string, signal?: AbortSignal) {
-    return this.spawnIn(["tar", "-C", dir, ...TAR_FLAGS, "-cf", "-", "."], signal);
+    return this.spawnIn(PodmanTarget.archiveArgv(dir), signal);
   }
 
   /** Moves the staged data folder over the (empty) data folder of the final volume. */
   async move(from: string, to: string): Promise<void> {
+    if (this.user === null && this.host.isLive) {
+      // Rootful on this machine: rename(2) over the empty folder, then an empty one for the
+      // staging volume's removal, without two processes (mv copies across filesystems).
+      const moved = await renameFolder(from, to).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === "EXDEV") return false;
+          throw e;
+        },
+      );
+      if (moved) {
+        await mkdir(from);
+        return;
+      }
+    }
     for (const argv of [
       ["mv", "-T", from, to],
       ["mkdir", from],
@@ -193,6 +214,11 @@ export async function freeSpace(
 ): Promise<{ path: string; free: number } | null> {
   let dir = volumePath;
   while (dir !== "/" && (await host.stat(dir))?.type !== "dir") dir = path.dirname(dir);
+  if (host.isLive) {
+    // statfs(2), what df reads, without a process per volume.
+    const fs = await statfs(dir).catch(() => null);
+    if (fs) return { path: dir, free: fs.bavail * fs.bsize };
+  }
   const r = await host.run(["df", "-B1", "--output=avail", dir]);
   const free = Number(r.stdout.trim().split("\n").at(-1));
   return r.exitCode === 0 && Number.isFinite(free) ? { path: dir, free } : null;

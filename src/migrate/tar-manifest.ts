@@ -24,6 +24,8 @@ export interface ManifestEntry {
   device: string | null;
   /** name -> hex of the raw value. */
   xattrs: Record<string, string>;
+  /** For a sparse file (GNU tar --sparse): the bytes its data regions hold, fewer than size. */
+  stored?: number;
 }
 
 export interface Manifest {
@@ -46,6 +48,44 @@ const TYPES: Record<string, EntryType> = {
 };
 
 const NO_XATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Holes hash as the zeros a reader sees, fed from one buffer. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+/** A sparse map longer than this is refused (a map entry is two decimal numbers). */
+const MAX_SPARSE_MAP = 16 * 1024 * 1024;
+
+/**
+ * A sparse file in GNU tar's PAX format 1.0 (what `tar --sparse --format=posix` writes): the data
+ * starts with a map ("count\n" then "offset\nlength\n" pairs, padded to 512 bytes), then the
+ * regions' bytes one after another. https://www.gnu.org/software/tar/manual/html_node/Sparse-Formats.html
+ */
+interface SparseState {
+  realSize: number;
+  head: Buffer | null;
+  skip: number;
+  regions: [number, number][];
+  region: number;
+  /** Logical offset hashed up to. */
+  pos: number;
+  stored: number;
+}
+
+function parseSparseMap(head: Buffer): { regions: [number, number][]; length: number } | null {
+  const numbers: number[] = [];
+  let at = 0;
+  let count = -1;
+  while (count < 0 || numbers.length < 1 + 2 * count) {
+    const nl = head.indexOf(0x0a, at);
+    if (nl === -1) return null;
+    const n = Number(head.subarray(at, nl).toString("latin1"));
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error("sparse file map is not numbers");
+    numbers.push(n);
+    if (numbers.length === 1) count = n;
+    at = nl + 1;
+  }
+  const regions: [number, number][] = [];
+  for (let i = 1; i < numbers.length; i += 2) regions.push([numbers[i] as number, numbers[i + 1] as number]);
+  return { regions, length: Math.ceil(at / 512) * 512 };
+}
 
 export function normalize(raw: string): string {
   let p = raw;
@@ -100,6 +140,7 @@ export class ManifestBuilder extends Writable {
   private metaKind = "";
   private current: ManifestEntry | null = null;
   private hash: Hash | null = null;
+  private sparse: SparseState | null = null;
   private longName: Buffer | null = null;
   private longLink: Buffer | null = null;
   private pax: Map<string, Buffer> | null = null;
@@ -141,8 +182,10 @@ export class ManifestBuilder extends Writable {
         if (this.remaining > 0) {
           const take = Math.min(this.remaining, buf.length);
           const part = buf.subarray(0, take);
-          if (this.state === "data") this.hash?.update(part);
-          else this.meta.push(Buffer.from(part));
+          if (this.state === "data") {
+            if (this.sparse) this.sparseData(part);
+            else this.hash?.update(part);
+          } else this.meta.push(Buffer.from(part));
           this.remaining -= take;
           buf = buf.subarray(take);
           continue;
@@ -184,6 +227,7 @@ export class ManifestBuilder extends Writable {
       if (dataSize === 0) this.endEntry();
       return;
     }
+    if (typeflag === "S") throw new Error("old GNU sparse entries are not read: archive with --format=posix");
     let name = field(block, 0, 100);
     // POSIX ustar ("ustar\0" "00") splits long names into prefix + name; GNU ("ustar  ") does not.
     if (block.subarray(257, 263).toString("latin1") === "ustar\u0000") {
@@ -191,7 +235,11 @@ export class ManifestBuilder extends Writable {
       if (prefix.length > 0) name = Buffer.concat([prefix, Buffer.from("/"), name]);
     }
     const pax = this.pax;
-    const path = normalize((pax?.get("path") ?? this.longName ?? name).toString("latin1"));
+    const sparseMajor = pax?.get("GNU.sparse.major")?.toString("latin1");
+    if (pax?.has("GNU.sparse.offset") || pax?.has("GNU.sparse.map") || (sparseMajor && sparseMajor !== "1"))
+      throw new Error("GNU sparse format 0.x is not read: archive with tar 1.27 or later");
+    const sparseName = sparseMajor === "1" ? pax?.get("GNU.sparse.name") : undefined;
+    const path = normalize((sparseName ?? pax?.get("path") ?? this.longName ?? name).toString("latin1"));
     const link = (pax?.get("linkpath") ?? this.longLink ?? field(block, 157, 100)).toString("latin1");
     const type = TYPES[typeflag] ?? "file";
     const num = (key: string, fallback: number) => {
@@ -205,13 +253,15 @@ export class ManifestBuilder extends Writable {
       if (xattrs === NO_XATTRS) xattrs = {};
       xattrs[key.slice("SCHILY.xattr.".length)] = value.toString("hex");
     }
+    const realSize = sparseMajor === "1" && type === "file" ? num("GNU.sparse.realsize", -1) : -1;
+    if (sparseMajor === "1" && !(realSize >= 0)) throw new Error(`sparse file ${path} without its real size`);
     const entry: ManifestEntry = {
       path,
       type,
       mode: octal(block, 100, 8) & 0o7777,
       uid: num("uid", octal(block, 108, 8)),
       gid: num("gid", octal(block, 116, 8)),
-      size: type === "file" ? dataSize : 0,
+      size: type === "file" ? (realSize >= 0 ? realSize : dataSize) : 0,
       mtime: num("mtime", octal(block, 136, 12)),
       sha256: null,
       linkTarget: type === "symlink" ? link : null,
@@ -226,9 +276,72 @@ export class ManifestBuilder extends Writable {
     this.pax = null;
     this.current = entry;
     this.hash = type === "file" && this.hashContent ? createHash("sha256") : null;
-    this.manifest.bytes += type === "file" ? dataSize : 0;
+    this.sparse =
+      realSize >= 0
+        ? { realSize, head: Buffer.alloc(0), skip: 0, regions: [], region: 0, pos: 0, stored: 0 }
+        : null;
+    this.manifest.bytes += entry.size;
     this.state = "data";
     if (dataSize === 0) this.endEntry();
+  }
+
+  /** Zeros up to a logical offset: the holes before it. */
+  private zerosTo(offset: number): void {
+    const s = this.sparse as SparseState;
+    if (offset < s.pos || offset > s.realSize) throw new Error("sparse file map out of order");
+    for (; s.pos < offset; s.pos += Math.min(ZEROS.length, offset - s.pos))
+      this.hash?.update(ZEROS.subarray(0, Math.min(ZEROS.length, offset - s.pos)));
+  }
+
+  /** A sparse file's stored bytes: its map, then its regions, hashed with the holes between. */
+  private sparseData(part: Buffer): void {
+    const s = this.sparse as SparseState;
+    let buf = part;
+    if (s.head !== null) {
+      s.head = Buffer.concat([s.head, buf]);
+      const map = parseSparseMap(s.head);
+      if (!map) {
+        if (s.head.length > MAX_SPARSE_MAP) throw new Error("sparse file map too long");
+        return;
+      }
+      s.regions = map.regions;
+      if (s.head.length >= map.length) buf = s.head.subarray(map.length);
+      else {
+        s.skip = map.length - s.head.length;
+        buf = Buffer.alloc(0);
+      }
+      s.head = null;
+    }
+    if (s.skip > 0) {
+      const n = Math.min(s.skip, buf.length);
+      s.skip -= n;
+      buf = buf.subarray(n);
+    }
+    while (buf.length > 0) {
+      const region = s.regions[s.region];
+      if (!region) throw new Error("sparse file holds more data than its map says");
+      const [offset, length] = region;
+      if (offset + length < s.pos) throw new Error("sparse file map out of order");
+      if (s.pos < offset) this.zerosTo(offset);
+      const take = Math.min(offset + length - s.pos, buf.length);
+      this.hash?.update(buf.subarray(0, take));
+      s.pos += take;
+      s.stored += take;
+      buf = buf.subarray(take);
+      if (s.pos === offset + length) s.region++;
+    }
+  }
+
+  private endSparse(entry: ManifestEntry): void {
+    const s = this.sparse as SparseState;
+    if (s.head !== null) throw new Error(`sparse file ${entry.path} ended inside its map`);
+    for (; s.region < s.regions.length; s.region++) {
+      const [offset, length] = s.regions[s.region] as [number, number];
+      if (length > 0) throw new Error(`sparse file ${entry.path} ended before its data`);
+      this.zerosTo(offset);
+    }
+    this.zerosTo(s.realSize);
+    if (s.stored < s.realSize) entry.stored = s.stored;
   }
 
   private endEntry(): void {
@@ -239,12 +352,14 @@ export class ManifestBuilder extends Writable {
       else if (this.metaKind === "x") this.pax = parsePax(data);
       else for (const [k, v] of parsePax(data)) this.globalPax.set(k, v);
     } else if (this.current) {
+      if (this.sparse) this.endSparse(this.current);
       if (this.hash) this.current.sha256 = this.hash.digest("hex");
       if (this.options.store !== false) this.manifest.entries.set(this.current.path, this.current);
       this.count++;
       this.options.onEntry?.(this.current);
       this.current = null;
       this.hash = null;
+      this.sparse = null;
     }
     this.state = "header";
     this.remaining = 0;
@@ -329,8 +444,13 @@ export function compareManifests(
   return out;
 }
 
-/** One entry as a compact string: what verification compares, without keeping objects around. */
-function record(e: ManifestEntry): string {
+/**
+ * One entry as a compact string: what verification compares, without keeping objects around.
+ * keepLinks: a hardlink is its leader's path (two tars in name order name the same leader).
+ */
+export function record(e: ManifestEntry, keepLinks = false): string {
+  if (keepLinks && e.type === "hardlink")
+    return JSON.stringify(["hardlink", 0, 0, 0, 0, 0, null, e.hardlinkTo]);
   const type = e.type === "hardlink" ? "file" : e.type;
   const mtime = e.type === "symlink" ? 0 : e.mtime;
   // The first 96 bits of the SHA-256 in base64 and no trailing empty fields: about 45 bytes an
@@ -344,7 +464,7 @@ function record(e: ManifestEntry): string {
 }
 
 /** A record back as its ten fields, digests as hex, for a message. */
-function fieldsOf(r: string): unknown[] {
+export function fieldsOf(r: string): unknown[] {
   const a = JSON.parse(r) as unknown[];
   while (a.length < 10) a.push(null);
   if (typeof a[6] === "string") a[6] = `${Buffer.from(a[6], "base64").toString("hex")}…`;
@@ -352,7 +472,7 @@ function fieldsOf(r: string): unknown[] {
   return a;
 }
 
-const RECORD_FIELDS = [
+export const RECORD_FIELDS = [
   "type",
   "mode",
   "uid",
@@ -431,6 +551,9 @@ export class StreamingComparison {
         this.push(e.path, `${f}: source ${x}, target ${y}`);
     });
   };
+
+  /** Nothing to release: everything is in memory. */
+  close(): void {}
 
   /** Every difference, once the copy was read to its end. */
   finish(): Difference[] {

@@ -3,6 +3,7 @@
 // stream to build the source's manifest. Through the engine API the bytes pass through Node. Data
 // lands in a staging volume "<name>.podlift-partial"; only a copy that verified, while no
 // container started using the source, becomes the real volume.
+import { lstat } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "../host/piped.js";
@@ -10,8 +11,12 @@ import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 
 import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
-import { listed, openSource, type Preflight, type Via } from "./source.js";
+import { SortedComparison } from "./sorted-comparison.js";
+import { type Found, listed, openSource, type Preflight, type Via } from "./source.js";
 import { type Difference, ManifestBuilder, StreamingComparison } from "./tar-manifest.js";
+
+type Comparison = SortedComparison | StreamingComparison;
+
 import { formatBytes } from "./volumes.js";
 
 export const SOURCE_LABEL = "io.podlift.migrated-from";
@@ -33,6 +38,8 @@ export interface VolumeOptions {
   existing?: PodmanVolume | null;
   /** Where the target keeps its volumes, when the plan knows. */
   volumePath?: string | null;
+  /** Takes the emptied staging volume of a copy that succeeded, for one removal of all at the end. */
+  removeLater?: (staging: string) => void;
   /** A copy in which no byte moves for this long is stopped (default 60 s). */
   stallMs?: number;
 }
@@ -143,8 +150,6 @@ export async function migrateVolume(
       result.notes.push(
         `${pre.sockets.count} unix socket(s) not copied (tar cannot carry sockets): ${listed(pre.sockets)}`,
       );
-    if (pre?.sparse.count)
-      result.notes.push(`${pre.sparse.count} sparse file(s) arrive fully allocated: ${listed(pre.sparse)}`);
 
     staging = stagingName(target);
     // Each podman call costs ~0.1 s: try to create first, and clear a staging volume left by an
@@ -163,9 +168,13 @@ export async function migrateVolume(
       return done({
         error: `needs ${formatBytes(pre.bytes)} but only ${formatBytes(space.free)} is free under ${space.path}`,
       });
-    const comparison = await copy(docker, podman, volume, stagingDir, options, result);
+    const { comparison, local } = await copy(docker, podman, volume, stagingDir, options, result);
+    if (pre?.sparse.count) result.notes.push(...(await holesKept(podman, stagingDir, pre.sparse, local)));
     if (comparison) {
-      await readBack(podman, stagingDir, comparison, options);
+      await readBack(podman, stagingDir, comparison, options).catch((e: Error) => {
+        comparison.close();
+        throw e;
+      });
       const differences = comparison.finish();
       if (differences.length > 0)
         return done({
@@ -191,7 +200,8 @@ export async function migrateVolume(
     };
     await podman.create(target, labels, keepOptions);
     await podman.move(stagingDir, await siblingMountpoint(podman, stagingDir, staging, target));
-    await podman.remove(staging);
+    if (options.removeLater) options.removeLater(staging);
+    else await podman.remove(staging);
     staging = null;
     return done({ status: "migrated" });
   } catch (error) {
@@ -214,6 +224,43 @@ export async function migrateVolume(
     }
     result.durationMs = Math.round(performance.now() - started);
   }
+}
+
+/**
+ * Whether the sparse files the walk listed are still sparse in the copy (fewer blocks than bytes),
+ * each by name; the ones past the listed few are counted, not checked.
+ */
+async function holesKept(
+  podman: PodmanTarget,
+  dir: string,
+  sparse: Found,
+  local: boolean,
+): Promise<string[]> {
+  const unlisted = sparse.count - sparse.paths.length;
+  const more = unlisted > 0 ? ` (and ${unlisted} more, not checked)` : "";
+  if (!local)
+    return [
+      `${sparse.count} sparse file(s) arrive fully allocated (the Docker API's archive carries no holes): ${listed(sparse)}`,
+    ];
+  if (!podman.host.isLive)
+    return [`${sparse.count} sparse file(s) copied with their holes, not checked: ${listed(sparse)}`];
+  const kept: string[] = [];
+  const filled: string[] = [];
+  for (const shown of sparse.paths) {
+    // The walk lists names JSON-escaped, from bytes read as latin1.
+    const name = Buffer.from(JSON.parse(`"${shown}"`) as string, "latin1");
+    const st = await lstat(Buffer.concat([Buffer.from(`${dir}/`), name])).catch(() => null);
+    if (st?.isFile() && st.blocks * 512 < st.size) kept.push(shown);
+    else filled.push(shown);
+  }
+  const notes: string[] = [];
+  if (kept.length)
+    notes.push(
+      `${kept.length} sparse file(s) kept their holes: ${kept.join(", ")}${filled.length ? "" : more}`,
+    );
+  if (filled.length)
+    notes.push(`${filled.length} sparse file(s) arrived fully allocated: ${filled.join(", ")}${more}`);
+  return notes;
 }
 
 /** Local volumes live at <volumes>/<name>/_data: derive the new one's folder, asking Podman only if that guess is wrong. */
@@ -298,7 +345,7 @@ async function copy(
   dir: string,
   options: VolumeOptions,
   result: VolumeResult,
-): Promise<StreamingComparison | null> {
+): Promise<{ comparison: Comparison | null; local: boolean }> {
   const stallMs = options.stallMs ?? Number(podman.host.env("PODLIFT_STALL_MS") ?? 60000);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -314,17 +361,28 @@ async function copy(
       `container(s) ${names.join(", ")} started using ${volume.Name} during the copy: the copy may be stale; stop them and run again`,
     ),
   );
-  const comparison = options.verify ? new StreamingComparison({ xattrs: true }) : null;
-  const builder = comparison
-    ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource })
-    : null;
-  const targetSpec = await podman.spec(PodmanTarget.extractArgv(dir));
   const local =
     options.via === "auto" &&
     docker.isLocal &&
     podman.host.isLive &&
     podman.host.currentUser().uid === 0 &&
     (await podman.host.stat(volume.Mountpoint))?.type === "dir";
+  // Read locally, both sides come in name order and spill to a file; the engine's archive comes
+  // in its own order, held in memory.
+  const comparison: Comparison | null = options.verify
+    ? local
+      ? new SortedComparison({ xattrs: true })
+      : new StreamingComparison({ xattrs: true })
+    : null;
+  let handedOver = false;
+  const handOver = () => {
+    handedOver = true;
+    return { comparison, local };
+  };
+  const builder = comparison
+    ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource })
+    : null;
+  const targetSpec = await podman.spec(PodmanTarget.extractArgv(dir));
   let target: Promise<Exit> | null = null;
   const watch = (p: Piped, side: string) =>
     p.exited.then(async (exit) => {
@@ -364,7 +422,7 @@ async function copy(
       });
       const hasher = builder
         ? spawnPiped({
-            argv: PodmanTarget.archiveArgv(volume.Mountpoint),
+            argv: PodmanTarget.archiveArgv(volume.Mountpoint, true),
             stdin: "ignore",
             stdout: "pipe",
             signal: stop.signal,
@@ -398,7 +456,7 @@ async function copy(
       result.bytes = options.preflight?.bytes ?? lastBytes;
       result.entries = builder?.count ?? options.preflight?.entries ?? 0;
       const ok = srcExit.code === 0 && tgtExit.code === 0 && (hashExit === null || hashExit.code === 0);
-      if (ok && !why && !stop.signal.aborted) return comparison;
+      if (ok && !why && !stop.signal.aborted) return handOver();
       if (!why && !options.signal?.aborted) why = failure(tgtExit, "tar in the target");
     } else {
       // Through the engine API: each chunk is counted (and parsed and hashed) on its way.
@@ -457,7 +515,7 @@ async function copy(
         const exit = await tgtExit;
         result.bytes = bytes;
         result.entries = builder?.count ?? options.preflight?.entries ?? 0;
-        if (exit.code === 0 && !why && !stop.signal.aborted) return comparison;
+        if (exit.code === 0 && !why && !stop.signal.aborted) return handOver();
         if (!why && !options.signal?.aborted) why = failure(exit, "tar in the target");
       } finally {
         stop.abort(); // the archive request or the source's tar, if still running
@@ -467,6 +525,7 @@ async function copy(
   } finally {
     stopWatchdog();
     stop.abort();
+    if (!handedOver) comparison?.close(); // the spill file of a copy that failed
     options.signal?.removeEventListener("abort", onAbort);
     await watcher;
   }
@@ -475,14 +534,9 @@ async function copy(
 }
 
 /** Reads the copy back and checks each entry against the source's as it comes. */
-async function readBack(
-  podman: PodmanTarget,
-  dir: string,
-  comparison: StreamingComparison,
-  options: VolumeOptions,
-) {
+async function readBack(podman: PodmanTarget, dir: string, comparison: Comparison, options: VolumeOptions) {
   const snap = spawnPiped({
-    ...(await podman.spec(PodmanTarget.archiveArgv(dir))),
+    ...(await podman.spec(PodmanTarget.archiveArgv(dir, true))),
     stdin: "ignore",
     stdout: "pipe",
     signal: options.signal,

@@ -449,7 +449,7 @@ describe.skipIf(skip !== null)(
         verified: true,
         notes: expect.arrayContaining([
           "1 unix socket(s) not copied (tar cannot carry sockets): app.sock",
-          "1 sparse file(s) arrive fully allocated: sparse.img",
+          "1 sparse file(s) kept their holes: sparse.img",
         ]),
       });
     }, 120000);

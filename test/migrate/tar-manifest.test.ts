@@ -1,6 +1,15 @@
 // The manifest reader against archives real GNU tar writes in each format it can meet.
 import { execFileSync } from "node:child_process";
-import { chownSync, linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chownSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -68,6 +77,36 @@ describe("tar manifest", () => {
     );
     // Both members of the hardlink group changed content.
     expect(problems).toEqual(expect.arrayContaining(["a: sha256", "b: sha256"]));
+  });
+
+  it("reads sparse files (--sparse, PAX 1.0) as their whole content: holes hash as zeros", async () => {
+    const sparse = mkdtempSync(path.join(os.tmpdir(), "podlift-sparse-"));
+    const file = path.join(sparse, "disk.img");
+    execFileSync("truncate", ["-s", "8M", file]);
+    execFileSync("dd", ["if=/dev/urandom", `of=${file}`, "bs=4096", "count=1", "seek=1000", "conv=notrunc"], {
+      stdio: "ignore",
+    });
+    execFileSync("truncate", ["-s", "3M", path.join(sparse, "all-hole.img")]);
+    writeFileSync(path.join(sparse, "plain.txt"), "not sparse\n");
+    const read = async (extra: string[]) => {
+      const tar = execFileSync("tar", ["-C", sparse, "--format=posix", ...extra, "-cf", "-", "."], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const chunks = [];
+      for (let i = 0; i < tar.length; i += 1000) chunks.push(tar.subarray(i, i + 1000)); // maps split too
+      const builder = new ManifestBuilder(true);
+      await pipeline(Readable.from(chunks), builder);
+      return { bytes: tar.length, manifest: builder.manifest };
+    };
+    const full = await read([]);
+    const holes = await read(["--sparse"]);
+    expect(holes.bytes).toBeLessThan(64 * 1024);
+    expect(compareManifests(full.manifest, holes.manifest, { xattrs: true })).toEqual([]);
+    const disk = holes.manifest.entries.get("disk.img");
+    expect(disk).toMatchObject({ size: 8 * 1024 * 1024, stored: 4096 });
+    expect(disk?.sha256).toBe(createHash("sha256").update(readFileSync(file)).digest("hex"));
+    expect(holes.manifest.entries.get("all-hole.img")).toMatchObject({ size: 3 * 1024 * 1024, stored: 0 });
+    expect(holes.manifest.entries.get("plain.txt")?.stored).toBeUndefined();
   });
 
   it("rejects a stream cut in the middle of an entry", async () => {
