@@ -35,19 +35,11 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export async function composeVolumes(file: string | string[]): Promise<string[]> {
   // Loaded only for --compose: the project reader (YAML, schema) costs ~0.1 s to load.
   const { loadValidProject } = await import("../compose/project.js");
-  const project = await loadValidProject(file, process.env);
-  const volumes = project.data.volumes;
-  const declared = (
-    volumes && typeof volumes === "object" && !Array.isArray(volumes) ? volumes : {}
-  ) as Record<string, { name?: unknown; external?: unknown } | null>;
-  return Object.entries(declared).map(([key, spec]) => {
-    if (typeof spec?.name === "string" && spec.name) return spec.name;
-    if (spec?.external) {
-      const named = (spec.external as { name?: unknown }).name;
-      return typeof named === "string" && named ? named : key;
-    }
-    return `${project.project}_${key}`;
-  });
+  const [project, { projectVolumes }] = await Promise.all([
+    loadValidProject(file, process.env),
+    import("../compose/resources.js"),
+  ]);
+  return projectVolumes(project).map((v) => v.name);
 }
 
 export function parseMap(pairs: string[]): Map<string, string> {
