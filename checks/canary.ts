@@ -131,18 +131,21 @@ function takeEarly(host: Host, user: UserInfo): Promise<Launch> | undefined {
 /**
  * Starts the canary's containers for a doctor run before the checks, the fixes and the rest of
  * podlift load, beside `podman info` (startPodmanEarly): its runs are the slowest part of a run.
- * The check takes them over; discardEarlyCanary removes what no check took (a run that ended
- * before its checks, on a usage error).
+ * Resolves once they are started (the caller loads the rest then: module loading and the tree's
+ * file copies share Node's thread pool). The check takes them over; discardEarlyCanary removes
+ * what no check took (a run that ended before its checks, on a usage error).
  */
-export function startCanaryEarly(host: Host, target: UserInfo): void {
+export async function startCanaryEarly(host: Host, target: UserInfo): Promise<void> {
   const users = canaryUsers(host.currentUser(), target);
   if (users.length === 0) return;
   const libraries = sharedLibraries(host);
-  for (const user of users) {
+  const launches = users.map((user) => {
     const started = libraries.then((libs) => launch(host, user, libs));
-    started.catch(() => {}); // the check awaits it and reports; here nobody waits yet
     early.set(earlyKey(host, user), started);
-  }
+    return started;
+  });
+  // A failure is the check's to report, when it takes the launch over.
+  await Promise.allSettled(launches);
 }
 
 /** Waits for the runs no check took over and removes their trees. */

@@ -71,7 +71,7 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
     if ([...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
     if (target && runs("canary")) {
       canary = await import("../../checks/canary.js");
-      canary.startCanaryEarly(host, target);
+      await canary.startCanaryEarly(host, target);
     }
   }
   try {
