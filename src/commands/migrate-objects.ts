@@ -45,6 +45,9 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
   // `podman info` (the graph root, for the space check) takes ~0.4 s: asked while planning.
   const space = images.SpaceGuard.open(podman);
   space.catch(() => undefined); // its error is reported where it is awaited
+  // Which client fetches the exports (curl, the docker CLI, or none): looked for while planning.
+  const client = images.findExportClient(podman.host);
+  client.catch(() => undefined); // none found: the bytes go through Node
   const plan = await images.planImages(docker, podman, {
     names,
     compose: flags.compose,
@@ -106,6 +109,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
       parallel: flags.parallel,
       signal: interrupt.signal,
       space,
+      client,
       progress: showProgress ? (text) => io.err(`\r\u001b[K${safeLine(text)}`) : null,
     })
     .finally(() => {

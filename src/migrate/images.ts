@@ -4,7 +4,9 @@
 // containers/podman#2821, #2822). podlift then tags the image with its other Docker names and,
 // from one listing at the end, checks every name points at Docker's image id.
 // https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
+import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
@@ -24,8 +26,11 @@ import {
   targetNames,
   validReference,
 } from "./image-names.js";
+import { type ExportClient, ExportFailed, findExportClient, pipeIntoLoad } from "./image-pipe.js";
 import type { PodmanTarget } from "./podman.js";
 import { formatBytes } from "./volumes.js";
+
+export { findExportClient } from "./image-pipe.js";
 
 export interface ImagePlanItem {
   id: string;
@@ -230,6 +235,8 @@ export interface ImageOptions {
   stallMs: number;
   signal?: AbortSignal;
   onBytes?: (delta: number) => void;
+  /** The process that fetches each export (fd to fd into podman load); null: through Node. */
+  client?: Promise<ExportClient | null>;
 }
 
 export async function migrateImage(
@@ -314,7 +321,8 @@ export async function migrateImage(
     return done({ status: "migrated" });
   } catch (error) {
     // A load that did not check out is not left behind under no name.
-    if (loaded && !podmanNow.ids.has(item.id))
+    const stored = loaded || (error instanceof ExportFailed && error.loadOutput !== null);
+    if (stored && !podmanNow.ids.has(item.id))
       await podman.podman(["rmi", "--force", item.id]).catch(() => undefined);
     return done({ error: (error as Error).message });
   }
@@ -329,11 +337,27 @@ async function loadImage(
   /** Reserves the space; returns the folder podman load may spool its input in. */
   beforeLoad: () => Promise<string>,
 ): Promise<{ bytes: number; loaded: string }> {
-  let spool: string | null = null;
+  let spool: Spool | null = null;
   try {
-    return await streamIntoLoad();
+    const client = (await options.client?.catch(() => null)) ?? null;
+    if (client === null) return await streamIntoLoad();
+    if (options.signal?.aborted) throw new Error("interrupted");
+    spool = await makeSpool(podman, await beforeLoad());
+    // As the target user and with its environment, but not inside `podman unshare`.
+    const spec = await podman.spec(["podman", "load"]);
+    const { bytes, out } = await pipeIntoLoad({
+      client,
+      docker,
+      reference: id,
+      load: { ...spec, argv: ["podman", "load"], env: { ...spec.env, TMPDIR: spool.path } },
+      spool: spool.path,
+      stallMs: options.stallMs,
+      signal: options.signal,
+      onBytes: options.onBytes,
+    });
+    return { bytes, loaded: loadedName(out) };
   } finally {
-    if (spool !== null) await podman.runAs(["rm", "-rf", "--", spool]).catch(() => undefined);
+    if (spool !== null) await spool.remove();
   }
   async function streamIntoLoad(): Promise<{ bytes: number; loaded: string }> {
     const abort = new AbortController();
@@ -358,7 +382,7 @@ async function loadImage(
       options.signal?.removeEventListener("abort", onAbort);
       throw options.signal?.aborted ? new Error("interrupted") : error;
     }
-    const load = await podman.spawnPodman(["load"], abort.signal, { TMPDIR: spool });
+    const load = await podman.spawnPodman(["load"], abort.signal, { TMPDIR: spool.path });
     let out = "";
     load.stdout.on("data", (d: Buffer) => {
       out += d.toString("utf8");
@@ -404,17 +428,51 @@ async function loadImage(
       throw new Error(
         `podman load failed (exit ${exit.exitCode}): ${exit.stderr.trim().split("\n").at(-1) ?? ""}`,
       );
-    const m = /Loaded image(?:\(s\))?: (\S+)/.exec(out);
-    if (!m) throw new Error(`podman load said nothing about the image it loaded: ${safeLine(out.trim())}`);
-    const what = m[1] as string;
-    return { bytes, loaded: /^(sha256:)?[0-9a-f]{64}$/.test(what) ? fullId(what) : what };
+    return { bytes, loaded: loadedName(out) };
   }
 }
 
-async function makeSpool(podman: PodmanTarget, parent: string): Promise<string> {
-  const r = await podman.runAs(["mktemp", "-d", "-p", parent, "podlift-load.XXXXXX"]);
-  if (r.exitCode !== 0) throw new Error(`cannot make a spool folder in ${parent}: ${r.stderr.trim()}`);
-  return r.stdout.trim();
+/** The name (or id) `podman load` says it loaded. */
+function loadedName(out: string): string {
+  const m = /Loaded image(?:\(s\))?: (\S+)/.exec(out);
+  if (!m) throw new Error(`podman load said nothing about the image it loaded: ${safeLine(out.trim())}`);
+  const what = m[1] as string;
+  return /^(sha256:)?[0-9a-f]{64}$/.test(what) ? fullId(what) : what;
+}
+
+interface Spool {
+  path: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * podman load copies stdin to a file in TMPDIR first and leaves it behind when killed: a folder
+ * of podlift's own (mode 0700), owned by the target user, removed whatever happens. Made here,
+ * not by a process: two process starts per image less. Another user's folder is removed as that
+ * user, so a link planted in it cannot lead a root rm elsewhere.
+ */
+async function makeSpool(podman: PodmanTarget, parent: string): Promise<Spool> {
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(parent, "podlift-load."));
+  } catch (error) {
+    throw new Error(`cannot make a spool folder in ${parent}: ${(error as Error).message}`);
+  }
+  const user = podman.user;
+  if (user === null || user.uid === process.getuid?.())
+    return { path: dir, remove: () => rm(dir, { recursive: true, force: true }).catch(() => undefined) };
+  try {
+    await chown(dir, user.uid, user.gid);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw new Error(`cannot hand the spool folder ${dir} to ${user.name}: ${(error as Error).message}`);
+  }
+  return {
+    path: dir,
+    remove: async () => {
+      await podman.runAs(["rm", "-rf", "--", dir]).catch(() => undefined);
+    },
+  };
 }
 
 /** After the run: every migrated image's id under each of its names, from one listing. */
@@ -449,6 +507,7 @@ export async function runImages(
 ): Promise<ImageResult[]> {
   const space = options.space ?? SpaceGuard.open(podman);
   space.catch(() => undefined); // each image that needs it reports its error
+  const client = options.client ?? findExportClient(podman.host);
   const total = items
     .filter((i) => i.action.kind !== "already-migrated")
     .reduce((n, i) => n + i.sizeBytes, 0);
@@ -481,6 +540,7 @@ export async function runImages(
       const i = next++;
       results[i] = await migrateImage(docker, podman, space, items[i] as ImagePlanItem, plan.podman, {
         ...options,
+        client,
         onBytes: (delta) => {
           firstByte ||= performance.now();
           moved += delta;
