@@ -42,17 +42,21 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
   ]);
   const { user, docker, podman } = await openTarget(flags);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
-  // `podman info` (the graph root, for the space check) takes ~0.4 s: asked while planning.
-  const space = images.SpaceGuard.open(podman);
-  space.catch(() => undefined); // its error is reported where it is awaited
   // Which client fetches the exports (curl, the docker CLI, or none): looked for while planning.
   const client = images.findExportClient(podman.host);
   client.catch(() => undefined); // none found: the bytes go through Node
-  const plan = await images.planImages(docker, podman, {
+  const planning = images.planImages(docker, podman, {
     names,
     compose: flags.compose,
     all: flags.all === true,
   });
+  // The graph root (for the space check) comes with the plan's Podman listing.
+  const space = images.SpaceGuard.open(
+    podman,
+    planning.then((p) => p.graphRoot),
+  );
+  space.catch(() => undefined); // its error is reported where it is awaited
+  const plan = await planning;
   const who = user ? ` (rootless, ${user.name})` : "";
   if (plan.items.length === 0) {
     if (flags.format === "json") json({ images: [], notChosen: plan.notChosen });

@@ -167,10 +167,6 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     const producerExit = await producer.exited;
     clearInterval(timer);
     const wrote = producerExit.stderrLines.map((l) => WROTE.exec(l)).find((m) => m !== null);
-    // The docker CLI does not say how much it wrote, and /proc/<pid>/io went with it: the spool
-    // holds it all once load has read the rest (podman deletes the file when the load ends).
-    const bytes = wrote ? Number(wrote[2]) : Math.max(counted, await spooledAtEnd(options.spool, load));
-    report(bytes);
     if (producerExit.code !== 0) {
       // A writer whose reader went away is the consequence: podman load's own end says why.
       const broken =
@@ -192,6 +188,10 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
             : exportFailure(options.client, producerExit, wrote?.[1] ?? null, reference, options.docker));
       throw new ExportFailed(why, loadExit.code === 0 ? out : null);
     }
+    // The docker CLI does not say how much it wrote, and /proc/<pid>/io went with it: the spool
+    // holds it all once load has read the rest (podman deletes the file when the load ends).
+    const bytes = wrote ? Number(wrote[2]) : Math.max(counted, await spooledAtEnd(options.spool, load));
+    report(bytes);
     // Storing runs at disk speed once the last byte is in; a load still busy after this long
     // (a store lock held elsewhere, a hung disk) is ended rather than waited on for ever.
     const storeMs = Math.max(stallMs, 120000) + (bytes / STORE_BYTES_PER_S) * 1000;

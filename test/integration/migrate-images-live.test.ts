@@ -312,6 +312,26 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
     }
   });
 
+  it("removes the spool folder a killed podlift run left, and keeps a running one's", async () => {
+    const dead = execFileSync("sh", ["-c", "echo $$"]).toString().trim(); // a pid that has exited
+    const left = path.join("/var/tmp", `podlift-load.${dead}.AbC123`);
+    const running = path.join("/var/tmp", `podlift-load.${process.pid}.AbC123`);
+    for (const dir of [left, running]) {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, "podman123"), "partial\n");
+    }
+    try {
+      const r = await podlift(["images", "pl12i-other:1", "--yes", "--format", "json"]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const now = readdirSync("/var/tmp");
+      expect(now).not.toContain(path.basename(left));
+      expect(now).toContain(path.basename(running));
+    } finally {
+      rmSync(left, { recursive: true, force: true });
+      rmSync(running, { recursive: true, force: true });
+    }
+  });
+
   it("each route moves an image with its id and name: curl (found on PATH), the docker CLI, and through Node", async () => {
     const host = new LiveHost("/");
     expect(await findExportClient(host)).toMatchObject({ kind: "curl" }); // installed here
