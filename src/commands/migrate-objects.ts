@@ -42,9 +42,9 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
   ]);
   const { user, docker, podman } = await openTarget(flags);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
-  // Which client fetches the exports (curl, the docker CLI, or none): looked for while planning.
-  const client = images.findExportClient(podman.host);
-  client.catch(() => undefined); // none found: the bytes go through Node
+  // Which clients can fetch the exports (curl, the docker CLI): looked for while planning.
+  const clients = images.findExportClients(podman.host);
+  clients.catch(() => undefined); // none: the bytes go through Node
   const planning = images.planImages(docker, podman, {
     names,
     compose: flags.compose,
@@ -113,7 +113,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
       parallel: flags.parallel,
       signal: interrupt.signal,
       space,
-      client,
+      clients,
       progress: showProgress ? (text) => io.err(`\r\u001b[K${safeLine(text)}`) : null,
     })
     .finally(() => {

@@ -1,10 +1,10 @@
 // One image from the engine into `podman load`, fd to fd: a client process fetches the export
 // (GET /images/get?names=<one reference>) and its stdout is podman load's stdin, so no byte passes
 // through Node (relaying them through an HTTP response and a pipe cost ~15 % of the throughput on
-// a 2-core machine). curl first: it sends the very request the API route sends, and reports the
-// HTTP status and the byte count itself (--write-out, curl >= 7.63). Else the docker CLI
-// (`docker -H … save <reference>`, the same request after a /_ping). Neither: the caller relays
-// through Node. https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
+// a 2-core machine). Two clients, whichever is installed, each fetching the same request the API
+// route sends: curl (it reports the HTTP status and the byte count itself with --write-out,
+// curl >= 7.63) and the docker CLI (`docker -H … save <reference>`, after a /_ping). Neither: the
+// caller relays through Node. https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
 import { constants, readdirSync, statSync } from "node:fs";
 import { access } from "node:fs/promises";
 import path from "node:path";
@@ -31,19 +31,41 @@ async function onPath(name: string, searchPath: string): Promise<string | null> 
   return null;
 }
 
-/** curl (7.63 or later, for %{stderr}), else the docker CLI, else null: the bytes go through Node. */
-export async function findExportClient(
+export interface ExportClients {
+  curl: ExportClient | null;
+  dockerCli: ExportClient | null;
+}
+
+/** The clients installed: curl (7.63 or later, for %{stderr}) and the docker CLI. */
+export async function findExportClients(
   host: Host,
   searchPath = process.env.PATH ?? "",
-): Promise<ExportClient | null> {
+): Promise<ExportClients> {
   const [curl, docker] = await Promise.all([onPath("curl", searchPath), onPath("docker", searchPath)]);
+  let usableCurl: ExportClient | null = null;
   if (curl) {
     const r = await host.run([curl, "--version"], { timeoutMs: 5000 });
     const m = /^curl (\d+)\.(\d+)/.exec(r.stdout);
     if (r.exitCode === 0 && m && (Number(m[1]) > 7 || (Number(m[1]) === 7 && Number(m[2]) >= 63)))
-      return { kind: "curl", path: curl };
+      usableCurl = { kind: "curl", path: curl };
   }
-  return docker ? { kind: "docker-cli", path: docker } : null;
+  return { curl: usableCurl, dockerCli: docker ? { kind: "docker-cli", path: docker } : null };
+}
+
+/** From this size on, the docker CLI goes first. */
+export const LARGE_IMAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The client for one image, or null (through Node). A large image: the docker CLI first, which
+ * writes 32 KiB blocks, where curl writes each piece of Docker's chunked response as it comes
+ * (38,596 writes for 256 MiB, ~7 KB each: measured 2.0-2.75 s against 1.8-2.1 s on this machine).
+ * A small one: curl first, which starts in ~5 ms where the docker CLI (a large Go binary that
+ * pings the engine first) takes tens.
+ */
+export function clientFor(clients: ExportClients, sizeBytes: number): ExportClient | null {
+  return sizeBytes >= LARGE_IMAGE_BYTES
+    ? (clients.dockerCli ?? clients.curl)
+    : (clients.curl ?? clients.dockerCli);
 }
 
 /** A very slow disk: the floor podman load's storing is allowed after the last byte. */

@@ -28,11 +28,17 @@ import {
   targetNames,
   validReference,
 } from "./image-names.js";
-import { type ExportClient, ExportFailed, findExportClient, pipeIntoLoad } from "./image-pipe.js";
+import {
+  clientFor,
+  type ExportClients,
+  ExportFailed,
+  findExportClients,
+  pipeIntoLoad,
+} from "./image-pipe.js";
 import type { PodmanTarget } from "./podman.js";
 import { formatBytes } from "./volumes.js";
 
-export { findExportClient } from "./image-pipe.js";
+export { findExportClients } from "./image-pipe.js";
 
 export interface ImagePlanItem {
   id: string;
@@ -265,7 +271,7 @@ export interface ImageOptions {
   signal?: AbortSignal;
   onBytes?: (delta: number) => void;
   /** The process that fetches each export (fd to fd into podman load); null: through Node. */
-  client?: Promise<ExportClient | null>;
+  clients?: Promise<ExportClients>;
 }
 
 export async function migrateImage(
@@ -321,6 +327,7 @@ export async function migrateImage(
           docker,
           podman,
           named?.docker ?? item.id,
+          item.sizeBytes,
           options,
           async () => {
             const guard = await space;
@@ -362,13 +369,16 @@ async function loadImage(
   docker: DockerClient,
   podman: PodmanTarget,
   id: string,
+  /** Docker's size of the image: which client fetches it. */
+  sizeBytes: number,
   options: ImageOptions,
   /** Reserves the space; returns the folder podman load may spool its input in. */
   beforeLoad: () => Promise<string>,
 ): Promise<{ bytes: number; loaded: string }> {
   let spool: Spool | null = null;
   try {
-    const client = (await options.client?.catch(() => null)) ?? null;
+    const clients = await options.clients?.catch(() => null);
+    const client = clients ? clientFor(clients, sizeBytes) : null;
     if (client === null) return await streamIntoLoad();
     if (options.signal?.aborted) throw new Error("interrupted");
     spool = await makeSpool(podman, await beforeLoad());
@@ -565,7 +575,7 @@ export async function runImages(
 ): Promise<ImageResult[]> {
   const space = options.space ?? SpaceGuard.open(podman, Promise.resolve(plan.graphRoot));
   space.catch(() => undefined); // each image that needs it reports its error
-  const client = options.client ?? findExportClient(podman.host);
+  const clients = options.clients ?? findExportClients(podman.host);
   const swept = space.then((guard) => removeLeftoverSpools(podman, guard.tmpDir)).catch(() => []);
   const total = items
     .filter((i) => i.action.kind !== "already-migrated")
@@ -599,7 +609,7 @@ export async function runImages(
       const i = next++;
       results[i] = await migrateImage(docker, podman, space, items[i] as ImagePlanItem, plan.podman, {
         ...options,
-        client,
+        clients,
         onBytes: (delta) => {
           firstByte ||= performance.now();
           moved += delta;

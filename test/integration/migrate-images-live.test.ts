@@ -10,7 +10,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveHost } from "../../src/host/live-host.js";
 import { DockerClient } from "../../src/migrate/docker.js";
-import { type ExportClient, findExportClient } from "../../src/migrate/image-pipe.js";
+import {
+  clientFor,
+  type ExportClient,
+  findExportClients,
+  LARGE_IMAGE_BYTES,
+} from "../../src/migrate/image-pipe.js";
 import { planImages, runImages } from "../../src/migrate/images.js";
 import { PodmanTarget } from "../../src/migrate/podman.js";
 import { createUser, liveUnavailable, removeUser, type Service, startDockerd } from "./live.js";
@@ -332,13 +337,16 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
     }
   });
 
-  it("each route moves an image with its id and name: curl (found on PATH), the docker CLI, and through Node", async () => {
+  it("each route moves an image with its id and name: the docker CLI, and through Node (curl: the tests above)", async () => {
     const host = new LiveHost("/");
-    expect(await findExportClient(host)).toMatchObject({ kind: "curl" }); // installed here
+    // both installed here: curl for a small image, the docker CLI for a large one
+    const found = await findExportClients(host);
+    expect(clientFor(found, 2 * 1024 * 1024)).toMatchObject({ kind: "curl" });
+    expect(clientFor(found, LARGE_IMAGE_BYTES)).toMatchObject({ kind: "docker-cli" });
     const docker = new DockerClient(`unix://${dockerd.socket}`);
     const podmanTarget = new PodmanTarget(host, null);
     const routes: [string, ExportClient | null][] = [
-      ["pl12i-route-cli:1", { kind: "docker-cli", path: "docker" }],
+      ["pl12i-route-cli:1", found.dockerCli],
       ["pl12i-route-api:1", null],
     ];
     for (const [name, client] of routes) {
@@ -349,7 +357,7 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
         stallMs: 30000,
         parallel: 1,
         progress: null,
-        client: Promise.resolve(client),
+        clients: Promise.resolve({ curl: null, dockerCli: client }),
       });
       expect(result, name).toMatchObject({ status: "migrated", verified: true, id });
       expect(result?.bytes).toBeGreaterThan(1024);

@@ -6,7 +6,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LiveHost } from "../../src/host/live-host.js";
 import { DockerClient } from "../../src/migrate/docker.js";
-import { exportArgv, findExportClient, stallMessage } from "../../src/migrate/image-pipe.js";
+import {
+  clientFor,
+  exportArgv,
+  findExportClients,
+  LARGE_IMAGE_BYTES,
+  stallMessage,
+} from "../../src/migrate/image-pipe.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -28,29 +34,47 @@ function pathWith(programs: { curl?: string; docker?: boolean }): string {
   return dir;
 }
 
-describe("findExportClient", () => {
+describe("findExportClients", () => {
   const host = new LiveHost("/");
 
-  it("takes curl when it is 7.63 or later", async () => {
+  it("finds curl 7.63 or later and the docker CLI", async () => {
     const dir = pathWith({ curl: "curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1", docker: true });
-    expect(await findExportClient(host, dir)).toEqual({ kind: "curl", path: path.join(dir, "curl") });
-  });
-
-  it("takes the docker CLI when curl is too old for --write-out %{stderr}", async () => {
-    const dir = pathWith({ curl: "curl 7.58.0 (x86_64-pc-linux-gnu)", docker: true });
-    expect(await findExportClient(host, dir)).toEqual({ kind: "docker-cli", path: path.join(dir, "docker") });
-  });
-
-  it("takes the docker CLI when there is no curl", async () => {
-    const dir = pathWith({ docker: true });
-    expect(await findExportClient(host, `relative/bin:${dir}`)).toEqual({
-      kind: "docker-cli",
-      path: path.join(dir, "docker"),
+    expect(await findExportClients(host, dir)).toEqual({
+      curl: { kind: "curl", path: path.join(dir, "curl") },
+      dockerCli: { kind: "docker-cli", path: path.join(dir, "docker") },
     });
   });
 
-  it("finds none when neither is installed: the bytes go through Node", async () => {
-    expect(await findExportClient(host, pathWith({}))).toBeNull();
+  it("leaves out a curl too old for --write-out %{stderr}", async () => {
+    const dir = pathWith({ curl: "curl 7.58.0 (x86_64-pc-linux-gnu)", docker: true });
+    expect((await findExportClients(host, dir)).curl).toBeNull();
+  });
+
+  it("skips relative PATH entries and finds the docker CLI alone", async () => {
+    const dir = pathWith({ docker: true });
+    expect(await findExportClients(host, `relative/bin:${dir}`)).toEqual({
+      curl: null,
+      dockerCli: { kind: "docker-cli", path: path.join(dir, "docker") },
+    });
+  });
+
+  it("finds none when neither is installed", async () => {
+    expect(await findExportClients(host, pathWith({}))).toEqual({ curl: null, dockerCli: null });
+  });
+});
+
+describe("clientFor", () => {
+  const curl = { kind: "curl" as const, path: "/usr/bin/curl" };
+  const dockerCli = { kind: "docker-cli" as const, path: "/usr/bin/docker" };
+
+  it.each([
+    ["a small image, both installed", { curl, dockerCli }, 3 * 1024 * 1024, curl],
+    ["a large image, both installed", { curl, dockerCli }, LARGE_IMAGE_BYTES, dockerCli],
+    ["a large image, curl only", { curl, dockerCli: null }, LARGE_IMAGE_BYTES, curl],
+    ["a small image, the docker CLI only", { curl: null, dockerCli }, 1024, dockerCli],
+    ["neither: through Node", { curl: null, dockerCli: null }, 1024, null],
+  ])("%s", (_what, clients, size, expected) => {
+    expect(clientFor(clients, size)).toEqual(expected);
   });
 });
 
