@@ -143,6 +143,8 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const producer = spawnPiped({
     argv: exportArgv(options.client, options.docker, reference),
+    // The engine -H names, reached as DockerClient reaches it: no context, no TLS settings.
+    env: { DOCKER_CONTEXT: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined },
     stdin: "ignore",
     stdout: "pipe",
     signal: stop.signal,
