@@ -270,7 +270,7 @@ export interface ImageOptions {
   stallMs: number;
   signal?: AbortSignal;
   onBytes?: (delta: number) => void;
-  /** The process that fetches each export (fd to fd into podman load); null: through Node. */
+  /** The clients that can fetch an export fd to fd into podman load; none: through Node. */
   clients?: Promise<ExportClients>;
 }
 
