@@ -41,6 +41,9 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
     import("../migrate/volumes.js"),
   ]);
   const { user, docker, podman } = await openTarget(flags);
+  // Podman's listing (a podman start) runs while the engine is asked; its error, if any, is the plan's.
+  const listing = images.listPodman(podman);
+  listing.catch(() => undefined);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
   // Which clients can fetch the exports (curl, the docker CLI): looked for while planning.
   const clients = images.findExportClients(podman.host);
@@ -49,6 +52,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
     names,
     compose: flags.compose,
     all: flags.all === true,
+    listing,
   });
   // The graph root (for the space check) comes with the plan's Podman listing.
   const space = images.SpaceGuard.open(
