@@ -45,15 +45,26 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
     import("../migrate/volumes.js"),
   ]);
   const { user, docker, podman } = await openTarget(flags);
+  // Podman's listing (a podman start) runs while the engine is asked; its error, if any, is the plan's.
+  const listing = images.listPodman(podman);
+  listing.catch(() => undefined);
   await docker.version(); // a clear "no Docker engine answers" (5 s at most) before anything else
-  // `podman info` (the graph root, for the space check) takes ~0.4 s: asked while planning.
-  const space = images.SpaceGuard.open(podman);
-  space.catch(() => undefined); // its error is reported where it is awaited
-  const plan = await images.planImages(docker, podman, {
+  // Which clients can fetch the exports (curl, the docker CLI): looked for while planning.
+  const clients = images.findExportClients(podman.host);
+  clients.catch(() => undefined); // none: the bytes go through Node
+  const planning = images.planImages(docker, podman, {
     names,
     compose: flags.compose,
     all: flags.all === true,
+    listing,
   });
+  // The graph root (for the space check) comes with the plan's Podman listing.
+  const space = images.SpaceGuard.open(
+    podman,
+    planning.then((p) => p.graphRoot),
+  );
+  space.catch(() => undefined); // its error is reported where it is awaited
+  const plan = await planning;
   const who = user ? ` (rootless, ${user.name})` : "";
   if (plan.items.length === 0) {
     if (flags.format === "json") json({ images: [], notChosen: plan.notChosen });
@@ -110,6 +121,7 @@ export async function runMigrateImages(names: string[], flags: ImageFlags): Prom
       parallel: flags.parallel,
       signal: interrupt.signal,
       space,
+      clients,
       progress: showProgress ? (text) => io.err(`\r\u001b[K${safeLine(text)}`) : null,
     })
     .finally(() => {

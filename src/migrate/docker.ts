@@ -199,6 +199,17 @@ export class DockerClient {
     );
   }
 
+  /**
+   * Where GET /images/get for one reference is, for a client process (curl) to fetch: the URL,
+   * and the unix socket to reach it through when the engine is local.
+   */
+  exportUrl(reference: string): { url: string; socketPath: string | null } {
+    const path = `/v1.41/images/get?names=${encodeURIComponent(reference)}`;
+    return "socketPath" in this.target
+      ? { url: `http://docker${path}`, socketPath: this.target.socketPath }
+      : { url: `http://${this.target.host}:${this.target.port}${path}`, socketPath: null };
+  }
+
   async networks(): Promise<DockerNetwork[]> {
     return (await this.call<DockerNetwork[] | null>("GET", "/networks")) ?? [];
   }

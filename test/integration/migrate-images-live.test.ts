@@ -2,12 +2,22 @@
 // machine's root Podman. Nothing can be pulled here: images come from `docker import` of local
 // tars. Everything created in Podman is named pl12i-… and removed afterwards.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LiveHost } from "../../src/host/live-host.js";
+import { DockerClient } from "../../src/migrate/docker.js";
+import {
+  clientFor,
+  type ExportClient,
+  findExportClients,
+  LARGE_IMAGE_BYTES,
+} from "../../src/migrate/image-pipe.js";
+import { planImages, runImages } from "../../src/migrate/images.js";
+import { PodmanTarget } from "../../src/migrate/podman.js";
 import { createUser, liveUnavailable, removeUser, type Service, startDockerd } from "./live.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
@@ -80,6 +90,8 @@ const NAMES = [
   "localhost/pl12i-conf:1",
   "localhost/pl12i-compose:1",
   "localhost/pl12i-odd_name.x:v1.0-rc",
+  "localhost/pl12i-route-cli:1",
+  "localhost/pl12i-route-api:1",
 ];
 const NETWORKS = ["pl12i-net", "pl12i-net6"];
 const cleanupPodman = () => {
@@ -295,6 +307,117 @@ describe.skipIf(skip !== null)("podlift migrate images and networks (real docker
         }),
       ]);
       // The killed podman load's spool (it never removes it itself) went with podlift's folder.
+      expect(readdirSync("/var/tmp").filter((f) => f.startsWith("podlift-load."))).toEqual([]);
+      expect(
+        readdirSync("/var/tmp").filter((f) => /^podman\d+$/.test(f) && !spoolsBefore.includes(f)),
+      ).toEqual([]);
+    } finally {
+      for (const s of held) s.destroy();
+      server.close();
+    }
+  });
+
+  it("removes the spool folder a killed podlift run left, and keeps a running one's", async () => {
+    const dead = execFileSync("sh", ["-c", "echo $$"]).toString().trim(); // a pid that has exited
+    const left = path.join("/var/tmp", `podlift-load.${dead}.AbC123`);
+    const running = path.join("/var/tmp", `podlift-load.${process.pid}.AbC123`);
+    for (const dir of [left, running]) {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, "podman123"), "partial\n");
+    }
+    try {
+      const r = await podlift(["images", "pl12i-other:1", "--yes", "--format", "json"]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const now = readdirSync("/var/tmp");
+      expect(now).not.toContain(path.basename(left));
+      expect(now).toContain(path.basename(running));
+    } finally {
+      rmSync(left, { recursive: true, force: true });
+      rmSync(running, { recursive: true, force: true });
+    }
+  });
+
+  it("each route moves an image with its id and name: the docker CLI, and through Node (curl: the tests above)", async () => {
+    const host = new LiveHost("/");
+    // both installed here: curl for a small image, the docker CLI for a large one
+    const found = await findExportClients(host);
+    expect(clientFor(found, 2 * 1024 * 1024)).toMatchObject({ kind: "curl" });
+    expect(clientFor(found, LARGE_IMAGE_BYTES)).toMatchObject({ kind: "docker-cli" });
+    const docker = new DockerClient(`unix://${dockerd.socket}`);
+    const podmanTarget = new PodmanTarget(host, null);
+    const routes: [string, ExportClient | null][] = [
+      ["pl12i-route-cli:1", found.dockerCli],
+      ["pl12i-route-api:1", null],
+    ];
+    for (const [name, client] of routes) {
+      const id = importImage(name, `${name}\n`);
+      const plan = await planImages(docker, podmanTarget, { names: [name], all: false });
+      const [result] = await runImages(docker, podmanTarget, plan, plan.items, {
+        onConflict: "fail",
+        stallMs: 30000,
+        parallel: 1,
+        progress: null,
+        clients: Promise.resolve({ curl: null, dockerCli: client }),
+      });
+      expect(result, name).toMatchObject({ status: "migrated", verified: true, id });
+      expect(result?.bytes).toBeGreaterThan(1024);
+      expect(podmanId(`localhost/${name}`)).toBe(id);
+    }
+  });
+
+  it("an export client killed mid-stream: that image fails at once, no hang, no spool left behind", async () => {
+    const socket = path.join(work, "killed.sock");
+    const held: Socket[] = [];
+    const id = `sha256:${"e".repeat(64)}`;
+    const spoolsBefore = readdirSync("/var/tmp").filter((f) => /^podman\d+$/.test(f));
+    const server = http.createServer((req, res) => {
+      const url = req.url ?? "";
+      const send = (body: unknown) => res.end(JSON.stringify(body));
+      if (url.endsWith("/version")) send({ Version: "20.10", ApiVersion: "1.41" });
+      else if (url.includes("/images/json"))
+        send([{ Id: id, RepoTags: ["pl12i-killed:1"], RepoDigests: [], Size: 10, Created: 0 }]);
+      else if (url.includes("/images/pl12i-killed%3A1/json")) send({ Id: id });
+      else if (url.includes("/images/get")) {
+        // 1 MiB of the export, then the engine keeps the stream open without sending more
+        res.writeHead(200, { "Content-Type": "application/x-tar" });
+        res.write(Buffer.alloc(1024 * 1024));
+      }
+    });
+    server.on("connection", (s) => held.push(s));
+    await new Promise<void>((r) => server.listen(socket, r));
+    // The curl that fetches from this engine, once it has started.
+    const findCurl = () =>
+      readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .find((p) => {
+          try {
+            const argv = readFileSync(`/proc/${p}/cmdline`, "latin1").split("\0");
+            return argv[0]?.endsWith("curl") && argv.includes(socket);
+          } catch {
+            return false;
+          }
+        });
+    try {
+      const started = Date.now();
+      const running = podlift(["images", "--yes", "--format", "json", "--stall-timeout", "60000"], socket);
+      let pid: string | undefined;
+      for (let i = 0; i < 100 && pid === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        pid = findCurl();
+      }
+      expect(pid).toBeDefined();
+      await new Promise((r) => setTimeout(r, 300)); // the 1 MiB is in podman load by now
+      process.kill(Number(pid), "SIGKILL");
+      const r = await running;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.json.images).toEqual([
+        expect.objectContaining({
+          source: "pl12i-killed:1",
+          status: "failed",
+          error: "exporting pl12i-killed:1 with curl failed (killed by SIGKILL)",
+        }),
+      ]);
+      expect(Date.now() - started).toBeLessThan(20000); // far below the stall timeout
       expect(readdirSync("/var/tmp").filter((f) => f.startsWith("podlift-load."))).toEqual([]);
       expect(
         readdirSync("/var/tmp").filter((f) => /^podman\d+$/.test(f) && !spoolsBefore.includes(f)),

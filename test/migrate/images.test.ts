@@ -58,6 +58,17 @@ describe("SpaceGuard", () => {
     );
   });
 
+  it("asks no podman info when the plan's listing named the graph root", async () => {
+    // no answer for podman info: asking it would fail
+    const host = hostAnswering({ [STAT]: `abc ${(2 * GIB) / 4096} 4096\nabc ${(2 * GIB) / 4096} 4096\n` });
+    const space = await SpaceGuard.open(
+      new PodmanTarget(host, null),
+      Promise.resolve("/var/lib/containers/storage"),
+    );
+    expect(space.graphRoot).toBe("/var/lib/containers/storage");
+    await expect(space.reserve(0.5 * GIB, "app:1")).resolves.toBeTypeOf("function");
+  });
+
   it("says why when podman info fails", async () => {
     await expect(SpaceGuard.open(new PodmanTarget(hostAnswering({}), null))).rejects.toThrow(/podman info/);
   });
