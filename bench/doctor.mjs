@@ -4,7 +4,7 @@
 // `podman run --rootfs` of /usr/bin/true), so the doctor can be read against what it waits for.
 // Usage: node bench/doctor.mjs [runs] [--user NAME]
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compare } from "./lib.mjs";
@@ -19,27 +19,22 @@ const target = user ? ["--user", user] : [];
 
 // The canary's tree: /usr/bin/true and its libraries, owned by whoever runs the container.
 const tree = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-canary-"));
-const libs = [...execFileSync("ldd", ["/usr/bin/true"]).toString().matchAll(/(\/\S+)\s+\(0x/g)].map((m) => m[1]);
+const libs = [
+  ...execFileSync("ldd", ["/usr/bin/true"])
+    .toString()
+    .matchAll(/(\/\S+)\s+\(0x/g),
+].map((m) => m[1]);
 for (const dir of ["etc", "dev", "proc", "sys", "run", "tmp"]) mkdirSync(path.join(tree, dir));
 for (const file of ["/usr/bin/true", ...libs]) {
   mkdirSync(path.join(tree, path.dirname(file)), { recursive: true });
   copyFileSync(file, path.join(tree, file));
 }
 chmodSync(tree, 0o755);
-if (user) {
-  const [uid, gid] = ["-u", "-g"].map((f) => Number(execFileSync("id", [f, user]).toString()));
-  const walk = (p) => {
-    chownSync(p, uid, gid);
-    if (!p.includes(".so") && !p.endsWith("true")) {
-      try {
-        for (const e of execFileSync("ls", ["-A", p]).toString().split("\n").filter(Boolean)) walk(path.join(p, e));
-      } catch {}
-    }
-  };
-  walk(tree);
-}
+if (user) execFileSync("chown", ["-R", `${user}:`, tree]);
 
-console.log(`podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`);
+console.log(
+  `podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`,
+);
 try {
   const rows = compare(
     [

@@ -259,7 +259,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(onConflict())
     .option("--dry-run", "show what would move, and move nothing")
     .option("-y, --yes", "do not ask (required without a terminal)")
-    .addOption(new Option("--parallel <n>", "images loaded at once").argParser(positiveInt).default(4))
+    .addOption(
+      new Option("--parallel <n>", "images loaded at once (at most one per CPU core)")
+        .argParser(positiveInt)
+        .default(4),
+    )
     .addOption(
       new Option("--stall-timeout <ms>", "give up on an image when no byte moved for this long")
         .argParser(positiveInt)
