@@ -4,8 +4,9 @@
 //
 // The bundle is 2 MB of JavaScript, and V8 pre-parses all of it before the first line runs
 // (~50 ms here). So the file is a small head that answers `--version` itself and otherwise
-// compiles the bundle, which it carries as one string literal (scanning a string costs a
-// fraction of parsing code): `podlift.cjs --version` starts about as fast as `node -e 0`.
+// compiles the bundle, which it carries in base64 inside the closing block comment: V8 only
+// scans a comment for its end (base64 has no "*"), faster than a string literal it must also
+// build (measured: 1.16x `node -e 0` for --version, against 1.28x as a string, 2.0x as code).
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
@@ -41,15 +42,17 @@ if (bundle === undefined) throw new Error(`esbuild wrote no ${outfile}`);
 for (const f of result.outputFiles) if (f.path !== outfile) writeFileSync(f.path, f.contents);
 const head = `#!/usr/bin/env node
 "use strict";
-// podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the string below.
+// podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the base64 in the comment below.
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
-else require("node:vm").compileFunction(BUNDLE, ["exports", "require", "module", "__filename", "__dirname"], { filename: __filename})(exports, require, module, __filename, __dirname);
+else {
+  const text = require("node:fs").readFileSync(__filename, "latin1");
+  const from = text.lastIndexOf("/*" + "BUNDLE") + 8;
+  const bundle = Buffer.from(text.slice(from, text.lastIndexOf("*/")), "base64").toString("utf8");
+  require("node:vm").compileFunction(bundle, ["exports", "require", "module", "__filename", "__dirname"], { filename: __filename })(exports, require, module, __filename, __dirname);
+}
 `;
-writeFileSync(
-  outfile,
-  head.replace("BUNDLE", () => JSON.stringify(bundle)),
-);
+writeFileSync(outfile, `${head}/*BUNDLE${Buffer.from(bundle).toString("base64")}*/\n`);
 chmodSync(outfile, 0o755);
 const bytes = statSync(outfile).size;
 const inputs = Object.keys(result.metafile.inputs).length;
