@@ -139,7 +139,11 @@ async function prepareRest(
       await canary?.discardEarlyCanary();
     }
   };
-  return { checks, host, facts, factOptions, run };
+  // For a caller that may never run the doctor (the wizard, quit early): what the early canary left.
+  const discardEarly = async () => {
+    await canary?.discardEarlyCanary();
+  };
+  return { checks, host, facts, factOptions, run, discardEarly };
 }
 
 /**

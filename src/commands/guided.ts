@@ -35,7 +35,10 @@ export async function guided(opts: { root: string; user?: string; color: boolean
   const state = stateDir(host);
   // The wizard may apply fixes: like fix --yes, it holds the lock from before its doctor run
   // (what the plans come from) to the end, so a second podlift cannot plan from the same state.
-  const held = await run.fixLock(host);
+  const held = await run.fixLock(host).catch(async (error: unknown) => {
+    await prepared.discardEarly();
+    throw error;
+  });
   for (const notice of held.notices) io.err(`podlift: ${notice}\n`);
   try {
     return await runWizard(
@@ -100,5 +103,6 @@ export async function guided(opts: { root: string; user?: string; color: boolean
     );
   } finally {
     await held.lock();
+    await prepared.discardEarly(); // the canary's early containers, when the wizard never ran its doctor
   }
 }
