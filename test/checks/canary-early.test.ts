@@ -1,0 +1,57 @@
+// The canary's containers start before the checks load (startCanaryEarly): the check takes the
+// runs over instead of starting its own, and what no check took is removed.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { check, discardEarlyCanary, startCanaryEarly } from "../../checks/canary.js";
+import { gatherFacts } from "../../src/doctor/facts.js";
+import { runCheck } from "../../src/doctor/runner.js";
+import { FixtureHost } from "../../src/host/fixture-host.js";
+import { lookupUser } from "../../src/host/users.js";
+import { HOSTS } from "../helpers.js";
+
+const CI = path.join(HOSTS, "debian-12-ci-canary");
+const podmanRuns = (host: FixtureHost) =>
+  host.calls.filter((c) => c.argv[0] === "podman" && c.argv[1] === "run" && !c.argv.includes("--ulimit"));
+
+describe("the canary started early", () => {
+  it("starts both runs for root and the rootless target, and the check takes them over", async () => {
+    const host = new FixtureHost(CI);
+    const alice = await lookupUser(host, "alice");
+    if (!alice) throw new Error("fixture has no alice");
+    await startCanaryEarly(host, alice);
+    const early = podmanRuns(host);
+    // Without and with a network, as root and as alice: four runs before any check ran.
+    expect(early.map((c) => [c.user ?? "root", c.argv.includes("none") ? "none" : "default"]).sort()).toEqual(
+      [
+        ["alice", "default"],
+        ["alice", "none"],
+        ["root", "default"],
+        ["root", "none"],
+      ],
+    );
+    const facts = await gatherFacts(host, { user: "alice" });
+    const result = await runCheck(check, host, facts, 5000);
+    // The check started no plain run of its own: it judged the early ones.
+    expect(podmanRuns(host)).toHaveLength(early.length);
+    expect(result.findings.map((f) => f.code)).toContain("canary.network-failed");
+  });
+
+  it("what no check took over is removed, and a second doctor run starts its own", async () => {
+    const host = new FixtureHost(CI);
+    const alice = await lookupUser(host, "alice");
+    if (!alice) throw new Error("fixture has no alice");
+    const removed: string[] = [];
+    const makeTempTree = host.makeTempTree.bind(host);
+    host.makeTempTree = async (files, dirs, owner) => {
+      const tree = await makeTempTree(files, dirs, owner);
+      return { ...tree, cleanup: async () => void removed.push(owner.name) };
+    };
+    await startCanaryEarly(host, alice);
+    await discardEarlyCanary();
+    expect(removed.sort()).toEqual(["alice", "root"]);
+    const before = podmanRuns(host).length;
+    const facts = await gatherFacts(host, { user: "alice" });
+    await runCheck(check, host, facts, 5000);
+    expect(podmanRuns(host).length).toBe(before + 4);
+  });
+});
