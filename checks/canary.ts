@@ -54,7 +54,12 @@ export const check: Check = {
     let libraries: Promise<string[]> | undefined;
     const launches = users.map((user) => {
       const early = takeEarly(host, user);
-      if (early) return early;
+      // The early runs obey this check's deadline and interrupt, as its own runs would.
+      if (early)
+        return early.then((started) => {
+          follow(started.stop, ctx.signal);
+          return started;
+        });
       libraries ??= within(sharedLibraries(host, ctx.signal), prepMs, "`ldd /usr/bin/true`");
       return libraries.then((libs) => launch(host, user, libs, ctx.signal));
     });
@@ -80,6 +85,8 @@ type Run = { argv: string[]; result: Promise<CommandResult> };
 
 /** The canary's tree for one user, and its two runs started (without and with a network). */
 interface Launch {
+  /** Ends the runs (and kills their process groups): the check's deadline, or no check took them. */
+  stop: AbortController;
   user: UserInfo;
   tree: TempTree;
   env: Record<string, string> | undefined;
@@ -87,12 +94,10 @@ interface Launch {
   networked: Run;
 }
 
-async function launch(
-  host: Host,
-  user: UserInfo,
-  libraries: string[],
-  signal?: AbortSignal,
-): Promise<Launch> {
+async function launch(host: Host, user: UserInfo, libraries: string[], outer?: AbortSignal): Promise<Launch> {
+  const stop = new AbortController();
+  follow(stop, outer);
+  const signal = stop.signal;
   const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
   try {
     const asUser = user.name === host.currentUser().name ? undefined : user.name;
@@ -110,11 +115,18 @@ async function launch(
       ];
       return { argv, result: host.run(argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }) };
     };
-    return { user, tree, env, plain: start("none"), networked: start("default") };
+    return { stop, user, tree, env, plain: start("none"), networked: start("default") };
   } catch (error) {
     await tree.cleanup();
     throw error;
   }
+}
+
+/** Aborts `stop` when `signal` aborts (now, if it has). */
+function follow(stop: AbortController, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  if (signal.aborted) stop.abort();
+  else signal.addEventListener("abort", () => stop.abort(), { once: true });
 }
 
 /** Launches started before the checks loaded (startCanaryEarly), by host root and user. */
@@ -156,6 +168,7 @@ export async function discardEarlyCanary(): Promise<void> {
     left.map(async (l) => {
       const started = await l.catch(() => null);
       if (!started) return;
+      started.stop.abort();
       await Promise.allSettled([started.plain.result, started.networked.result]);
       await started.tree.cleanup();
     }),
