@@ -3,7 +3,7 @@
 // slowest probe the doctor runs, the canary's container start with the default network (the same
 // `podman run --rootfs` of /usr/bin/true), so the doctor can be read against what it waits for.
 // Usage: node bench/doctor.mjs [runs] [--user NAME]
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -35,13 +35,20 @@ if (user) execFileSync("chown", ["-R", `${user}:`, tree]);
 console.log(
   `podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`,
 );
+const canaryRun = [...as, "podman", "run", "--rm", "--rootfs", tree, "/usr/bin/true"];
+const probe = spawnSync(canaryRun[0], canaryRun.slice(1), { encoding: "utf8" });
+if (probe.status !== 0)
+  console.log(
+    `note: the canary's podman run fails here (exit ${probe.status}: ${(probe.stderr ?? "").trim().split("\n").at(-1)}); ` +
+      "its row times a failure, and the doctor goes on to try remedies",
+  );
 try {
   const rows = compare(
     [
       { name: "podman info", argv: [...as, "podman", "info"] },
       {
         name: "podman run (the canary's start)",
-        argv: [...as, "podman", "run", "--rm", "--rootfs", tree, "/usr/bin/true"],
+        argv: canaryRun,
       },
       { name: "podlift doctor (all checks)", argv: [process.execPath, bin, "doctor", ...target] },
       {
