@@ -5,31 +5,16 @@
 // route sends: curl (it reports the HTTP status and the byte count itself with --write-out,
 // curl >= 7.63) and the docker CLI (`docker -H … save <reference>`, after a /_ping). Neither: the
 // caller relays through Node. https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
-import { constants, readdirSync, statSync } from "node:fs";
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { bytesWritten, describeExit, type Exit, type PipedSpec, spawnPiped } from "../host/piped.js";
+import { scratchBytes } from "../host/scratch.js";
 import type { Host } from "../host/types.js";
+import { findOnPath } from "../parse/distro.js";
 import { safeLine } from "../text/safe-text.js";
 import type { DockerClient } from "./docker.js";
 import { formatBytes } from "./volumes.js";
 
 export type ExportClient = { kind: "curl"; path: string } | { kind: "docker-cli"; path: string };
-
-/** An executable of that name on PATH, or null. */
-async function onPath(name: string, searchPath: string): Promise<string | null> {
-  for (const dir of searchPath.split(":")) {
-    if (!dir.startsWith("/")) continue; // a relative PATH entry depends on the working folder
-    const file = path.join(dir, name);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 export interface ExportClients {
   curl: ExportClient | null;
@@ -41,7 +26,10 @@ export async function findExportClients(
   host: Host,
   searchPath = process.env.PATH ?? "",
 ): Promise<ExportClients> {
-  const [curl, docker] = await Promise.all([onPath("curl", searchPath), onPath("docker", searchPath)]);
+  const [curl, docker] = await Promise.all([
+    findOnPath(host, "curl", searchPath),
+    findOnPath(host, "docker", searchPath),
+  ]);
   let usableCurl: ExportClient | null = null;
   if (curl) {
     const r = await host.run([curl, "--version"], { timeoutMs: 5000 });
@@ -119,17 +107,6 @@ export class ExportFailed extends Error {
   }
 }
 
-/** Bytes podman load has copied into its spool folder so far, or null when it has no file there. */
-function spooled(dir: string): number | null {
-  try {
-    const files = readdirSync(dir);
-    if (files.length === 0) return null;
-    return files.reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Starts the producer and `podman load` in one tick (so Node never reads the pipe between them),
  * watches the producer's written bytes (/proc/<pid>/io) for progress and stalls, and returns the
@@ -180,7 +157,7 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
         since = performance.now();
       } else if (performance.now() - since >= stallMs) {
         clearInterval(timer);
-        stalled = stallMessage(n, spooled(options.spool), stallMs);
+        stalled = stallMessage(n, scratchBytes(options.spool), stallMs);
         stop.abort();
       }
     },
@@ -240,7 +217,7 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
 async function spooledAtEnd(dir: string, load: { done: boolean }): Promise<number> {
   let most = 0;
   for (let i = 0; i < 40 && !load.done; i++) {
-    most = Math.max(most, spooled(dir) ?? 0);
+    most = Math.max(most, scratchBytes(dir) ?? 0); // what podman load has spooled
     await new Promise((r) => setTimeout(r, 50));
   }
   return most;

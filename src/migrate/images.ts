@@ -4,13 +4,13 @@
 // containers/podman#2821, #2822). podlift then tags the image with its other Docker names and,
 // from one listing at the end, checks every name points at Docker's image id.
 // https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
-import { chown, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
+import { makeScratchDir, removeScratchDir } from "../host/scratch.js";
 import { safeLine } from "../text/safe-text.js";
 import { type DockerClient, DockerError, type DockerImage } from "./docker.js";
 import {
@@ -500,27 +500,19 @@ interface Spool {
  * user, so a link planted in it cannot lead a root rm elsewhere.
  */
 async function makeSpool(podman: PodmanTarget, parent: string): Promise<Spool> {
-  let dir: string;
-  try {
-    dir = await mkdtemp(path.join(parent, `podlift-load.${process.pid}.`));
-  } catch (error) {
-    throw new Error(`cannot make a spool folder in ${parent}: ${(error as Error).message}`);
-  }
   const user = podman.user;
-  if (user === null || user.uid === process.getuid?.())
-    return { path: dir, remove: () => removeSpool(podman, dir, false) };
-  try {
-    await chown(dir, user.uid, user.gid);
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    throw new Error(`cannot hand the spool folder ${dir} to ${user.name}: ${(error as Error).message}`);
-  }
-  return { path: dir, remove: () => removeSpool(podman, dir, true) };
+  const other = user !== null && user.uid !== process.getuid?.();
+  const dir = await makeScratchDir(parent, `podlift-load.${process.pid}.`, other ? user : undefined).catch(
+    (error: Error) => {
+      throw new Error(`cannot make the spool folder: ${error.message}`);
+    },
+  );
+  return { path: dir, remove: () => removeSpool(podman, dir, other) };
 }
 
 async function removeSpool(podman: PodmanTarget, dir: string, asUser: boolean): Promise<void> {
   if (asUser) await podman.runAs(["rm", "-rf", "--", dir]).catch(() => undefined);
-  else await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  else await removeScratchDir(dir);
 }
 
 /**
@@ -529,11 +521,11 @@ async function removeSpool(podman: PodmanTarget, dir: string, asUser: boolean): 
  */
 export async function removeLeftoverSpools(podman: PodmanTarget, parent: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await readdir(parent).catch(() => [] as string[])) {
+  for (const name of (await podman.host.listDir(parent).catch(() => null)) ?? []) {
     const pid = Number(/^podlift-load\.(\d+)\.[A-Za-z0-9]+$/.exec(name)?.[1]);
     if (!pid || pid === process.pid || alive(pid)) continue;
     const dir = path.join(parent, name);
-    const owner = (await stat(dir).catch(() => null))?.uid;
+    const owner = (await podman.host.lstat(dir).catch(() => null))?.uid;
     const mine = owner === process.getuid?.();
     if (!mine && (podman.user === null || owner !== podman.user.uid)) continue;
     await removeSpool(podman, dir, !mine);

@@ -4,10 +4,10 @@
 // volume ("invalid symlink"), which Docker volumes may hold, and leaves the root folder's owner
 // and mode behind. Found on this project's CI machine (Debian 12, Podman 4.3.1).
 
-import { mkdir, rename as renameFolder, statfs } from "node:fs/promises";
 import path from "node:path";
 import { userEnv } from "../doctor/podman-facts.js";
 import type { PipedSpec } from "../host/piped.js";
+import { freeBytes, moveFolder } from "../host/scratch.js";
 import type { CommandResult, Host, StreamingCommand, UserInfo, WritableHost } from "../host/types.js";
 
 export const TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"];
@@ -181,17 +181,7 @@ export class PodmanTarget {
     if (this.user === null && this.host.isLive) {
       // Rootful on this machine: rename(2) over the empty folder, then an empty one for the
       // staging volume's removal, without two processes (mv copies across filesystems).
-      const moved = await renameFolder(from, to).then(
-        () => true,
-        (e: NodeJS.ErrnoException) => {
-          if (e.code === "EXDEV") return false;
-          throw e;
-        },
-      );
-      if (moved) {
-        await mkdir(from);
-        return;
-      }
+      if (await moveFolder(from, to)) return;
     }
     for (const argv of [
       ["mv", "-T", from, to],
@@ -216,8 +206,8 @@ export async function freeSpace(
   while (dir !== "/" && (await host.stat(dir))?.type !== "dir") dir = path.dirname(dir);
   if (host.isLive) {
     // statfs(2), what df reads, without a process per volume.
-    const fs = await statfs(dir).catch(() => null);
-    if (fs) return { path: dir, free: fs.bavail * fs.bsize };
+    const free = await freeBytes(dir);
+    if (free !== null) return { path: dir, free };
   }
   const r = await host.run(["df", "-B1", "--output=avail", dir]);
   const free = Number(r.stdout.trim().split("\n").at(-1));

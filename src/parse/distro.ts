@@ -37,6 +37,24 @@ export function installHint(
 }
 
 /** The first of the usual binary folders that holds the program. */
+/**
+ * An executable of that name in a PATH's folders, looked up through the host, or null. Relative
+ * entries are skipped: they depend on the working folder.
+ */
+export async function findOnPath(
+  host: { stat(p: string): Promise<{ type: string; mode: number } | null> },
+  name: string,
+  searchPath: string,
+): Promise<string | null> {
+  for (const dir of searchPath.split(":")) {
+    if (!dir.startsWith("/")) continue;
+    const p = `${dir.replace(/\/+$/, "")}/${name}`;
+    const info = await host.stat(p);
+    if (info?.type === "file" && (info.mode & 0o111) !== 0) return p;
+  }
+  return null;
+}
+
 export async function findBinary(
   host: { stat(p: string): Promise<{ type: string } | null> },
   name: string,
