@@ -74,36 +74,35 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
       await canary.startCanaryEarly(host, target);
     }
   }
-  try {
-    return await prepareRest(flags, checkIds, host, config, early, gatherFacts, canary);
-  } catch (error) {
+  // What the early canary started and no check took over (a usage error below, a wizard that
+  // ends before its doctor run).
+  const discardEarly = async () => {
     await canary?.discardEarlyCanary();
-    throw error;
-  }
-}
-
-async function prepareRest(
-  flags: RunFlags,
-  checkIds: string[],
-  host: import("../host/live-host.js").LiveHost,
-  config: Awaited<ReturnType<typeof import("./config.js").loadConfig>>,
-  early: import("../doctor/podman-facts.js").PodmanFacts | undefined,
-  gatherFacts: typeof import("../doctor/facts.js").gatherFacts,
-  canary: typeof import("../../checks/canary.js") | undefined,
-) {
-  const [{ checks }, { fixes }, { runDoctor }] = await Promise.all([
-    import("../../checks/index.js"),
-    import("../../fixes/index.js"),
-    import("../doctor/doctor.js"),
-  ]);
-  const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
-  const factOptions = {
-    user: flags.user,
-    ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
-    compose,
-    hostname: flags.hostName,
   };
-  const facts = await gatherFacts(host, { ...factOptions, podman: early });
+  const { checks, fixes, runDoctor, factOptions, facts } = await loadTheRest().catch(
+    async (error: unknown) => {
+      await discardEarly();
+      throw error;
+    },
+  );
+
+  async function loadTheRest() {
+    const [{ checks }, { fixes }, { runDoctor }] = await Promise.all([
+      import("../../checks/index.js"),
+      import("../../fixes/index.js"),
+      import("../doctor/doctor.js"),
+    ]);
+    const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
+    const factOptions = {
+      user: flags.user,
+      ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
+      compose,
+      hostname: flags.hostName,
+    };
+    const facts = await gatherFacts(host, { ...factOptions, podman: early });
+    return { checks, fixes, runDoctor, factOptions, facts };
+  }
+
   const run = async () => {
     const interrupt = new AbortController();
     // The first Ctrl-C finishes the report; a second one steps aside and raises the signal again,
@@ -135,13 +134,8 @@ async function prepareRest(
       });
     } finally {
       process.off("SIGINT", onSigint);
-      // The canary's early containers that no check took over (a usage error, --only parsing).
-      await canary?.discardEarlyCanary();
+      await discardEarly();
     }
-  };
-  // For a caller that may never run the doctor (the wizard, quit early): what the early canary left.
-  const discardEarly = async () => {
-    await canary?.discardEarlyCanary();
   };
   return { checks, host, facts, factOptions, run, discardEarly };
 }
