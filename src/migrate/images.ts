@@ -8,7 +8,6 @@ import type { IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { loadValidProject } from "../compose/project.js";
 import { UsageError } from "../errors.js";
 import { makeScratchDir, removeScratchDir } from "../host/scratch.js";
 import { safeLine } from "../text/safe-text.js";
@@ -79,6 +78,8 @@ export interface ImageResult {
 
 /** The image references a compose project uses: `image:`, or the name compose gives a build. */
 export async function composeImageRefs(file: string): Promise<{ refs: string[]; built: string[][] }> {
+  // Loaded only for --compose, as for volumes: the project reader (YAML, schema) costs ~0.1 s.
+  const { loadValidProject } = await import("../compose/project.js");
   const project = await loadValidProject(file, process.env);
   const services = (project.data.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const refs: string[] = [];
