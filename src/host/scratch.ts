@@ -1,8 +1,18 @@
 // podlift's own folders on the live host, outside any file the host owns: the spool podman load
 // writes into, a staged volume folder moved into place, the free space under a folder. The
 // migration's raw file system calls live here, behind the door, like piped.ts's /proc reads.
-import { readdirSync, statSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { chown, mkdir, mkdtemp, rename, rm, statfs } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { UserInfo } from "./types.js";
 
@@ -60,4 +70,78 @@ export async function moveFolder(from: string, to: string): Promise<boolean> {
 export async function freeBytes(dir: string): Promise<number | null> {
   const fs = await statfs(dir).catch(() => null);
   return fs ? fs.bavail * fs.bsize : null;
+}
+
+/**
+ * A file of lines podlift writes once and then reads back in order (a spill of what would not
+ * fit in memory), in a private folder of the temporary directory, removed by close(). Writes
+ * are buffered; reading starts with the first nextLine() and ends writing.
+ */
+export class SpillFile {
+  private readonly dir: string;
+  private writeFd: number | null;
+  private readonly file: string;
+  private readFd: number | null = null;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private text = "";
+  private at = 0;
+  private eof = false;
+  private readonly chunk = Buffer.allocUnsafe(64 * 1024);
+  private closed = false;
+
+  /** In `<tmp>/<prefix>XXXXXX/<name>`. */
+  constructor(prefix: string, name: string) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    this.file = path.join(this.dir, name);
+    this.writeFd = openSync(this.file, "wx", 0o600);
+  }
+
+  /** Appends one line (no newline inside; latin1, as tar's paths are read). */
+  append(line: string): void {
+    if (this.writeFd === null) throw new Error("the spill file is being read: no more lines");
+    this.pending.push(`${line}\n`);
+    this.pendingBytes += line.length + 1;
+    if (this.pendingBytes >= 256 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    if (this.writeFd === null || this.pending.length === 0) return;
+    writeSync(this.writeFd, this.pending.join(""), null, "latin1");
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** The next line written, or null after the last. */
+  nextLine(): string | null {
+    if (this.readFd === null) {
+      this.flush();
+      if (this.writeFd !== null) closeSync(this.writeFd);
+      this.writeFd = null;
+      this.readFd = openSync(this.file, "r");
+    }
+    for (;;) {
+      const nl = this.text.indexOf("\n", this.at);
+      if (nl !== -1) {
+        const line = this.text.slice(this.at, nl);
+        this.at = nl + 1;
+        return line;
+      }
+      if (this.eof) return null;
+      const n = readSync(this.readFd, this.chunk, 0, this.chunk.length, null);
+      if (n === 0) this.eof = true;
+      this.text = this.text.slice(this.at) + this.chunk.toString("latin1", 0, n);
+      this.at = 0;
+    }
+  }
+
+  /** Closes and removes the file (safe to call twice). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of [this.writeFd, this.readFd]) if (fd !== null) closeSync(fd);
+    this.writeFd = null;
+    this.readFd = null;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

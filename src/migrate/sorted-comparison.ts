@@ -3,9 +3,7 @@
 // with the copy's, so memory stays flat however many entries a volume holds (200,000 entries
 // kept in a Map cost ~50 MiB). Hardlinks compare by their leader: in name order both tars name
 // the group's first member.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { SpillFile } from "../host/scratch.js";
 import { type Difference, fieldsOf, type ManifestEntry, RECORD_FIELDS, record } from "./tar-manifest.js";
 
 /**
@@ -25,26 +23,16 @@ export function tarOrder(a: string, b: string): number {
   return a.length - b.length;
 }
 
-const FLUSH_BYTES = 256 * 1024;
 const show = (p: string) => JSON.stringify(p).slice(1, -1);
 
 export class SortedComparison {
   total = 0;
   private readonly out: Difference[] = [];
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), "podlift-verify-"));
-  private readonly file = path.join(this.dir, "source");
-  private writeFd: number | null = openSync(this.file, "wx", 0o600);
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** The source's entries, one line each, until the copy's are read. */
+  private readonly spill = new SpillFile("podlift-verify-", "source");
   private lastSource: string | null = null;
   private lastCopy: string | null = null;
-  private readFd: number | null = null;
-  private text = "";
-  private at = 0;
-  private eof = false;
   private ahead: [string, string] | null = null;
-  private readonly chunk = Buffer.allocUnsafe(64 * 1024);
-  private closed = false;
 
   constructor(private readonly options: { xattrs: boolean; limit?: number } = { xattrs: true }) {}
 
@@ -53,50 +41,23 @@ export class SortedComparison {
     if (this.out.length < (this.options.limit ?? 200)) this.out.push({ path: show(p), problem });
   }
 
-  private flush() {
-    if (this.writeFd === null || this.pending.length === 0) return;
-    writeSync(this.writeFd, this.pending.join(""), null, "latin1");
-    this.pending = [];
-    this.pendingBytes = 0;
-  }
-
   /** An entry of the source, in name order. */
   addSource = (e: ManifestEntry): void => {
     if (this.lastSource !== null && tarOrder(this.lastSource, e.path) >= 0)
       throw new Error(`the source's tar is not in name order at ${show(e.path)}`);
     this.lastSource = e.path;
     // Paths and records are latin1 strings; JSON escapes tabs and newlines inside them.
-    const line = `${JSON.stringify(e.path)}\t${record(e, true)}\n`;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    this.spill.append(`${JSON.stringify(e.path)}\t${record(e, true)}`);
   };
 
   /** The next source entry not yet matched, or null at the end. */
   private peek(): [string, string] | null {
     if (this.ahead) return this.ahead;
-    if (this.readFd === null) {
-      this.flush();
-      if (this.writeFd !== null) closeSync(this.writeFd);
-      this.writeFd = null;
-      this.readFd = openSync(this.file, "r");
-    }
-    const chunk = this.chunk;
-    for (;;) {
-      const nl = this.text.indexOf("\n", this.at);
-      if (nl !== -1) {
-        const line = this.text.slice(this.at, nl);
-        this.at = nl + 1;
-        const tab = line.indexOf("\t");
-        this.ahead = [JSON.parse(line.slice(0, tab)) as string, line.slice(tab + 1)];
-        return this.ahead;
-      }
-      if (this.eof) return null;
-      const n = readSync(this.readFd, chunk, 0, chunk.length, null);
-      if (n === 0) this.eof = true;
-      this.text = this.text.slice(this.at) + chunk.toString("latin1", 0, n);
-      this.at = 0;
-    }
+    const line = this.spill.nextLine();
+    if (line === null) return null;
+    const tab = line.indexOf("\t");
+    this.ahead = [JSON.parse(line.slice(0, tab)) as string, line.slice(tab + 1)];
+    return this.ahead;
   }
 
   /** An entry of the copy, in name order, checked against the source's entry of that name. */
@@ -147,11 +108,6 @@ export class SortedComparison {
 
   /** Removes the spill file (finish does; a failed copy calls this). */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const fd of [this.writeFd, this.readFd]) if (fd !== null) closeSync(fd);
-    this.writeFd = null;
-    this.readFd = null;
-    rmSync(this.dir, { recursive: true, force: true });
+    this.spill.close();
   }
 }
