@@ -3,10 +3,10 @@
 // stream to build the source's manifest. Through the engine API the bytes pass through Node. Data
 // lands in a staging volume "<name>.podlift-partial"; only a copy that verified, while no
 // container started using the source, becomes the real volume.
-import { lstat } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "../host/piped.js";
+import { keepsHoles } from "../host/sparse.js";
 import { shellQuote } from "../text/safe-text.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 
@@ -249,8 +249,7 @@ async function holesKept(
   for (const shown of sparse.paths) {
     // The walk lists names JSON-escaped, from bytes read as latin1.
     const name = Buffer.from(JSON.parse(`"${shown}"`) as string, "latin1");
-    const st = await lstat(Buffer.concat([Buffer.from(`${dir}/`), name])).catch(() => null);
-    if (st?.isFile() && st.blocks * 512 < st.size) kept.push(shown);
+    if (await keepsHoles(Buffer.concat([Buffer.from(`${dir}/`), name]))) kept.push(shown);
     else filled.push(shown);
   }
   const notes: string[] = [];
