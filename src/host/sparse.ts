@@ -6,5 +6,5 @@ import { lstat } from "node:fs/promises";
 /** True for a regular file with fewer allocated bytes than its size; false otherwise or on error. */
 export async function keepsHoles(file: Buffer): Promise<boolean> {
   const st = await lstat(file).catch(() => null);
-  return st !== null && st.isFile() && st.blocks * 512 < st.size;
+  return st?.isFile() === true && st.blocks * 512 < st.size;
 }

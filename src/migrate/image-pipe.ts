@@ -5,7 +5,6 @@
 // route sends: curl (it reports the HTTP status and the byte count itself with --write-out,
 // curl >= 7.63) and the docker CLI (`docker -H … save <reference>`, after a /_ping). Neither: the
 // caller relays through Node. https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
-import path from "node:path";
 import { bytesWritten, describeExit, type Exit, type PipedSpec, spawnPiped } from "../host/piped.js";
 import { scratchBytes } from "../host/scratch.js";
 import type { Host } from "../host/types.js";
