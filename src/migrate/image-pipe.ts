@@ -162,6 +162,13 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     },
     Math.min(250, stallMs / 4),
   );
+  // The spool's size, sampled often while podman load runs: a small image can be written,
+  // spooled, loaded and its spool deleted between two of the producer's samples.
+  let spoolMost = 0;
+  const spoolTimer = setInterval(() => {
+    if (load.done) clearInterval(spoolTimer);
+    else spoolMost = Math.max(spoolMost, scratchBytes(options.spool) ?? 0);
+  }, 25);
   let deadline: NodeJS.Timeout | undefined;
   try {
     const producerExit = await producer.exited;
@@ -190,7 +197,9 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     }
     // The docker CLI does not say how much it wrote, and /proc/<pid>/io went with it: the spool
     // holds it all once load has read the rest (podman deletes the file when the load ends).
-    const bytes = wrote ? Number(wrote[2]) : Math.max(counted, await spooledAtEnd(options.spool, load));
+    const bytes = wrote
+      ? Number(wrote[2])
+      : Math.max(counted, spoolMost, await spooledAtEnd(options.spool, load));
     report(bytes);
     // Storing runs at disk speed once the last byte is in; a load still busy after this long
     // (a store lock held elsewhere, a hung disk) is ended rather than waited on for ever.
@@ -206,6 +215,7 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     return { bytes, out };
   } finally {
     clearInterval(timer);
+    clearInterval(spoolTimer);
     clearTimeout(deadline);
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all([producer.kill(), load.kill()]);
