@@ -40,18 +40,24 @@ const result = await build({
 const bundle = result.outputFiles.find((f) => f.path === outfile)?.text;
 if (bundle === undefined) throw new Error(`esbuild wrote no ${outfile}`);
 for (const f of result.outputFiles) if (f.path !== outfile) writeFileSync(f.path, f.contents);
+const early = readFileSync(path.join(root, "scripts", "head-early.cjs"), "utf8").replace(
+  /^\/\/ biome-ignore.*\n/m,
+  "",
+);
 const head = `#!/usr/bin/env node
 "use strict";
 // podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the base64 in the comment below.
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
 else {
+  // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
+  globalThis.__podliftEarly = startEarly(args);
   const text = require("node:fs").readFileSync(__filename, "latin1");
   const from = text.lastIndexOf("/*" + "BUNDLE") + 8;
   const bundle = Buffer.from(text.slice(from, text.lastIndexOf("*/")), "base64").toString("utf8");
   require("node:vm").compileFunction(bundle, ["exports", "require", "module", "__filename", "__dirname"], { filename: __filename })(exports, require, module, __filename, __dirname);
 }
-`;
+${early}`;
 writeFileSync(outfile, `${head}/*BUNDLE${Buffer.from(bundle).toString("base64")}*/\n`);
 chmodSync(outfile, 0o755);
 const bytes = statSync(outfile).size;

@@ -4,6 +4,7 @@ import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { takeEarlyRun } from "./early.js";
 import { killTree, newMarker, track, untrack } from "./process-group.js";
 import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
@@ -208,6 +209,11 @@ export class LiveHost implements WritableHost {
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    // The single file's head may have started this very command already (src/host/early.ts).
+    const asMe = options.user === undefined || options.user === this.me.name;
+    const plain = options.env === undefined && options.input === undefined;
+    const early = this.isLive && asMe && plain ? takeEarlyRun(argv, options, DEFAULT_TIMEOUT_MS) : null;
+    if (early) return early;
     const started = performance.now();
     const prepared = await this.prepare(argv, options);
     if ("failed" in prepared) return prepared.failed;

@@ -1,0 +1,91 @@
+// The commands the single file's head started before podlift loaded (scripts/head-early.cjs):
+// a doctor run's `podman --version` and `podman info`. LiveHost.run takes one over when it is
+// asked for the very same command, as the invoking user, on the live root; from then on it is
+// any other command of the run: tracked (killed with its group if podlift exits), held to its
+// deadline counted from when it really started, ended by the run's abort signal.
+import type { ChildProcess } from "node:child_process";
+import { killTree, track, untrack } from "./process-group.js";
+import type { CommandResult, RunOptions } from "./types.js";
+
+interface EarlyRun {
+  argv: string[];
+  /** PODLIFT_CHILD in its environment, as process-group.ts gives every command. */
+  marker: string;
+  child: ChildProcess;
+  startedAt: number;
+  out: Buffer[];
+  err: Buffer[];
+  overflow: boolean;
+  done: Promise<{ code?: number | null; signal?: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
+}
+
+declare global {
+  // Set by the single file's head; undefined everywhere else (tests, the module build).
+  var __podliftEarly: { started: EarlyRun[] } | undefined;
+}
+
+/**
+ * The early run of exactly this command, if the head started one and nothing took it yet; null
+ * otherwise. The caller decides that user and root match (LiveHost.run: live "/", no user switch,
+ * no extra environment, no input).
+ */
+export function takeEarlyRun(
+  argv: readonly string[],
+  options: RunOptions,
+  defaultTimeoutMs: number,
+): Promise<CommandResult> | null {
+  const early = globalThis.__podliftEarly;
+  if (!early) return null;
+  const i = early.started.findIndex(
+    (r) => r.argv.length === argv.length && r.argv.every((a, k) => a === argv[k]),
+  );
+  if (i < 0) return null;
+  const [run] = early.started.splice(i, 1) as [EarlyRun];
+  return finish(run, argv, options.timeoutMs ?? defaultTimeoutMs, options.signal);
+}
+
+async function finish(
+  run: EarlyRun,
+  argv: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<CommandResult> {
+  const pid = run.child.pid;
+  if (pid !== undefined) track(run.marker, pid);
+  let timedOut = false;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void killTree(pid, run.marker);
+  };
+  const left = Math.max(0, timeoutMs - (performance.now() - run.startedAt));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, left);
+  const onAbort = () => stop();
+  if (signal?.aborted) stop();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  let end: Awaited<EarlyRun["done"]>;
+  try {
+    end = await run.done;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+    untrack(run.marker);
+  }
+  const notFound = end.error?.code === "ENOENT";
+  const failed = end.error && !notFound ? `${argv[0]}: ${end.error.message}` : undefined;
+  const stderr = Buffer.concat(run.err).toString("utf8");
+  return {
+    argv,
+    exitCode: notFound ? 127 : timedOut || run.overflow ? null : (end.code ?? null),
+    stdout: Buffer.concat(run.out).toString("utf8"),
+    stderr: run.overflow ? `${stderr}\n${argv[0]}: more than 8 MiB of output; stopped it` : stderr,
+    durationMs: Math.round(performance.now() - run.startedAt),
+    timedOut,
+    failedToStart: notFound ? `${argv[0]}: command not found` : failed,
+    notFound,
+  };
+}

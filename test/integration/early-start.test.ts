@@ -1,0 +1,103 @@
+// A plain `podlift doctor` starts `podman --version` and `podman info` in the single file's head,
+// before the bundle loads (scripts/head-early.cjs, src/host/early.ts). The run takes them over:
+// each runs once, keeps its deadline, and none outlives podlift, taken over or not.
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { liveUnavailable } from "./live.js";
+
+const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
+const skip = liveUnavailable(["podman"]);
+
+/** A `podman` first on PATH that logs each call ("pid args") and then runs `then`. */
+function shim(then: string): { dir: string; log: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-early-"));
+  const log = path.join(dir, "calls.log");
+  writeFileSync(path.join(dir, "podman"), `#!/bin/sh\necho "$$ $*" >> ${log}\n${then}\n`);
+  chmodSync(path.join(dir, "podman"), 0o755);
+  writeFileSync(log, "");
+  return { dir, log };
+}
+
+function doctor(args: string[], dir: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+    const started = Date.now();
+    execFile(
+      process.execPath,
+      [BIN, "doctor", "--format", "json", ...args],
+      { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 120000 },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as { code?: number }).code ?? null) : 0;
+        resolve({ code: typeof code === "number" ? code : null, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+const calls = (log: string) =>
+  readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => ({ pid: Number(l.split(" ")[0]), args: l.slice(l.indexOf(" ") + 1) }));
+
+/** Running, not a zombie waiting for init to reap it. */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+/** The logged calls still running after up to 3 s (a killed group is reaped by init, not us). */
+async function survivors(log: string) {
+  for (let i = 0; i < 30; i++) {
+    if (!calls(log).some((c) => alive(c.pid))) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return calls(log).filter((c) => alive(c.pid));
+}
+
+describe.skipIf(skip)("doctor's early podman commands", () => {
+  it("runs podman info once, started before the checks load, and reports its answer", async () => {
+    const { dir, log } = shim('exec /usr/bin/podman "$@"');
+    const r = await doctor(["--skip", "canary"], dir);
+    const report = JSON.parse(r.stdout);
+    const info = calls(log).filter((c) => c.args === "info --format json");
+    expect(info).toHaveLength(1);
+    expect(calls(log).filter((c) => c.args === "--version")).toHaveLength(1);
+    const version = report.checks.find((c: { id: string }) => c.id === "podman-version");
+    expect(version.findings.map((f: { code: string }) => f.code)).toContain("podman.info-ok");
+  }, 60000);
+
+  it("holds a hung early podman info to its deadline and leaves no process behind", async () => {
+    const { dir, log } = shim("exec sleep 600");
+    const r = await doctor(["--skip", "canary", "--timeout", "2000"], dir);
+    expect(r.ms).toBeLessThan(30000);
+    const report = JSON.parse(r.stdout);
+    const version = report.checks.find((c: { id: string }) => c.id === "podman-version");
+    expect(version.status).toBe("error");
+    expect(calls(log).map((c) => c.args)).toContain("info --format json");
+    expect(await survivors(log)).toEqual([]);
+  }, 60000);
+
+  it("kills an early podman info that no check takes when podlift exits", async () => {
+    const { dir, log } = shim("exec sleep 600");
+    // Every check that reads podman info is skipped: the early run is never taken over.
+    const skipped = "podman-version,storage,rootless-network,container-dns,canary";
+    const r = await doctor(["--skip", skipped, "--timeout", "1500"], dir);
+    expect(r.ms).toBeLessThan(30000);
+    expect(JSON.parse(r.stdout).checks.length).toBeGreaterThan(5);
+    expect(calls(log).map((c) => c.args)).toContain("info --format json");
+    expect(await survivors(log)).toEqual([]);
+  }, 60000);
+
+  it("starts nothing early for another root or user: --root runs podman only through chroot", async () => {
+    const { dir, log } = shim('exec /usr/bin/podman "$@"');
+    const root = mkdtempSync(path.join(os.tmpdir(), "podlift-early-root-"));
+    await doctor(["--root", root, "--only", "subuid"], dir);
+    expect(calls(log)).toEqual([]);
+  }, 60000);
+});
