@@ -140,6 +140,11 @@ export function collectors(options: {
     },
     { file: "host/os-release.txt", paths: ["/etc/os-release"] },
     { file: "host/uname.txt", argv: ["uname", "-a"] },
+    // The machine as systeminformation sees it (live host only: a mounted root is not this
+    // machine). Serial numbers and UUIDs stay out: a bundle leaves the host.
+    ...(options.host.isLive
+      ? [{ file: "host/system.json", produce: () => machineSummary(), timeoutMs: 10000 }]
+      : []),
     { file: "host/limits.txt", paths: ["/proc/self/limits"] },
     // Compose files are the user's input on this machine, not files of the (possibly mounted) host root.
     ...options.compose.map((c, i) => ({
@@ -172,4 +177,31 @@ export function collectors(options: {
   ];
   const limit = options.timeoutMs;
   return limit ? list.map((c) => ({ ...c, timeoutMs: Math.min(c.timeoutMs ?? limit, limit) })) : list;
+}
+
+/** Hardware, hypervisor and memory from systeminformation, without identifiers. */
+async function machineSummary(): Promise<string> {
+  const si = await import("systeminformation");
+  const [system, cpu, mem] = await Promise.all([si.system(), si.cpu(), si.mem()]);
+  return `${JSON.stringify(
+    {
+      system: {
+        manufacturer: system.manufacturer,
+        model: system.model,
+        version: system.version,
+        virtual: system.virtual,
+        virtualHost: system.virtualHost ?? null,
+      },
+      cpu: {
+        manufacturer: cpu.manufacturer,
+        brand: cpu.brand,
+        cores: cpu.cores,
+        physicalCores: cpu.physicalCores,
+        virtualization: cpu.virtualization,
+      },
+      memory: { total: mem.total, available: mem.available, swapTotal: mem.swaptotal },
+    },
+    null,
+    2,
+  )}\n`;
 }

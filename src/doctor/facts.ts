@@ -153,15 +153,42 @@ export function parseOsRelease(text: string): OsRelease {
   };
 }
 
-// systeminformation knows the hypervisor on a live host; a fixture or mounted root has none.
+/** DMI vendor and product strings of hypervisors, as systemd-detect-virt knows them. */
+const DMI_VENDORS: [RegExp, string][] = [
+  [/^KVM|^OpenStack|^KubeVirt|^Amazon EC2|^Google Compute Engine/m, "kvm"],
+  [/^QEMU/m, "qemu"],
+  [/^VMware|^VMW/m, "vmware"],
+  [/^innotek GmbH|^VirtualBox|^Oracle Corporation/m, "virtualbox"],
+  [/^Xen/m, "xen"],
+  [/^Bochs/m, "bochs"],
+  [/^Parallels/m, "parallels"],
+  [/^BHYVE/m, "bhyve"],
+  [/^Microsoft Corporation\nVirtual Machine|^Virtual Machine/m, "microsoft"],
+];
+
+/** A fixture or mounted root has no virtualization of its own: only the live host is asked. */
 async function detectVirtualization(host: Host): Promise<string | null> {
-  if (!host.isLive || process.platform !== "linux") return null;
-  try {
-    const si = await import("systeminformation");
-    const system = await si.system();
-    if (!system.virtual) return (await host.stat("/.dockerenv")) ? "docker" : null;
-    return system.virtualHost || "virtual machine";
-  } catch {
-    return null;
-  }
+  return host.isLive && process.platform === "linux" ? virtualizationOf(host) : null;
+}
+
+/**
+ * The container or hypervisor a host runs in, read from files the way systemd-detect-virt
+ * reads them (a container first, then DMI, then the CPU's hypervisor flag): no process to
+ * start, nothing that blocks Node's thread (systeminformation's system() ran three execSyncs).
+ */
+export async function virtualizationOf(host: Host): Promise<string | null> {
+  const read = (p: string) => host.readFile(p).catch(() => null);
+  if (await host.stat("/run/.containerenv")) return "podman";
+  if (await host.stat("/.dockerenv")) return "docker";
+  const container = /(?:^|\0)container=([^\0]+)/.exec((await read("/proc/1/environ")) ?? "")?.[1];
+  if (container) return safeLine(container).slice(0, 40);
+  const dmi = await Promise.all(
+    ["sys_vendor", "product_name", "bios_vendor", "board_vendor"].map((f) => read(`/sys/class/dmi/id/${f}`)),
+  );
+  const text = dmi.map((t) => t?.trim() ?? "").join("\n");
+  for (const [pattern, name] of DMI_VENDORS) if (pattern.test(text)) return name;
+  const xen = (await read("/sys/hypervisor/type"))?.trim();
+  if (xen) return safeLine(xen).slice(0, 40);
+  const cpuinfo = (await read("/proc/cpuinfo")) ?? "";
+  return /^flags\s*:.*\bhypervisor\b/m.test(cpuinfo) ? "virtual machine" : null;
 }

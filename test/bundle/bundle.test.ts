@@ -207,6 +207,12 @@ describe("podlift bundle", () => {
         expect(all).not.toContain(SECRETS.registryAuth);
         expect(all).not.toContain(SECRETS.envToken);
         expect(all).toContain(`${name}:`); // the user's subuid lines
+        // The machine, from systeminformation: real figures, no serial number or UUID.
+        const system = extract(out).files.find((f) => f.endsWith("host/system.json")) as string;
+        const machine = JSON.parse(readFileSync(system, "utf8"));
+        expect(machine.memory.total).toBeGreaterThan(0);
+        expect(machine.cpu.cores).toBeGreaterThan(0);
+        expect(JSON.stringify(machine)).not.toMatch(/serial|uuid/i);
       } finally {
         removeUser(name);
       }
