@@ -4,12 +4,8 @@
 // compose's `depends_on: condition: service_healthy` waits for ever too.
 // https://docs.podman.io/en/latest/markdown/podman-healthcheck-run.1.html
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--health-cmd, "requires systemd")
-import { userEnv } from "../src/doctor/podman-facts.js";
 import type { Check, CheckContext } from "../src/doctor/types.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
-
-/** At most this many containers are inspected for a healthcheck. */
-const MAX_CONTAINERS = 200;
 
 export const check: Check = {
   id: "healthcheck-timers",
@@ -64,56 +60,25 @@ export const check: Check = {
 type Listed = { kind: "some"; names: string[] } | { kind: "none" } | { kind: "unknown"; why: string };
 
 /** The target user's containers that have a healthcheck, by `podman ps -a` and `podman container inspect`. */
-async function healthchecked({ host, facts, signal }: CheckContext): Promise<Listed> {
+async function healthchecked({ host, facts }: CheckContext): Promise<Listed> {
   const user = facts.targetUser;
   const asOther = user.name !== host.currentUser().name;
   if (asOther && host.currentUser().uid !== 0)
     return { kind: "unknown", why: `podlift runs as ${host.currentUser().name}` };
-  const options = {
-    timeoutMs: 8000,
-    signal,
-    user: asOther ? user.name : undefined,
-    env: await userEnv(host, user),
-  };
-  const ps = await host.run(["podman", "ps", "-a", "--format", "json"], options);
-  if (ps.exitCode !== 0)
-    return {
-      kind: "unknown",
-      why: ps.notFound ? "podman is not installed" : `podman ps exited ${ps.exitCode}`,
-    };
-  let rows: { Id?: unknown; Names?: unknown; Status?: unknown }[];
-  try {
-    const parsed = JSON.parse(ps.stdout || "[]") as unknown;
-    rows = Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return { kind: "unknown", why: "podman ps printed no JSON" };
-  }
-  const ids = rows
-    .map((r) => String(r.Id ?? ""))
-    .filter((id) => /^[0-9a-f]{12,64}$/.test(id))
-    .slice(0, MAX_CONTAINERS);
-  if (ids.length === 0) return { kind: "none" };
+  const listed = await facts.podman.containers(user);
+  if (!listed.ok) return { kind: "unknown", why: listed.why };
+  if (listed.inspected?.length === 0) return { kind: "none" };
   const names = new Set<string>();
   // ps shows health in Status ("Up 3 hours (starting)") once it has been set.
-  for (const r of rows) {
+  for (const r of listed.rows) {
     if (typeof r.Status === "string" && /\((healthy|unhealthy|starting)\)/.test(r.Status))
       names.add(nameOf(r));
   }
-  const inspect = await host.run(["podman", "container", "inspect", ...ids], options);
-  if (inspect.exitCode === 0) {
-    try {
-      const parsed = JSON.parse(inspect.stdout) as {
-        Name?: unknown;
-        Config?: { Healthcheck?: { Test?: unknown } };
-      }[];
-      for (const c of Array.isArray(parsed) ? parsed : []) {
-        const test = c.Config?.Healthcheck?.Test;
-        if (Array.isArray(test) && test.length > 0 && test[0] !== "NONE")
-          names.add(safeLine(String(c.Name ?? "?")));
-      }
-    } catch {
-      // ps's Status hints stand alone.
-    }
+  // Without inspect's answer, ps's Status hints stand alone.
+  for (const c of listed.inspected ?? []) {
+    const test = c.Config?.Healthcheck?.Test;
+    if (Array.isArray(test) && test.length > 0 && test[0] !== "NONE")
+      names.add(safeLine(String(c.Name ?? "?")));
   }
   return names.size > 0 ? { kind: "some", names: [...names].sort() } : { kind: "none" };
 }

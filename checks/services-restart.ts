@@ -4,7 +4,7 @@
 // container with restart policy always at boot; for a rootless user, only when the user lingers.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html#restart-policy
 // https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html
-import type { Check, Finding } from "../src/doctor/types.js";
+import type { Check, Facts, Finding } from "../src/doctor/types.js";
 import { hasSystemd } from "../src/host/systemd.js";
 import type { Host, UserInfo } from "../src/host/types.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
@@ -58,36 +58,16 @@ async function dockerContainers(host: Host, unreadable: string[]): Promise<Resta
 }
 
 /** Podman's containers for the target (root or the user), those not started by a systemd unit. */
-async function podmanContainers(
-  host: Host,
-  user: UserInfo,
-  rootful: boolean,
-  unreadable: string[],
-): Promise<Restarting[]> {
-  const as = rootful || host.currentUser().name === user.name ? {} : { user: user.name };
-  const ids = await host.run(["podman", "ps", "-aq"], { timeoutMs: 10000, ...as });
-  if (ids.exitCode !== 0) return [];
-  const list = ids.stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (list.length === 0) return [];
-  const r = await host.run(["podman", "container", "inspect", ...list], { timeoutMs: 15000, ...as });
-  let parsed: {
-    Name?: string;
-    HostConfig?: { RestartPolicy?: { Name?: string } };
-    Config?: { Labels?: Record<string, string> | null };
-  }[];
-  try {
-    parsed = JSON.parse(r.stdout);
-    if (!Array.isArray(parsed)) throw new Error("not a list");
-  } catch (error) {
-    unreadable.push(`podman container inspect: ${(error as Error).message}`);
+async function podmanContainers(facts: Facts, unreadable: string[]): Promise<Restarting[]> {
+  const listed = await facts.podman.containers(facts.targetUser);
+  if (!listed.ok) return [];
+  if (listed.inspected === null) {
+    unreadable.push(listed.inspectError ?? "podman container inspect failed");
     return [];
   }
-  return parsed
+  return listed.inspected
     .filter((c) => {
-      const policy = c.HostConfig?.RestartPolicy?.Name ?? "";
+      const policy = String(c.HostConfig?.RestartPolicy?.Name ?? "");
       return policy !== "" && policy !== "no" && !c.Config?.Labels?.PODMAN_SYSTEMD_UNIT;
     })
     .map((c) => ({
@@ -109,7 +89,7 @@ export const check: Check = {
     const systemd = await hasSystemd(host);
     const [docker, podman] = await Promise.all([
       dockerContainers(host, unreadable),
-      podmanContainers(host, user, rootful, unreadable),
+      podmanContainers(facts, unreadable),
     ]);
     const findings: Finding[] = unreadable.map((u) => ({
       code: "services-restart.unreadable",

@@ -32,16 +32,46 @@ export type PodmanInfoResult =
   | { ok: true; info: PodmanInfo; command: CommandResult }
   | { ok: false; reason: "not-installed" | "failed" | "unparsable"; command: CommandResult };
 
+/** A row of `podman ps -a --format json`, as far as the checks read it. */
+export type PodmanPsRow = { Id?: unknown; Names?: unknown; Status?: unknown };
+
+/** One container of `podman container inspect`, as far as the checks read it. */
+export type PodmanInspected = {
+  Name?: unknown;
+  HostConfig?: { RestartPolicy?: { Name?: unknown } };
+  Config?: { Labels?: Record<string, string> | null; Healthcheck?: { Test?: unknown } };
+};
+
+export type PodmanContainersResult =
+  | {
+      ok: true;
+      rows: PodmanPsRow[];
+      /** Every listed container inspected, or null with why (the rows alone stand then). */
+      inspected: PodmanInspected[] | null;
+      inspectError?: string;
+    }
+  | { ok: false; why: string; notFound: boolean };
+
+/** At most this many containers are inspected (one command line). */
+export const MAX_INSPECTED = 200;
+
 export interface PodmanFacts {
   /** `podman --version`, parsed; null when podman is not installed. Throws when it hangs or crashes. */
   version(): Promise<string | null>;
   /** `podman info` as root (rootful) or as the given user (rootless). */
   info(user: UserInfo): Promise<PodmanInfoResult>;
+  /**
+   * The user's containers: one `podman ps -a` and one `podman container inspect` of them all,
+   * shared by every check that looks at containers (each podman command costs a process start
+   * and the store's lock).
+   */
+  containers(user: UserInfo): Promise<PodmanContainersResult>;
 }
 
 export function podmanFacts(host: Host): PodmanFacts {
   let version: Promise<string | null> | undefined;
   const infos = new Map<string, Promise<PodmanInfoResult>>();
+  const containers = new Map<string, Promise<PodmanContainersResult>>();
   return {
     version() {
       version ??= host.run(["podman", "--version"], { timeoutMs: 3000 }).then((r) => {
@@ -65,7 +95,59 @@ export function podmanFacts(host: Host): PodmanFacts {
       }
       return pending;
     },
+    containers(user) {
+      let pending = containers.get(user.name);
+      if (pending === undefined) {
+        pending = loadContainers(host, user);
+        containers.set(user.name, pending);
+      }
+      return pending;
+    },
   };
+}
+
+async function loadContainers(host: Host, user: UserInfo): Promise<PodmanContainersResult> {
+  const asOther = user.name !== host.currentUser().name;
+  const options = {
+    user: asOther ? user.name : undefined,
+    env: await userEnv(host, user),
+  };
+  const ps = await host.run(["podman", "ps", "-a", "--format", "json"], { timeoutMs: 10000, ...options });
+  if (ps.exitCode !== 0) {
+    const why = ps.notFound
+      ? "podman is not installed"
+      : ps.timedOut
+        ? "podman ps did not answer within 10 s"
+        : `podman ps exited ${ps.exitCode}`;
+    return { ok: false, why, notFound: ps.notFound === true };
+  }
+  let rows: PodmanPsRow[];
+  try {
+    const parsed = JSON.parse(ps.stdout || "[]") as unknown;
+    if (!Array.isArray(parsed)) throw new Error("not a list");
+    rows = parsed as PodmanPsRow[];
+  } catch {
+    return { ok: false, why: "podman ps printed no JSON list", notFound: false };
+  }
+  const ids = rows
+    .map((r) => String(r.Id ?? ""))
+    .filter((id) => /^[0-9a-f]{12,64}$/.test(id))
+    .slice(0, MAX_INSPECTED);
+  if (ids.length === 0) return { ok: true, rows, inspected: [] };
+  const r = await host.run(["podman", "container", "inspect", ...ids], { timeoutMs: 15000, ...options });
+  try {
+    if (r.exitCode !== 0) throw new Error(`exited ${r.timedOut ? "(timed out)" : r.exitCode}`);
+    const parsed = JSON.parse(r.stdout) as unknown;
+    if (!Array.isArray(parsed)) throw new Error("not a list");
+    return { ok: true, rows, inspected: parsed as PodmanInspected[] };
+  } catch (error) {
+    return {
+      ok: true,
+      rows,
+      inspected: null,
+      inspectError: `podman container inspect: ${(error as Error).message}`,
+    };
+  }
 }
 
 export async function userEnv(host: Host, user: UserInfo): Promise<Record<string, string> | undefined> {

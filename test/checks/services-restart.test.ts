@@ -37,8 +37,8 @@ describe("services-restart", () => {
       {
         user: USER,
         commands: [
-          { argv: ["podman", "ps", "-aq"], stdout: "abcd\n" },
-          { argv: ["podman", "container", "inspect", "abcd"], stdoutFile: "_commands/inspect.json" },
+          { argv: ["podman", "ps", "-a", "--format", "json"], stdout: '[{"Id": "abcdabcdabcd"}]' },
+          { argv: ["podman", "container", "inspect", "abcdabcdabcd"], stdoutFile: "_commands/inspect.json" },
         ],
       },
     );
@@ -62,8 +62,8 @@ describe("services-restart", () => {
       {
         user: USER,
         commands: [
-          { argv: ["podman", "ps", "-aq"], stdout: "abcd\n" },
-          { argv: ["podman", "container", "inspect", "abcd"], stdoutFile: "_commands/inspect.json" },
+          { argv: ["podman", "ps", "-a", "--format", "json"], stdout: '[{"Id": "abcdabcdabcd"}]' },
+          { argv: ["podman", "container", "inspect", "abcdabcdabcd"], stdoutFile: "_commands/inspect.json" },
         ],
       },
     );
@@ -100,8 +100,8 @@ describe("services-restart", () => {
       { "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n", "run/systemd/system/.keep": "" },
       {
         commands: [
-          { argv: ["podman", "ps", "-aq"], stdout: "abcd\n" },
-          { argv: ["podman", "container", "inspect", "abcd"], stdout: "\u001b[2Jnot json" },
+          { argv: ["podman", "ps", "-a", "--format", "json"], stdout: '[{"Id": "abcdabcdabcd"}]' },
+          { argv: ["podman", "container", "inspect", "abcdabcdabcd"], stdout: "\u001b[2Jnot json" },
         ],
       },
     );
