@@ -89,3 +89,15 @@ export async function liveJournalTurn(timeoutMs = 240000): Promise<() => void> {
     }
   }
 }
+
+/**
+ * A fixture host's recorded calls with the canary's per-run container name and label taken out
+ * (`--name podlift-canary-<random> --label io.podlift.canary=true`), for comparing whole argvs.
+ */
+export function unnamedCalls(host: { calls: { argv: readonly string[]; user?: string }[] }) {
+  return host.calls.map((c) => {
+    const at = c.argv.indexOf("--name");
+    const named = at >= 0 && /^podlift-canary-/.test(c.argv[at + 1] ?? "") && c.argv[at + 2] === "--label";
+    return named ? { ...c, argv: [...c.argv.slice(0, at), ...c.argv.slice(at + 4)] } : c;
+  });
+}

@@ -20,19 +20,20 @@ describe("the canary started early", () => {
     if (!alice) throw new Error("fixture has no alice");
     await startCanaryEarly(host, alice);
     const early = podmanRuns(host);
-    // Without and with a network, as root and as alice: four runs before any check ran.
+    // The network run, as root and as alice, before any check ran.
     expect(early.map((c) => [c.user ?? "root", c.argv.includes("none") ? "none" : "default"]).sort()).toEqual(
       [
         ["alice", "default"],
-        ["alice", "none"],
         ["root", "default"],
-        ["root", "none"],
       ],
     );
     const facts = await gatherFacts(host, { user: "alice" });
     const result = await runCheck(check, host, facts, 5000);
-    // The check started no plain run of its own: it judged the early ones.
-    expect(podmanRuns(host)).toHaveLength(early.length);
+    // The check judged the early runs: its own are the runs without a network, made because
+    // those with one failed here (no more network runs than the early ones).
+    const later = podmanRuns(host).slice(early.length);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((c) => c.argv.includes("none"))).toBe(true);
     expect(result.findings.map((f) => f.code)).toContain("canary.network-failed");
   });
 

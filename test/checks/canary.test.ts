@@ -7,7 +7,7 @@ import { classify } from "../../src/parse/classify.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 describe("canary", () => {
-  it("starts a container with and without a network from a tree of host binaries", async () => {
+  it("starts a container with a network from a tree of host binaries: without one is implied", async () => {
     const r = await runOn(check, "fedora-40-rootless");
     expect(r.codes).toEqual(["canary.ok", "canary.network-ok"]);
     const tree = r.host.calls.find((c) => c.argv[0] === "<temp-tree>");
@@ -24,10 +24,36 @@ describe("canary", () => {
       "tmp",
     ]);
     const runs = r.host.calls.filter((c) => c.argv[1] === "run").map((c) => c.argv.join(" "));
-    expect(runs).toEqual([
-      "podman run --rm --network none --rootfs /tmp/podlift-fixture-tree /usr/bin/true",
-      "podman run --rm --rootfs /tmp/podlift-fixture-tree /usr/bin/true",
-    ]);
+    // One run: the container is named (for removal if it is ever killed) and labelled as the canary's.
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(
+      /^podman run --rm --name podlift-canary-[0-9a-f]{12} --label io\.podlift\.canary=true --rootfs \/tmp\/podlift-fixture-tree \/usr\/bin\/true$/,
+    );
+    expect(r.find("canary.ok").evidence).toMatchObject({ implied: true });
+    expect(r.find("canary.ok").message).toContain("it starts with the default network");
+  });
+
+  it("makes the run without a network when the network run fails, and judges each", async () => {
+    const root = tempHost(
+      { "etc/passwd": PASSWD },
+      {
+        user: USER,
+        commands: [
+          { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
+          { argv: ["podman", "run", "--rm", "--network", "none"], prefix: true, exitCode: 0 },
+          {
+            argv: ["podman", "run"],
+            prefix: true,
+            exitCode: 126,
+            stderr: 'Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied"\n',
+          },
+        ],
+      },
+    );
+    const r = await runOn(check, root);
+    expect(r.codes).toEqual(["canary.ok", "canary.network-failed"]);
+    expect(r.find("canary.ok").evidence?.implied).toBeUndefined();
+    expect(r.find("canary.network-failed").evidence).toMatchObject({ cause: "tun-device" });
   });
 
   it("classifies a failure once, instead of dumping stderr twice", async () => {
@@ -59,6 +85,12 @@ describe("canary", () => {
     const r = await runOn({ ...check, timeoutMs: 200 }, root, { timeoutMs: 200 });
     expect(r.status).toBe("error");
     expect(r.find("check.timeout").evidence).toEqual({ timeoutMs: 200 });
+    // Killed before its --rm could run: the container is removed by its name.
+    const run = r.host.calls.find((c) => c.argv[1] === "run")?.argv ?? [];
+    const name = run[run.indexOf("--name") + 1];
+    for (let i = 0; i < 50 && !r.host.calls.some((c) => c.argv[1] === "rm"); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.host.calls.map((c) => c.argv)).toContainEqual(["podman", "rm", "--force", "--ignore", name]);
   });
 
   it("maps the errors seen in the field to causes", () => {

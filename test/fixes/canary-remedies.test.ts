@@ -15,7 +15,7 @@ import type { Finding } from "../../src/doctor/types.js";
 import { undoRun } from "../../src/fix/session.js";
 import { FixtureHost, type FixtureSpec } from "../../src/host/fixture-host.js";
 import { classify } from "../../src/parse/classify.js";
-import { runOn, scratchCopy } from "../helpers.js";
+import { runOn, scratchCopy, unnamedCalls } from "../helpers.js";
 import { planOn } from "./fix-helpers.js";
 
 const CI = "debian-12-ci-canary";
@@ -44,7 +44,7 @@ describe("canary remedies on the CI machine's fixture", () => {
       "podlift fix --only tun-device-mode makes /dev/net/tun usable by every user",
     );
     // The try ran as root (no user), with the host's limits: root here may not raise them either.
-    const tryCall = r.host.calls.find((c) => c.argv.includes("slirp4netns"));
+    const tryCall = unnamedCalls(r.host).find((c) => c.argv.includes("slirp4netns"));
     expect(tryCall).toEqual({
       argv: [
         "podman",
@@ -90,14 +90,14 @@ describe("canary remedies on the CI machine's fixture", () => {
           stderr: HYBRID,
         },
         {
-          argv: ["podman", "run", "--rm", "--runtime", "runc", "--rootfs"],
+          argv: ["podman", "run", "--rm", "--runtime", "runc", "--name"],
           prefix: true,
           user: "alice",
           exitCode: 126,
           stderr: 'Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied\\n"\n',
         },
         {
-          argv: ["podman", "run", "--rm", "--rootfs"],
+          argv: ["podman", "run", "--rm", "--name"],
           prefix: true,
           user: "alice",
           exitCode: 126,
@@ -169,7 +169,7 @@ describe("canary remedies on the CI machine's fixture", () => {
       proven: ["storage-overlay"],
       tried: [expect.stringMatching(/^With the overlay driver \(a throwaway store\): starts/)],
     });
-    const tryCall = r.host.calls.find((c) => c.argv[1] === "--root");
+    const tryCall = unnamedCalls(r.host).find((c) => c.argv[1] === "--root");
     expect(tryCall).toEqual({
       argv: [
         "podman",
@@ -265,7 +265,7 @@ describe("canary remedies on the CI machine's fixture", () => {
         { argv: ["podman", "--version"], stdout: `podman version ${version}\n` },
         { argv: ["podman", "run", "--rm", "--network", "pasta"], prefix: true, user: "alice", exitCode: 0 },
         {
-          argv: ["podman", "run", "--rm", "--rootfs"],
+          argv: ["podman", "run", "--rm", "--name"],
           prefix: true,
           user: "alice",
           exitCode: 127,
@@ -446,7 +446,7 @@ describe("podman-system-migrate and podman-system-reset", () => {
       spec: {
         commands: [
           {
-            argv: ["podman", "run", "--rm", "--network", "none", "--rootfs"],
+            argv: ["podman", "run", "--rm", "--network", "none", "--name"],
             prefix: true,
             user: "alice",
             exitCode: 125,
@@ -502,7 +502,7 @@ describe("podman-system-migrate and podman-system-reset", () => {
       proven: ["podman-system-migrate"],
       tried: [expect.stringMatching(/^In a fresh user namespace .*: starts \(\d+ ms\), mapping 65537 ids$/)],
     });
-    expect(r.host.calls).toContainEqual({
+    expect(unnamedCalls(r.host)).toContainEqual({
       argv: [
         ...fresh,
         "run",
@@ -515,7 +515,7 @@ describe("podman-system-migrate and podman-system-reset", () => {
       ],
       user: "alice",
     });
-    expect(r.host.calls).toContainEqual({ argv: ["kill", "4242"], user: "alice" });
+    expect(unnamedCalls(r.host)).toContainEqual({ argv: ["kill", "4242"], user: "alice" });
     const plan = await migrateFix.plan({ host: r.host, facts: r.facts }, [stale]);
     if (typeof plan === "string") throw new Error(plan);
     expect(plan.summary).toContain("it maps only alice's own id while /etc/subuid gives 100000+65536");
