@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import coerce from "semver/functions/coerce.js";
 import gte from "semver/functions/gte.js";
-import { userEnv } from "../src/doctor/podman-facts.js";
+import { CANARY_LABEL_KEY, userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { allowedUlimits } from "../src/host/limits.js";
@@ -19,7 +19,7 @@ import { shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
 /** On every canary container, for whoever finds one (`podman ps -a --filter label=io.podlift.canary`). */
-export const CANARY_LABEL = "io.podlift.canary=true";
+export const CANARY_LABEL = `${CANARY_LABEL_KEY}=true`;
 const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
 const RUN_TIMEOUT_MS = 25000;
 
@@ -144,7 +144,8 @@ async function runContainer(host: Host, argv: string[], options: RunOptions): Pr
   const r = await host.run(named, options);
   if (r.exitCode === null) {
     const { signal: _killed, ...rest } = options;
-    await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], { ...rest, timeoutMs: 15000 });
+    // Briefly: the run was killed at its deadline or by Ctrl-C, and a stuck podman answers no rm either.
+    await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], { ...rest, timeoutMs: 3000 });
   }
   // Reported as the command a person would type: the name is this run's alone.
   return { ...r, argv };

@@ -33,7 +33,10 @@ export type PodmanInfoResult =
   | { ok: false; reason: "not-installed" | "failed" | "unparsable"; command: CommandResult };
 
 /** A row of `podman ps -a --format json`, as far as the checks read it. */
-export type PodmanPsRow = { Id?: unknown; Names?: unknown; Status?: unknown };
+export type PodmanPsRow = { Id?: unknown; Names?: unknown; Status?: unknown; Labels?: unknown };
+
+/** The label on the canary's containers (checks/canary.ts). */
+export const CANARY_LABEL_KEY = "io.podlift.canary";
 
 /** One container of `podman container inspect`, as far as the checks read it. */
 export type PodmanInspected = {
@@ -129,6 +132,8 @@ async function loadContainers(host: Host, user: UserInfo): Promise<PodmanContain
   } catch {
     return { ok: false, why: "podman ps printed no JSON list", notFound: false };
   }
+  // The canary's own containers (a doctor run's, maybe this one's) are nobody's workload.
+  rows = rows.filter((r) => !(r.Labels && typeof r.Labels === "object" && CANARY_LABEL_KEY in r.Labels));
   const ids = rows
     .map((r) => String(r.Id ?? ""))
     .filter((id) => /^[0-9a-f]{12,64}$/.test(id))

@@ -37,6 +37,25 @@ describe("healthcheck-timers", () => {
     expect(r.find("health.no-timers").remedy).toContain("podman healthcheck run NAME");
   });
 
+  it("leaves the canary's own containers out of the listing (a doctor run's, maybe in progress)", async () => {
+    const root = tempHost(
+      { "etc/passwd": PASSWD },
+      {
+        user: USER,
+        commands: [
+          ps(
+            JSON.stringify([
+              { Id: "0123456789ab", Names: ["podlift-canary-1"], Labels: { "io.podlift.canary": "true" } },
+            ]),
+          ),
+        ],
+      },
+    );
+    const r = await runOn(check, root);
+    expect(r.find("health.no-timers").message).toContain("none has one yet");
+    expect(r.host.calls.map((c) => c.argv[1])).not.toContain("container");
+  });
+
   it("names a container from ps's Status alone when inspect fails", async () => {
     const root = tempHost(
       { "etc/passwd": PASSWD },
