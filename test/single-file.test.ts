@@ -2,9 +2,10 @@
 // its own: copied to an empty folder with no node_modules and no package.json beside it, it
 // knows its version, explains checks from the built-in docs, and writes schema-valid reports.
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { validateComposeReport, validateReport } from "./schema.js";
 
@@ -34,6 +35,28 @@ describe("the single-file build", () => {
     const explain = await run(["explain", "subuid-ranges"]);
     expect(explain.code).toBe(0);
     expect(explain.stdout).toBe(readFileSync(path.join(ROOT, "docs", "checks", "subuid-ranges.md"), "utf8"));
+  });
+
+  it("carries a V8 code cache this Node accepts, and runs as well from a broken one", async () => {
+    const text = readFileSync(alone, "latin1");
+    const part = (name: string) => {
+      const from = text.lastIndexOf(`/*${name}`) + name.length + 2;
+      return Buffer.from(text.slice(from, text.indexOf("*/", from)), "base64");
+    };
+    const source = `(function (exports, require, module, __filename, __dirname) {${part("BUNDLE").toString("utf8")}\n})`;
+    const script = new Script(source, { filename: alone, cachedData: part("CODECACHE") });
+    expect(script.cachedDataRejected).toBe(false);
+    // Cache bytes from another build or Node: V8 rejects them, and the bundle compiles from source.
+    const broken = path.join(mkdtempSync(path.join(os.tmpdir(), "podlift-single-")), "podlift.cjs");
+    const at = text.lastIndexOf("/*CODECACHE") + 11;
+    writeFileSync(broken, Buffer.from(`${text.slice(0, at)}AAAA${text.slice(at + 4)}`, "latin1"));
+    const explain = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [broken, "explain", "canary"], (error, stdout) =>
+        resolve({ code: error ? -1 : 0, stdout }),
+      ),
+    );
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain("# Canary container");
   });
 
   it("runs the doctor against a host root and writes a schema-valid report with the right exit code", async () => {
