@@ -1,7 +1,7 @@
 // Inlined into the single file's head by scripts/build-single.mjs, and run there before the
 // bundle is compiled and loaded (about 150 ms of a doctor run on a small machine): a plain
 // `podlift doctor` first needs `podman --version` and the target's `podman info`, the slowest
-// read of the whole run, so both start here. src/host/early.ts hands them to the run (same
+// read of the whole run, and the canary's `ldd`, so they start here. src/host/early.ts hands them to the run (same
 // argv, same user, the live root); one that nothing takes is killed, with its group, when
 // podlift exits. Only a doctor run for the invoking user on "/" starts anything: --root, --user,
 // a sudo target, --only, --config and --help start nothing.
@@ -16,7 +16,12 @@ function startEarly(args) {
   const { spawn } = require("node:child_process");
   const limit = 8 * 1024 * 1024;
   const started = [];
+  // The canary's `ldd /usr/bin/true` (checks/canary.ts, CANARY_BINARY), unless --skip names it.
+  const skip = args.flatMap((a, i) =>
+    a.startsWith("--skip=") ? a.slice(7).split(",") : args[i - 1] === "--skip" ? a.split(",") : [],
+  );
   for (const argv of [
+    ...(skip.includes("canary") ? [] : [["ldd", "/usr/bin/true"]]),
     ["podman", "--version"],
     ["podman", "info", "--format", "json"],
   ]) {

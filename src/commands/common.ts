@@ -50,30 +50,32 @@ const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 
 export async function prepare(flags: RunFlags, checkIds: string[], options: { doctorRun?: boolean } = {}) {
-  const [host, { gatherFacts, startPodmanEarly, earlyTarget }, { loadConfig }] = await Promise.all([
+  const doctorRun = options.doctorRun === true;
+  const flagRuns = (id: string) =>
+    (checkIds.length === 0 || checkIds.includes(id)) && !flags.skip?.includes(id);
+  const [host, { gatherFacts, startPodmanEarly, earlyTarget }, { loadConfig }, canary] = await Promise.all([
     openLiveHost(flags.root),
     import("../doctor/facts.js"),
     import("./config.js"),
+    doctorRun && flagRuns("canary") ? import("../../checks/canary.js") : undefined,
     // Every command runs through execa: loaded alongside, not on the first command's path.
     import("execa"),
   ]);
-  const config = await loadConfig(flags.config, process.cwd());
-  const runs = (id: string) =>
-    (checkIds.length === 0 || checkIds.includes(id)) &&
-    !flags.skip?.includes(id) &&
-    config.skip?.[id] === undefined;
   // A doctor run starts its slowest probes first, while the checks, the fixes and the rest
-  // load: the target user's `podman info`, and the canary's containers.
+  // load: the canary's containers (even before the config is read: a skip there discards them),
+  // and the target user's `podman info`.
+  const target = doctorRun ? await earlyTarget(host, flags.user) : null;
+  const canaryStarted = canary && target ? canary.startCanaryEarly(host, target) : null;
+  const config = await loadConfig(flags.config, process.cwd()).catch(async (error: unknown) => {
+    await canaryStarted;
+    await canary?.discardEarlyCanary();
+    throw error;
+  });
+  const runs = (id: string) => flagRuns(id) && config.skip?.[id] === undefined;
   let early: import("../doctor/podman-facts.js").PodmanFacts | undefined;
-  let canary: typeof import("../../checks/canary.js") | undefined;
-  if (options.doctorRun === true) {
-    const target = await earlyTarget(host, flags.user);
-    if ([...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
-    if (target && runs("canary")) {
-      canary = await import("../../checks/canary.js");
-      await canary.startCanaryEarly(host, target);
-    }
-  }
+  if (doctorRun && [...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
+  await canaryStarted;
+  if (!runs("canary")) await canary?.discardEarlyCanary();
   // What the early canary started and no check took over (a usage error below, a wizard that
   // ends before its doctor run).
   const discardEarly = async () => {
