@@ -9,10 +9,24 @@
 function startEarly(args) {
   if (process.platform !== "linux" || args[0] !== "doctor" || typeof process.getuid !== "function")
     return undefined;
-  for (const a of args.slice(1)) {
-    if (/^(--root|--user|--only|--config|--help)(=|$)/.test(a) || /^-[a-zA-Z]*[uh]/.test(a)) return undefined;
+  let name;
+  for (const [i, a] of args.entries()) {
+    if (/^(--root|--only|--config|--help)(=|$)/.test(a) || /^-[a-zA-Z]*h/.test(a)) return undefined;
+    if (a === "--user" || a === "-u") name = args[i + 1];
+    else if (a.startsWith("--user=")) name = a.slice(7);
+    else if (/^-[a-zA-Z]*u/.test(a)) return undefined; // -vu NAME and the like: left to the CLI
   }
-  if (process.getuid() === 0 && process.env.SUDO_USER) return undefined;
+  const me = require("node:os").userInfo().username;
+  if (name === undefined && process.getuid() === 0) name = process.env.SUDO_USER;
+  // The target's `podman info` runs as the target, as LiveHost.run would run it (src/host/live-host.ts,
+  // userEnv in src/doctor/podman-facts.ts): that user's ids, HOME, USER and LOGNAME, none of the
+  // caller's session variables, XDG_RUNTIME_DIR when /run/user/<uid> is that user's, cwd /.
+  let as = null;
+  if (name !== undefined && name !== me) {
+    if (process.getuid() !== 0) return undefined;
+    as = targetUser(name);
+    if (as === null) return undefined; // not in /etc/passwd: the CLI asks NSS
+  }
   const { spawn } = require("node:child_process");
   const limit = 8 * 1024 * 1024;
   const started = [];
@@ -20,18 +34,27 @@ function startEarly(args) {
   const skip = args.flatMap((a, i) =>
     a.startsWith("--skip=") ? a.slice(7).split(",") : args[i - 1] === "--skip" ? a.split(",") : [],
   );
-  for (const argv of [
-    ...(skip.includes("canary") ? [] : [["ldd", "/usr/bin/true"]]),
-    ["podman", "--version"],
-    ["podman", "info", "--format", "json"],
+  for (const [argv, user] of [
+    ...(skip.includes("canary") ? [] : [[["ldd", "/usr/bin/true"], null]]),
+    [["podman", "--version"], null],
+    [["podman", "info", "--format", "json"], as],
   ]) {
     const marker = `${process.pid}-early-${started.length}`;
     const run = { argv, marker, startedAt: performance.now(), out: [], err: [], bytes: 0, overflow: false };
+    // What LiveHost.run is asked for when it may take this run over: the user and the extra env.
+    run.user = user?.name;
+    run.env = user?.runtimeDir ? { XDG_RUNTIME_DIR: user.runtimeDir } : undefined;
+    const env = { ...process.env, PODLIFT_CHILD: marker };
+    if (user) {
+      for (const k of ["XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"]) delete env[k];
+      Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name }, run.env);
+    }
     try {
       run.child = spawn(argv[0], argv.slice(1), {
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, PODLIFT_CHILD: marker },
+        env,
+        ...(user ? { uid: user.uid, gid: user.gid, cwd: "/" } : {}),
       });
     } catch {
       continue;
@@ -68,4 +91,35 @@ function startEarly(args) {
     for (const run of started) kill(run);
   });
   return { started };
+}
+
+/** A user's passwd entry and runtime folder, or null (no such line, an unreadable passwd). */
+function targetUser(name) {
+  const fs = require("node:fs");
+  let text;
+  try {
+    // Only a regular file, and only its first MiB (a FIFO or a device here must not block).
+    const fd = fs.openSync("/etc/passwd", fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      if (!fs.fstatSync(fd).isFile()) return null;
+      const buffer = Buffer.alloc(1024 * 1024);
+      text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const line = text.split("\n").find((l) => l.split(":")[0] === name);
+  const f = line?.split(":");
+  if (!f || f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) return null;
+  const user = { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5], runtimeDir: null };
+  try {
+    const dir = `/run/user/${user.uid}`;
+    const st = fs.statSync(dir);
+    if (st.isDirectory() && st.uid === user.uid) user.runtimeDir = dir;
+  } catch {
+    // none: podman picks its own
+  }
+  return user;
 }

@@ -9,6 +9,9 @@ import type { CommandResult, RunOptions } from "./types.js";
 
 interface EarlyRun {
   argv: string[];
+  /** Run as this user (a rootless target), with this extra environment: what LiveHost.run is asked. */
+  user?: string;
+  env?: Record<string, string>;
   /** PODLIFT_CHILD in its environment, as process-group.ts gives every command. */
   marker: string;
   child: ChildProcess;
@@ -25,19 +28,26 @@ declare global {
 }
 
 /**
- * The early run of exactly this command, if the head started one and nothing took it yet; null
- * otherwise. The caller decides that user and root match (LiveHost.run: live "/", no user switch,
- * no extra environment, no input).
+ * The early run of exactly this command, for the same user with the same extra environment, if
+ * the head started one and nothing took it yet; null otherwise. The caller (LiveHost.run) makes
+ * sure the root is the live "/" and no input is given; `me` is who runs podlift.
  */
 export function takeEarlyRun(
   argv: readonly string[],
   options: RunOptions,
+  me: string,
   defaultTimeoutMs: number,
 ): Promise<CommandResult> | null {
   const early = globalThis.__podliftEarly;
   if (!early) return null;
+  const user = options.user ?? me;
+  const env = JSON.stringify(options.env ?? {});
   const i = early.started.findIndex(
-    (r) => r.argv.length === argv.length && r.argv.every((a, k) => a === argv[k]),
+    (r) =>
+      r.argv.length === argv.length &&
+      r.argv.every((a, k) => a === argv[k]) &&
+      (r.user ?? me) === user &&
+      JSON.stringify(r.env ?? {}) === env,
   );
   if (i < 0) return null;
   const [run] = early.started.splice(i, 1) as [EarlyRun];

@@ -210,9 +210,10 @@ export class LiveHost implements WritableHost {
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     // The single file's head may have started this very command already (src/host/early.ts).
-    const asMe = options.user === undefined || options.user === this.me.name;
-    const plain = options.env === undefined && options.input === undefined;
-    const early = this.isLive && asMe && plain ? takeEarlyRun(argv, options, DEFAULT_TIMEOUT_MS) : null;
+    const early =
+      this.isLive && options.input === undefined
+        ? takeEarlyRun(argv, options, this.me.name, DEFAULT_TIMEOUT_MS)
+        : null;
     if (early) return early;
     const started = performance.now();
     const prepared = await this.prepare(argv, options);

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { liveUnavailable } from "./live.js";
+import { createUser, liveUnavailable, removeUser } from "./live.js";
 
 const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const skip = liveUnavailable(["podman"]);
@@ -15,9 +15,11 @@ const skip = liveUnavailable(["podman"]);
 function shim(then: string): { dir: string; log: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-early-"));
   const log = path.join(dir, "calls.log");
-  writeFileSync(path.join(dir, "podman"), `#!/bin/sh\necho "$$ $*" >> ${log}\n${then}\n`);
+  writeFileSync(path.join(dir, "podman"), `#!/bin/sh\necho "$$ $(id -un) $*" >> ${log}\n${then}\n`);
   chmodSync(path.join(dir, "podman"), 0o755);
+  chmodSync(dir, 0o755); // a rootless target runs it too
   writeFileSync(log, "");
+  chmodSync(log, 0o666);
   return { dir, log };
 }
 
@@ -40,7 +42,10 @@ const calls = (log: string) =>
   readFileSync(log, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((l) => ({ pid: Number(l.split(" ")[0]), args: l.slice(l.indexOf(" ") + 1) }));
+    .map((l) => {
+      const [pid, user] = l.split(" ");
+      return { pid: Number(pid), user, args: l.split(" ").slice(2).join(" ") };
+    });
 
 /** Running, not a zombie waiting for init to reap it. */
 const alive = (pid: number) => {
@@ -93,6 +98,28 @@ describe.skipIf(skip)("doctor's early podman commands", () => {
     expect(calls(log).map((c) => c.args)).toContain("info --format json");
     expect(await survivors(log)).toEqual([]);
   }, 60000);
+
+  it("for --user: podman info runs once, as that user, and one no check takes dies with podlift", async () => {
+    const name = "podlift-t-early";
+    createUser(name);
+    try {
+      const real = shim('exec /usr/bin/podman "$@"');
+      await doctor(["--user", name, "--skip", "canary"], real.dir);
+      const infos = calls(real.log).filter((c) => c.args === "info --format json");
+      expect(infos.map((c) => c.user)).toEqual([name]);
+      const hung = shim("exec sleep 600");
+      const skipped = "podman-version,storage,rootless-network,container-dns,canary";
+      await doctor(["--user", name, "--skip", skipped, "--timeout", "1500"], hung.dir);
+      expect(
+        calls(hung.log)
+          .filter((c) => c.args === "info --format json")
+          .map((c) => c.user),
+      ).toEqual([name]);
+      expect(await survivors(hung.log)).toEqual([]);
+    } finally {
+      removeUser(name);
+    }
+  }, 120000);
 
   it("starts nothing early for another root or user: --root runs podman only through chroot", async () => {
     const { dir, log } = shim('exec /usr/bin/podman "$@"');
