@@ -59,7 +59,10 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
 else {
   // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
-  globalThis.__podliftEarly = startEarly(args);
+  // Whatever goes wrong there, the command runs as it would have (and starts its own).
+  try {
+    globalThis.__podliftEarly = startEarly(args);
+  } catch {}
   const text = require("node:fs").readFileSync(__filename, "latin1");
   const part = (name) => {
     const from = text.lastIndexOf("/*" + name) + name.length + 2;

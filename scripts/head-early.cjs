@@ -16,7 +16,12 @@ function startEarly(args) {
     else if (a.startsWith("--user=")) name = a.slice(7);
     else if (/^-[a-zA-Z]*u/.test(a)) return undefined; // -vu NAME and the like: left to the CLI
   }
-  const me = require("node:os").userInfo().username;
+  let me;
+  try {
+    me = require("node:os").userInfo().username;
+  } catch {
+    return undefined; // a uid without a passwd entry: the CLI sorts that out
+  }
   if (name === undefined && process.getuid() === 0) name = process.env.SUDO_USER;
   // The target's `podman info` runs as the target, as LiveHost.run would run it (src/host/live-host.ts,
   // userEnv in src/doctor/podman-facts.ts): that user's ids, HOME, USER and LOGNAME, none of the
