@@ -37,6 +37,9 @@ export async function within<T>(work: Promise<T>, ms: number, what: string): Pro
 }
 export class Interrupted extends Error {}
 
+/** The abort reason of a check's signal once the check has ended. */
+const CHECK_FINISHED = new Error("the check finished");
+
 export function skipped(check: Check, reason: string): CheckResult {
   return base(check, { status: "skip", findings: [], durationMs: 0, skipReason: reason });
 }
@@ -103,7 +106,9 @@ export async function runCheck(
   } finally {
     clearTimeout(timer);
     if (onInterrupt) interrupt?.removeEventListener("abort", onInterrupt);
-    controller.abort();
+    // Ends whatever the check left running. With a reason given, no DOMException is built for
+    // each of some thirty checks (its stack capture was ~6 ms of a doctor run's main thread).
+    controller.abort(CHECK_FINISHED);
   }
 }
 
