@@ -90,23 +90,19 @@ export function podmanFacts(host: Host): PodmanFacts {
       });
       return version;
     },
-    info(user) {
-      let pending = infos.get(user.name);
-      if (pending === undefined) {
-        pending = loadInfo(host, user);
-        infos.set(user.name, pending);
-      }
-      return pending;
-    },
-    containers(user) {
-      let pending = containers.get(user.name);
-      if (pending === undefined) {
-        pending = loadContainers(host, user);
-        containers.set(user.name, pending);
-      }
-      return pending;
-    },
+    info: (user) => once(infos, user, () => loadInfo(host, user)),
+    containers: (user) => once(containers, user, () => loadContainers(host, user)),
   };
+}
+
+/** One answer per user: the first caller starts the load, every later one shares it. */
+function once<T>(cache: Map<string, Promise<T>>, user: UserInfo, load: () => Promise<T>): Promise<T> {
+  let pending = cache.get(user.name);
+  if (pending === undefined) {
+    pending = load();
+    cache.set(user.name, pending);
+  }
+  return pending;
 }
 
 async function loadContainers(host: Host, user: UserInfo): Promise<PodmanContainersResult> {
