@@ -190,7 +190,9 @@ function checkIds(
 async function walkFolder(dir: string, limits: { uid: number; gid: number } | null, signal?: AbortSignal) {
   const p = emptyPreflight("walk");
   const find = spawnPiped({
-    argv: ["find", dir, "-printf", "%y\\0%U\\0%G\\0%m\\0%s\\0%b\\0%T@\\0%P\\0%l\\0"],
+    // %C@ (the change time) too: a write that keeps the size and puts the mtime back (touch -r,
+    // tar -x, rsync -t) still moves it, so "unchanged since" cannot be faked from user space.
+    argv: ["find", dir, "-printf", "%y\\0%U\\0%G\\0%m\\0%s\\0%b\\0%T@\\0%C@\\0%P\\0%l\\0"],
     stdin: "ignore",
     stdout: "pipe",
     signal,
@@ -198,11 +200,12 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
   let pending = Buffer.alloc(0);
   const fields: Buffer[] = [];
   const record = (f: Buffer[]) => {
-    const [type, uidB, gidB, mode, sizeB, blocksB, mtime, rel, link] = f.map((b) =>
+    const [type, uidB, gidB, mode, sizeB, blocksB, mtime, ctime, rel, link] = f.map((b) =>
       b.toString("latin1"),
     ) as string[];
     // Entry metadata, not allocation: the digest says whether the volume changed since.
-    for (const b of [type, uidB, gidB, mode, sizeB, mtime, rel, link]) p.hash.update(`${b}\0`, "latin1");
+    for (const b of [type, uidB, gidB, mode, sizeB, mtime, ctime, rel, link])
+      p.hash.update(`${b}\0`, "latin1");
     const path = rel === "" ? "." : (rel as string);
     const uid = Number(uidB);
     const gid = Number(gidB);
@@ -221,7 +224,7 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
     let nul = buf.indexOf(0);
     while (nul !== -1) {
       fields.push(buf.subarray(0, nul));
-      if (fields.length === 9) record(fields.splice(0));
+      if (fields.length === 10) record(fields.splice(0));
       buf = buf.subarray(nul + 1);
       nul = buf.indexOf(0);
     }

@@ -1,7 +1,8 @@
 // Issue 12: podlift migrate volumes tried as a hostile user would, against a real dockerd (own
 // socket and data root) and real Podman. Every name here starts with pl12v- and is removed after.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, liveUnavailable, removeUser, type Service, startDockerd } from "./live.js";
@@ -277,6 +278,18 @@ describe.skipIf(skip !== null)(
       // replace means replace, even when nothing changed.
       const again = await migrate(["pl12v-again", "--on-conflict", "replace"]);
       expect(again.json?.volumes[0]).toMatchObject({ status: "migrated", verified: true });
+      // Same size, mtime put back (as touch -r or rsync -t would): the change time still moved.
+      const ref = path.join(mkdtempSync(path.join(os.tmpdir(), "pl12v-ref-")), "ref");
+      writeFileSync(ref, "");
+      execFileSync("touch", ["-r", `${src}/v1`, ref]); // to the nanosecond
+      writeFileSync(`${src}/v1`, "ONE\n");
+      execFileSync("touch", ["-r", ref, `${src}/v1`]);
+      expect(statSync(`${src}/v1`, { bigint: true }).mtimeNs).toBe(statSync(ref, { bigint: true }).mtimeNs);
+      const faked = await migrate(["pl12v-again"]);
+      expect(faked.json?.volumes[0]).toMatchObject({
+        status: "failed",
+        error: expect.stringContaining("the source changed since"),
+      });
     }, 120000);
 
     it("paths over 4095 bytes are found by the preflight walk, named, and --dry-run exits 1", async () => {
