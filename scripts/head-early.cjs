@@ -1,10 +1,12 @@
 // Inlined into the single file's head by scripts/build-single.mjs, and run there before the
-// bundle is compiled and loaded (about 150 ms of a doctor run on a small machine): a plain
-// `podlift doctor` first needs `podman --version` and the target's `podman info`, the slowest
-// read of the whole run, and the canary's `ldd`, so they start here. src/host/early.ts hands them to the run (same
-// argv, same user, the live root); one that nothing takes is killed, with its group, when
-// podlift exits. Only a doctor run for the invoking user on "/" starts anything: --root, --user,
-// a sudo target, --only, --config and --help start nothing.
+// bundle is compiled and loaded (about 100 ms of a doctor run on a small machine): a plain
+// `podlift doctor` first needs `podman --version`, the target's `podman info` (the slowest read
+// of the whole run) and the canary's `ldd`, so they start here. src/host/early.ts hands each to
+// the run when it asks for the same command as the same user with the same environment, on the
+// live root; one that nothing takes is killed, with its group, when podlift exits. A rootless
+// target (--user NAME, or SUDO_USER) gets its `podman info` as that user; --root, --only,
+// --config, --help, a target not in /etc/passwd, or podlift not run as root for another user
+// start nothing.
 // biome-ignore lint/correctness/noUnusedVariables: called by the head that inlines this file.
 function startEarly(args) {
   if (process.platform !== "linux" || args[0] !== "doctor" || typeof process.getuid !== "function")

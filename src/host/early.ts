@@ -1,8 +1,9 @@
 // The commands the single file's head started before podlift loaded (scripts/head-early.cjs):
-// a doctor run's `podman --version` and `podman info`. LiveHost.run takes one over when it is
-// asked for the very same command, as the invoking user, on the live root; from then on it is
-// any other command of the run: tracked (killed with its group if podlift exits), held to its
-// deadline counted from when it really started, ended by the run's abort signal.
+// a doctor run's `podman --version`, the target's `podman info` and the canary's `ldd`.
+// LiveHost.run takes one over when it is asked for the very same command, as the same user with
+// the same extra environment, on the live root; from then on it is any other command of the run:
+// tracked (killed with its group if podlift exits), held to its deadline counted from when it
+// really started, ended by the run's abort signal.
 import type { ChildProcess } from "node:child_process";
 import { killTree, track, untrack } from "./process-group.js";
 import type { CommandResult, RunOptions } from "./types.js";
