@@ -412,6 +412,9 @@ function combine(a: Candidate, b: Candidate): Candidate {
     flags: [...a.flags, ...b.flags],
     global: [...(a.global ?? []), ...(b.global ?? [])],
     store: a.store || b.store,
+    // A fresh namespace on top of another remedy (crun's hybrid cgroups: --runtime runc) is still
+    // a fresh namespace: without this the stale-mapping proof read no ids with crun installed.
+    freshRuntime: a.freshRuntime || b.freshRuntime,
     rootfsSuffix: b.rootfsSuffix ?? a.rootfsSuffix,
     asRoot: a.asRoot || b.asRoot,
     label: b.label

@@ -527,6 +527,62 @@ describe("podman-system-migrate and podman-system-reset", () => {
     ).toMatch(/did not start a container with more ids mapped/);
   });
 
+  it("stale mapping with crun on hybrid cgroups: the fresh namespace is tried with --runtime runc, and still proves migrate", async () => {
+    const root = scratchCopy(CI);
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    mkdirSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp"), { recursive: true });
+    writeFileSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp/pause.pid"), "4242\n");
+    const HYBRID =
+      "Error: OCI runtime error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2\n";
+    const info = JSON.stringify({
+      host: {
+        ociRuntime: { name: "crun" },
+        idMappings: { uidmap: [{ container_id: 0, host_id: 1000, size: 1 }] },
+      },
+      store: { graphDriverName: "overlay" },
+    });
+    const fresh = [
+      "podman",
+      "--root",
+      "/tmp/podlift-fixture-tree/root",
+      "--runroot",
+      "/tmp/podlift-fixture-tree/runroot",
+    ];
+    const r = await canaryOn(root, {
+      commands: [
+        { argv: ["podman", "info", "--format", "json"], user: "alice", stdout: info },
+        { argv: ["runc", "--version"], stdout: "runc version 1.1.5\n" },
+        {
+          argv: [...fresh, "run", "--rm", "--network", "none", "--runtime", "runc"],
+          prefix: true,
+          user: "alice",
+        },
+        {
+          argv: [...fresh, "unshare", "cat", "/proc/self/uid_map"],
+          user: "alice",
+          stdout: "         0       1000          1\n         1     100000      65536\n",
+        },
+        { argv: ["kill", "4242"], user: "alice" },
+        {
+          argv: ["podman", "run", "--rm", "--network", "none", "--runtime", "runc"],
+          prefix: true,
+          user: "alice",
+        },
+        { argv: ["podman", "run", "--rm", "--runtime", "runc"], prefix: true, user: "alice" },
+        { argv: ["podman", "run"], prefix: true, user: "alice", exitCode: 126, stderr: HYBRID },
+      ],
+    });
+    const stale = r.find("canary.stale-mapping");
+    expect(stale.evidence).toMatchObject({
+      proven: ["container-runtime", "podman-system-migrate"],
+      tried: [
+        expect.stringMatching(
+          /^In a fresh user namespace .*--runtime runc: starts \(\d+ ms\), mapping 65537 ids$/,
+        ),
+      ],
+    });
+  });
+
   it("migrate: points at subid-ranges when the user has no ranges", async () => {
     const root = scratchCopy(CI);
     const { writeFileSync } = await import("node:fs");

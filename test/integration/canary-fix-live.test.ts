@@ -251,7 +251,10 @@ describe.skipIf(skip !== null || !existsSync(TUN))(
           });
       const pausesBefore = pauses();
       const stale = (await canary()).find((f) => f.code === "canary.stale-mapping");
-      expect(stale?.evidence?.proven).toEqual(["podman-system-migrate"]);
+      // With crun on this hybrid layout the fresh namespace starts with --runtime runc on top.
+      expect(stale?.evidence?.proven).toEqual(
+        runtime === "crun" ? ["container-runtime", "podman-system-migrate"] : ["podman-system-migrate"],
+      );
       // The fresh namespace's own pause process did not outlive the try.
       expect(pauses()).toEqual(pausesBefore);
       const fix = await podlift(["fix", "--yes", "--user", USER, "--only", "podman-system-migrate"]);
