@@ -51,8 +51,17 @@ const TYPES: Record<string, EntryType> = {
 const NO_XATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Holes hash as the zeros a reader sees, fed from one buffer. */
 const ZEROS = Buffer.alloc(1024 * 1024);
-/** Contents from this size on are hashed on the hashing thread when the builder may (parallel). */
-const REMOTE_FROM = 256 * 1024;
+/**
+ * An end-of-archive block, compared natively: a tar of 1 MiB records ends in up to 2,048 of them,
+ * which a test byte by byte in JavaScript took ~5 ms a stream over.
+ */
+const ZERO_BLOCK = ZEROS.subarray(0, 512);
+/**
+ * Contents from this size on are hashed on the hashing thread when the builder may (parallel);
+ * smaller ones gained nothing there (ten volumes of 100 x 512 KiB: 3.64 s against 3.53 s) and
+ * the thread costs ~30 MiB, so a volume of small files never starts it.
+ */
+const REMOTE_FROM = 4 * 1024 * 1024;
 /** A sparse map longer than this is refused (a map entry is two decimal numbers). */
 const MAX_SPARSE_MAP = 16 * 1024 * 1024;
 
@@ -261,7 +270,7 @@ export class ManifestBuilder extends Writable {
   }
 
   private header(block: Buffer): void {
-    if (block.every((b) => b === 0)) {
+    if (block.equals(ZERO_BLOCK)) {
       this.sawEnd = true; // end-of-archive blocks
       return;
     }

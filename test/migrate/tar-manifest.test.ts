@@ -127,7 +127,7 @@ describe("tar manifest", () => {
     const files: [string, Buffer][] = [];
     for (let i = 0; i < 6; i++) {
       // Large ones (hashed on the thread) between small ones (hashed at once), and one of 0 bytes.
-      const size = [3 * 1024 * 1024 + 17, 10, 256 * 1024, 0, 5 * 1024 * 1024, 700][i] as number;
+      const size = [5 * 1024 * 1024 + 17, 10, 4 * 1024 * 1024, 0, 6 * 1024 * 1024, 700][i] as number;
       const data = Buffer.alloc(size);
       for (let j = 0; j < size; j += 4096) data.writeUInt32LE(i * 1_000_003 + j, j);
       files.push([`f${i}`, data]);
