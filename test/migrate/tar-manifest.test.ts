@@ -152,6 +152,24 @@ describe("tar manifest", () => {
       expect(parallel.manifest.entries.get(name)?.sha256).toBe(
         createHash("sha256").update(data).digest("hex"),
       );
+    // One byte changed in the middle of a large content is a difference.
+    const changed = Buffer.from(files[4]?.[1] as Buffer);
+    changed[3 * 1024 * 1024] = (changed[3 * 1024 * 1024] as number) ^ 1;
+    writeFileSync(path.join(big, "f4"), changed);
+    const other = execFileSync(
+      "tar",
+      ["-C", big, "--format=posix", "--sparse", "--sort=name", "-cf", "-", "."],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const copy = new ManifestBuilder(true, { parallel: true });
+    await pipeline(Readable.from([other]), copy);
+    // (its mtime may differ too: rewritten maybe a second later)
+    expect(compareManifests(parallel.manifest, copy.manifest, { xattrs: true })).toContainEqual({
+      path: "f4",
+      problem: expect.stringMatching(/^sha256: /),
+    });
     // An entry handed on after the digest came in can still fail the stream, as a plain one does.
     const failing = new ManifestBuilder(true, {
       parallel: true,
