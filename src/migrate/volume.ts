@@ -379,7 +379,7 @@ async function copy(
     return { comparison, local };
   };
   const builder = comparison
-    ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource })
+    ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource, parallel: true })
     : null;
   const targetSpec = await podman.spec(PodmanTarget.extractArgv(dir));
   let target: Promise<Exit> | null = null;
@@ -540,7 +540,7 @@ async function readBack(podman: PodmanTarget, dir: string, comparison: Compariso
     stdout: "pipe",
     signal: options.signal,
   });
-  const builder = new ManifestBuilder(true, { store: false, onEntry: comparison.checkCopy });
+  const builder = new ManifestBuilder(true, { store: false, onEntry: comparison.checkCopy, parallel: true });
   const reading = await pipeline(snap.stdout as NodeJS.ReadableStream, builder).then(
     () => null,
     (e: Error) => e,
