@@ -1,6 +1,7 @@
 // One volume, Docker to Podman. On the engine's own host the source's tar writes straight into
-// the target's tar (fd to fd, no byte through Node); when verifying, `tee` hands Node a copy of the
-// stream to build the source's manifest. Through the engine API the bytes pass through Node. Data
+// the target's tar (fd to fd, no byte through Node); when verifying, a second tar read of the
+// source (from the page cache, mostly) builds the source's manifest beside the copy, and the copy
+// is read back afterwards. Through the engine API the bytes pass through Node. Data
 // lands in a staging volume "<name>.podlift-partial"; only a copy that verified, while no
 // container started using the source, becomes the real volume.
 import { Transform } from "node:stream";
