@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { check } from "../../checks/healthcheck-timers.js";
+import type { FixtureSpec } from "../../src/host/fixture-host.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
+
+/** alice's host whose `podman ps -a` lists these rows, then these further commands. */
+const listing = (rows: object[], more: FixtureSpec["commands"] = []) =>
+  tempHost({ "etc/passwd": PASSWD }, { user: USER, commands: [ps(JSON.stringify(rows)), ...(more ?? [])] });
 
 const ps = (stdout: string, exitCode = 0) => ({
   argv: ["podman", "ps", "-a", "--format", "json"],
@@ -38,38 +43,18 @@ describe("healthcheck-timers", () => {
   });
 
   it("leaves the canary's own containers out of the listing (a doctor run's, maybe in progress)", async () => {
-    const root = tempHost(
-      { "etc/passwd": PASSWD },
-      {
-        user: USER,
-        commands: [
-          ps(
-            JSON.stringify([
-              { Id: "0123456789ab", Names: ["podlift-canary-1"], Labels: { "io.podlift.canary": "true" } },
-            ]),
-          ),
-        ],
-      },
-    );
+    const root = listing([
+      { Id: "0123456789ab", Names: ["podlift-canary-1"], Labels: { "io.podlift.canary": "true" } },
+    ]);
     const r = await runOn(check, root);
     expect(r.find("health.no-timers").message).toContain("none has one yet");
     expect(r.host.calls.map((c) => c.argv[1])).not.toContain("container");
   });
 
   it("names a container from ps's Status alone when inspect fails", async () => {
-    const root = tempHost(
-      { "etc/passwd": PASSWD },
-      {
-        user: USER,
-        commands: [
-          ps(
-            JSON.stringify([
-              { Id: "0123456789ab", Names: ["api\u001b[2J"], Status: "Up 2 minutes (unhealthy)" },
-            ]),
-          ),
-          { argv: ["podman", "container", "inspect"], prefix: true, exitCode: 125, stderr: "boom" },
-        ],
-      },
+    const root = listing(
+      [{ Id: "0123456789ab", Names: ["api\u001b[2J"], Status: "Up 2 minutes (unhealthy)" }],
+      [{ argv: ["podman", "container", "inspect"], prefix: true, exitCode: 125, stderr: "boom" }],
     );
     const r = await runOn(check, root);
     expect(r.find("health.unscheduled").evidence?.containers).toEqual(["api\\x1b[2J"]);

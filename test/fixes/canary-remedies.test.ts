@@ -25,6 +25,34 @@ async function canaryOn(scenario: string, spec?: FixtureSpec) {
   return { ...r, facts: await gatherFacts(r.host, { user: "alice" }) };
 }
 
+/** The throwaway store a fresh-namespace try uses, as `podman --root … --runroot …`. */
+const FRESH = [
+  "podman",
+  "--root",
+  "/tmp/podlift-fixture-tree/root",
+  "--runroot",
+  "/tmp/podlift-fixture-tree/runroot",
+];
+
+/** The CI fixture with a pause process (pid 4242) for the fresh namespace's throwaway runtime dir. */
+async function freshNamespaceRoot(): Promise<string> {
+  const root = scratchCopy(CI);
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp"), { recursive: true });
+  writeFileSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp/pause.pid"), "4242\n");
+  return root;
+}
+
+/** `podman info` of alice on a single-id mapping, with this runtime. */
+const singleIdInfo = (runtime: string, size = 1) =>
+  JSON.stringify({
+    host: {
+      ociRuntime: { name: runtime },
+      idMappings: { uidmap: [{ container_id: 0, host_id: 1000, size }] },
+    },
+    store: { graphDriverName: "overlay" },
+  });
+
 describe("canary remedies on the CI machine's fixture", () => {
   it("proves the tun mode by root starting the same container through the same helper", async () => {
     const r = await canaryOn(CI);
@@ -464,25 +492,9 @@ describe("podman-system-migrate and podman-system-reset", () => {
   });
 
   it("stale mapping: a fresh namespace maps the ranges and starts, proving migrate; its pause process ends", async () => {
-    const root = scratchCopy(CI);
-    const { mkdirSync, writeFileSync } = await import("node:fs");
-    mkdirSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp"), { recursive: true });
-    writeFileSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp/pause.pid"), "4242\n");
-    const info = (size: number) =>
-      JSON.stringify({
-        host: {
-          ociRuntime: { name: "runc" },
-          idMappings: { uidmap: [{ container_id: 0, host_id: 1000, size }] },
-        },
-        store: { graphDriverName: "overlay" },
-      });
-    const fresh = [
-      "podman",
-      "--root",
-      "/tmp/podlift-fixture-tree/root",
-      "--runroot",
-      "/tmp/podlift-fixture-tree/runroot",
-    ];
+    const root = await freshNamespaceRoot();
+    const info = (size: number) => singleIdInfo("runc", size);
+    const fresh = FRESH;
     const spec = (maps: string): FixtureSpec => ({
       commands: [
         { argv: ["podman", "info", "--format", "json"], user: "alice", stdout: info(1) },
@@ -528,26 +540,11 @@ describe("podman-system-migrate and podman-system-reset", () => {
   });
 
   it("stale mapping with crun on hybrid cgroups: the fresh namespace is tried with --runtime runc, and still proves migrate", async () => {
-    const root = scratchCopy(CI);
-    const { mkdirSync, writeFileSync } = await import("node:fs");
-    mkdirSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp"), { recursive: true });
-    writeFileSync(path.join(root, "tmp/podlift-fixture-tree/xdg/libpod/tmp/pause.pid"), "4242\n");
+    const root = await freshNamespaceRoot();
     const HYBRID =
       "Error: OCI runtime error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2\n";
-    const info = JSON.stringify({
-      host: {
-        ociRuntime: { name: "crun" },
-        idMappings: { uidmap: [{ container_id: 0, host_id: 1000, size: 1 }] },
-      },
-      store: { graphDriverName: "overlay" },
-    });
-    const fresh = [
-      "podman",
-      "--root",
-      "/tmp/podlift-fixture-tree/root",
-      "--runroot",
-      "/tmp/podlift-fixture-tree/runroot",
-    ];
+    const info = singleIdInfo("crun");
+    const fresh = FRESH;
     const r = await canaryOn(root, {
       commands: [
         { argv: ["podman", "info", "--format", "json"], user: "alice", stdout: info },
