@@ -221,32 +221,21 @@ async function functionalProbe(ctx: CheckContext, profileCoversPodman: boolean):
         "Look for a seccomp or LSM policy, a container sandbox, or a kernel boot option (user_namespace.enable=0) that blocks it.",
     });
   }
-  const podman = await host.run(["podman", "unshare", "cat", "/proc/self/uid_map"], {
-    timeoutMs: 5000,
-    user: asUser,
-    env: await userEnv(host, user),
-    signal,
-  });
-  if (podman.notFound) return out;
-  if (podman.exitCode === 0) {
-    const mapped = podman.stdout
-      .trim()
-      .split("\n")
-      .map((l) => Number(l.trim().split(/\s+/)[2] ?? 0))
-      .reduce((a, b) => a + b, 0);
+  // What Podman maps: its `podman info` (shared with other checks, run inside the user's
+  // namespace) lists the live namespace's id maps; `podman unshare` is asked only when it lists
+  // none (one podman process fewer per run, and the rootless store's lock not taken again).
+  const mapping = await podmanMapping(ctx);
+  if (mapping === null) return out;
+  if (mapping.ok) {
+    const mapped = mapping.lines.map((l) => Number(l.split(" ")[2] ?? 0)).reduce((a, b) => a + b, 0);
     out.push({
       code: mapped > 1 ? "userns.podman-map-ok" : "userns.podman-map-single",
       status: mapped > 1 ? "pass" : "fail",
       message:
         mapped > 1
-          ? `podman unshare maps ${mapped} ids for ${user.name}.`
-          : `podman unshare maps only ${user.name}'s own id: the subordinate ranges are not in use.`,
-      evidence: {
-        uidMap: podman.stdout
-          .trim()
-          .split("\n")
-          .map((l) => l.trim().replace(/\s+/g, " ")),
-      },
+          ? `Podman maps ${mapped} ids for ${user.name}.`
+          : `Podman maps only ${user.name}'s own id: the subordinate ranges are not in use.`,
+      evidence: { uidMap: mapping.lines, source: mapping.source },
       remedy:
         mapped > 1
           ? undefined
@@ -256,11 +245,60 @@ async function functionalProbe(ctx: CheckContext, profileCoversPodman: boolean):
     out.push({
       code: "userns.podman-unshare-failed",
       status: "fail",
-      message: `podman unshare fails for ${user.name}.`,
-      evidence: { exitCode: podman.exitCode, stderr: podman.stderr.trim().slice(0, 400) },
+      message: `Podman cannot set up ${user.name}'s user namespace (${mapping.source} fails).`,
+      evidence: { exitCode: mapping.exitCode, stderr: mapping.stderr, source: mapping.source },
       remedy:
         "Read the error above; `podman system migrate` as the user after fixing subuid/subgid often clears it.",
     });
   }
   return out;
+}
+
+type Mapping =
+  | { ok: true; lines: string[]; source: string }
+  | { ok: false; exitCode: number | null; stderr: string; source: string };
+
+/**
+ * The uid map of Podman's user namespace for the target, as "inside outside count" lines: from
+ * `podman info` (host.idMappings), else from `podman unshare cat /proc/self/uid_map`; null when
+ * Podman is not installed.
+ */
+async function podmanMapping({ host, facts, signal }: CheckContext): Promise<Mapping | null> {
+  const user = facts.targetUser;
+  const info = await facts.podman.info(user);
+  if (!info.ok && info.reason === "not-installed") return null;
+  const uidmap = info.ok ? info.info.host?.idMappings?.uidmap : null;
+  if (Array.isArray(uidmap) && uidmap.length > 0) {
+    const lines = (uidmap as { container_id?: unknown; host_id?: unknown; size?: unknown }[]).map(
+      (m) => `${Number(m.container_id)} ${Number(m.host_id)} ${Number(m.size)}`,
+    );
+    return { ok: true, lines, source: "podman info" };
+  }
+  if (!info.ok && info.reason === "failed")
+    return {
+      ok: false,
+      exitCode: info.command.exitCode,
+      stderr: info.command.stderr.trim().slice(0, 400),
+      source: "podman info",
+    };
+  const me = host.currentUser();
+  const podman = await host.run(["podman", "unshare", "cat", "/proc/self/uid_map"], {
+    timeoutMs: 5000,
+    user: me.name === user.name ? undefined : user.name,
+    env: await userEnv(host, user),
+    signal,
+  });
+  if (podman.notFound) return null;
+  if (podman.exitCode !== 0)
+    return {
+      ok: false,
+      exitCode: podman.exitCode,
+      stderr: podman.stderr.trim().slice(0, 400),
+      source: "podman unshare",
+    };
+  const lines = podman.stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().replace(/\s+/g, " "));
+  return { ok: true, lines, source: "podman unshare" };
 }

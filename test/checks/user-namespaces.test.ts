@@ -97,16 +97,46 @@ describe("user-namespaces", () => {
     expect(plain.find("userns.idmap-no-privilege").status).toBe("fail");
   });
 
-  it("fails when podman maps only the user's own id", async () => {
-    const r = await runOn(
-      check,
-      tempHost(base, {
-        user: USER,
-        stat: IDMAP_SETUID,
-        commands: [{ argv: ["podman", "unshare", "cat", "/proc/self/uid_map"], stdout: "0 1000 1\n" }],
-      }),
+  it("reads Podman's map from podman info (no podman unshare of its own), and fails on the user's id alone", async () => {
+    const info = (uidmap: object[] | null) => ({
+      argv: ["podman", "info", "--format", "json"],
+      stdout: JSON.stringify({ host: { idMappings: { uidmap, gidmap: uidmap } } }),
+    });
+    const on = (commands: object[]) =>
+      runOn(check, tempHost(base, { user: USER, stat: IDMAP_SETUID, commands: commands as never }));
+    const single = await on([info([{ container_id: 0, host_id: 1000, size: 1 }])]);
+    expect(single.find("userns.podman-map-single")).toMatchObject({
+      status: "fail",
+      evidence: { uidMap: ["0 1000 1"], source: "podman info" },
+    });
+    const ranges = await on([
+      info([
+        { container_id: 0, host_id: 1000, size: 1 },
+        { container_id: 1, host_id: 100000, size: 65536 },
+      ]),
+    ]);
+    expect(ranges.find("userns.podman-map-ok").message).toContain("65537");
+    expect(ranges.host.calls.map((c) => c.argv.join(" "))).not.toContain(
+      "podman unshare cat /proc/self/uid_map",
     );
-    expect(r.find("userns.podman-map-single").status).toBe("fail");
+    // A podman info that lists no maps: podman unshare is asked instead.
+    const fallback = await on([
+      info(null),
+      { argv: ["podman", "unshare", "cat", "/proc/self/uid_map"], stdout: "0 1000 1\n" },
+    ]);
+    expect(fallback.find("userns.podman-map-single").evidence).toMatchObject({ source: "podman unshare" });
+    // A podman info that fails: Podman cannot enter the namespace, said with its error.
+    const failed = await on([
+      {
+        argv: ["podman", "info", "--format", "json"],
+        exitCode: 125,
+        stderr: 'Error: cannot set up namespace using "/usr/bin/newuidmap": exit status 1\n',
+      },
+    ]);
+    expect(failed.find("userns.podman-unshare-failed")).toMatchObject({
+      status: "fail",
+      evidence: { exitCode: 125, source: "podman info" },
+    });
   });
 
   it("reports a garbage sysctl value instead of crashing", async () => {
