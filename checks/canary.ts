@@ -15,7 +15,7 @@ import type { CommandResult, Host, RunOptions, TempTree, UserInfo } from "../src
 import { classify, errorLine } from "../src/parse/classify.js";
 import { findBinary } from "../src/parse/distro.js";
 import { parseSubid } from "../src/parse/subid.js";
-import { shellQuote } from "../src/text/safe-text.js";
+import { safeLine, shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
 /** On every canary container, for whoever finds one (`podman ps -a --filter label=io.podlift.canary`). */
@@ -66,7 +66,10 @@ export const check: Check = {
       libraries ??= within(sharedLibraries(host, ctx.signal), prepMs, "`ldd /usr/bin/true`");
       return libraries.then((libs) => launch(host, user, libs, ctx.signal));
     });
-    return (await Promise.all(launches.map((l) => l.then((started) => canaryFor(ctx, started))))).flat();
+    const findings = (
+      await Promise.all(launches.map((l) => l.then((started) => canaryFor(ctx, started))))
+    ).flat();
+    return [...findings, ...(await leftovers(ctx))];
   },
 };
 
@@ -131,6 +134,46 @@ async function launch(host: Host, user: UserInfo, libraries: string[], outer?: A
   }
 }
 
+/** The names of the containers this process started (runContainer): not leftovers. */
+const ownNames = new Set<string>();
+
+/**
+ * Canary containers of earlier runs still in the target's store: a run killed before Podman's
+ * --rm acted (podlift itself killed, or the removal after a kill did not finish in its second).
+ * Said, with the command that removes them; the doctor removes nothing itself.
+ */
+async function leftovers({ facts }: CheckContext): Promise<Finding[]> {
+  const listed = await facts.podman.containers(facts.targetUser);
+  const names = listed.ok ? staleCanaries(listed.canary, ownNames, Date.now() / 1000) : [];
+  if (names.length === 0) return [];
+  const shown = names.slice(0, 10).map((n) => safeLine(n));
+  return [
+    {
+      code: "canary.leftovers",
+      status: "warn",
+      message: `${names.length} container(s) left by an earlier podlift canary whose podman run was killed before --rm: ${shown.join(", ")}${names.length > shown.length ? " …" : ""}.`,
+      evidence: { containers: shown, count: names.length, label: CANARY_LABEL },
+      remedy: `Remove them${facts.rootful ? "" : ` as ${facts.targetUser.name}`}: podman rm --force ${shown.map((n) => shellQuote(n)).join(" ")}`,
+    },
+  ];
+}
+
+/**
+ * The canary containers listed that this process did not start and that are older than any
+ * canary run lasts (another podlift running beside this one is not a leftover).
+ */
+export function staleCanaries(
+  listed: { name: string; createdAt: number | null }[],
+  own: ReadonlySet<string>,
+  nowSeconds: number,
+): string[] {
+  const oldest = nowSeconds - (2 * RUN_TIMEOUT_MS) / 1000;
+  return listed
+    .filter((c) => !own.has(c.name) && (c.createdAt === null || c.createdAt < oldest))
+    .map((c) => c.name)
+    .sort();
+}
+
 /**
  * `podman run` of a canary container, named and labelled so that one killed at its deadline or by
  * an interrupt (podman then never reaches its --rm) is removed afterwards: a doctor run leaves no
@@ -140,6 +183,7 @@ async function runContainer(host: Host, argv: string[], options: RunOptions): Pr
   const run = argv.indexOf("run");
   const at = argv.indexOf("--rootfs");
   const name = `podlift-canary-${randomBytes(6).toString("hex")}`;
+  ownNames.add(name);
   const named = [...argv.slice(0, at), "--name", name, "--label", CANARY_LABEL, ...argv.slice(at)];
   const r = await host.run(named, options);
   if (r.exitCode === null) {

@@ -33,7 +33,13 @@ export type PodmanInfoResult =
   | { ok: false; reason: "not-installed" | "failed" | "unparsable"; command: CommandResult };
 
 /** A row of `podman ps -a --format json`, as far as the checks read it. */
-export type PodmanPsRow = { Id?: unknown; Names?: unknown; Status?: unknown; Labels?: unknown };
+export type PodmanPsRow = {
+  Id?: unknown;
+  Names?: unknown;
+  Status?: unknown;
+  Labels?: unknown;
+  Created?: unknown;
+};
 
 /** The label on the canary's containers (checks/canary.ts). */
 export const CANARY_LABEL_KEY = "io.podlift.canary";
@@ -48,7 +54,10 @@ export type PodmanInspected = {
 export type PodmanContainersResult =
   | {
       ok: true;
+      /** The workload's containers: the canary's own are in `canary`. */
       rows: PodmanPsRow[];
+      /** The containers labelled as the canary's (this run's, another's, or left by a killed one). */
+      canary: { name: string; createdAt: number | null }[];
       /** Every listed container inspected, or null with why (the rows alone stand then). */
       inspected: PodmanInspected[] | null;
       inspectError?: string;
@@ -129,22 +138,29 @@ async function loadContainers(host: Host, user: UserInfo): Promise<PodmanContain
     return { ok: false, why: "podman ps printed no JSON list", notFound: false };
   }
   // The canary's own containers (a doctor run's, maybe this one's) are nobody's workload.
-  rows = rows.filter((r) => !(r.Labels && typeof r.Labels === "object" && CANARY_LABEL_KEY in r.Labels));
+  const isCanary = (r: PodmanPsRow) =>
+    r.Labels !== null && typeof r.Labels === "object" && CANARY_LABEL_KEY in r.Labels;
+  const canary = rows.filter(isCanary).map((r) => ({
+    name: String((Array.isArray(r.Names) ? r.Names[0] : r.Names) ?? r.Id),
+    createdAt: typeof r.Created === "number" ? r.Created : null,
+  }));
+  rows = rows.filter((r) => !isCanary(r));
   const ids = rows
     .map((r) => String(r.Id ?? ""))
     .filter((id) => /^[0-9a-f]{12,64}$/.test(id))
     .slice(0, MAX_INSPECTED);
-  if (ids.length === 0) return { ok: true, rows, inspected: [] };
+  if (ids.length === 0) return { ok: true, rows, canary, inspected: [] };
   const r = await host.run(["podman", "container", "inspect", ...ids], { timeoutMs: 15000, ...options });
   try {
     if (r.exitCode !== 0) throw new Error(`exited ${r.timedOut ? "(timed out)" : r.exitCode}`);
     const parsed = JSON.parse(r.stdout) as unknown;
     if (!Array.isArray(parsed)) throw new Error("not a list");
-    return { ok: true, rows, inspected: parsed as PodmanInspected[] };
+    return { ok: true, rows, canary, inspected: parsed as PodmanInspected[] };
   } catch (error) {
     return {
       ok: true,
       rows,
+      canary,
       inspected: null,
       inspectError: `podman container inspect: ${(error as Error).message}`,
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check } from "../../checks/canary.js";
+import { check, staleCanaries } from "../../checks/canary.js";
 import { fix as runtimeFix } from "../../fixes/container-runtime.js";
 import { fix as ulimitsFix } from "../../fixes/container-ulimits.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
@@ -31,6 +31,51 @@ describe("canary", () => {
     );
     expect(r.find("canary.ok").evidence).toMatchObject({ implied: true });
     expect(r.find("canary.ok").message).toContain("it starts with the default network");
+  });
+
+  it("names canary containers an earlier, killed run left behind, with the command that removes them", async () => {
+    const root = tempHost(
+      { "etc/passwd": PASSWD },
+      {
+        user: USER,
+        commands: [
+          { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
+          {
+            argv: ["podman", "ps", "-a", "--format", "json"],
+            stdout: JSON.stringify([
+              {
+                Id: "0123456789ab",
+                Names: ["podlift-canary-0123456789ab"],
+                Labels: { "io.podlift.canary": "true" },
+                Created: 1700000000,
+              },
+              { Id: "ba9876543210", Names: ["web"], Labels: { app: "shop" } },
+            ]),
+          },
+          { argv: ["podman", "container", "inspect", "ba9876543210"], stdout: "[]" },
+          { argv: ["podman", "run"], prefix: true, exitCode: 0 },
+        ],
+      },
+    );
+    const r = await runOn(check, root);
+    expect(r.find("canary.leftovers")).toMatchObject({
+      status: "warn",
+      evidence: { containers: ["podlift-canary-0123456789ab"], count: 1 },
+      remedy: expect.stringContaining("podman rm --force podlift-canary-0123456789ab"),
+    });
+    // This very run's container (still starting when ps listed it), and one another podlift
+    // started a moment ago, are no leftovers.
+    const now = 1_800_000_000;
+    const listed = [
+      { name: "podlift-canary-a", createdAt: now - 5 },
+      { name: "podlift-canary-b", createdAt: now - 5 },
+      { name: "podlift-canary-c", createdAt: now - 3600 },
+      { name: "podlift-canary-d", createdAt: null },
+    ];
+    expect(staleCanaries(listed, new Set(["podlift-canary-a"]), now)).toEqual([
+      "podlift-canary-c",
+      "podlift-canary-d",
+    ]);
   });
 
   it("makes the run without a network when the network run fails, and judges each", async () => {
