@@ -14,7 +14,7 @@ import { allowedUlimits } from "../src/host/limits.js";
 import type { CommandResult, Host, RunOptions, TempTree, UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
 import { findBinary } from "../src/parse/distro.js";
-import { parseSubid } from "../src/parse/subid.js";
+import { mappedIds, ownRanges, uidMapLines } from "../src/parse/subid.js";
 import { safeLine, shellQuote } from "../src/text/safe-text.js";
 
 export const CANARY_BINARY = "/usr/bin/true";
@@ -362,6 +362,9 @@ async function canaryFor(ctx: CheckContext, started: Launch): Promise<Finding[]>
   }
 }
 
+/** Who a try runs as: the target user (undefined: podlift's own) and that user's environment. */
+type As = { asUser: string | undefined; env: Record<string, string> | undefined };
+
 interface Candidate {
   flags: string[];
   /** Podman's global flags, before `run` (a throwaway store: --root, --storage-driver). */
@@ -422,7 +425,7 @@ async function explore(
   argv: string[],
   cause: string,
   stderr: string,
-  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  as: As,
   base: Candidate | null,
   depth: number,
 ): Promise<Chain> {
@@ -491,7 +494,7 @@ async function tryCandidate(
   user: UserInfo,
   argv: string[],
   candidate: Candidate,
-  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  as: As,
 ): Promise<Tried> {
   const { host, signal } = ctx;
   const store =
@@ -528,7 +531,7 @@ async function tryCandidate(
         env,
         signal,
       });
-      mapped = map.exitCode === 0 ? mappedIds(map.stdout) : null;
+      mapped = map.exitCode === 0 ? mappedIds(uidMapLines(map.stdout) ?? []) : null;
       const pid = (await host.readFile(`${store.path}/xdg/libpod/tmp/pause.pid`))?.trim();
       if (pid && /^\d+$/.test(pid)) await host.run(["kill", pid], { timeoutMs: 3000, user: as.asUser });
     }
@@ -560,7 +563,7 @@ async function slowStorage(
   ctx: CheckContext,
   user: UserInfo,
   argv: string[],
-  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  as: As,
   base: Candidate | null,
 ): Promise<Finding[]> {
   const info = await ctx.facts.podman.info(user);
@@ -709,15 +712,6 @@ async function helperCandidates({ host, facts }: CheckContext, stderr: string): 
   ];
 }
 
-/** The ids a uid_map maps, summed over its lines (`inside outside count`). */
-function mappedIds(uidMap: string): number {
-  return uidMap
-    .split("\n")
-    .map((l) => Number(l.trim().split(/\s+/)[2] ?? 0))
-    .filter((n) => Number.isFinite(n))
-    .reduce((a, b) => a + b, 0);
-}
-
 /**
  * Podman keeps the user namespace its pause process made: ranges added to /etc/subuid later are
  * not used until `podman system migrate` (containers start, but images with files owned by other
@@ -729,18 +723,14 @@ async function staleMapping(
   ctx: CheckContext,
   user: UserInfo,
   argv: string[],
-  as: { asUser: string | undefined; env: Record<string, string> | undefined },
+  as: As,
   base: Candidate | null,
 ): Promise<Finding[]> {
   const info = await ctx.facts.podman.info(user);
   if (!info.ok) return [];
-  const uidmap = (info.info.host?.idMappings?.uidmap ?? []) as { size?: number }[];
-  const now = uidmap.reduce((a, m) => a + (typeof m.size === "number" ? m.size : 0), 0);
+  const now = mappedIds(uidMapLines(info.info.host?.idMappings?.uidmap) ?? []);
   if (now !== 1) return [];
-  const ranges = async (file: string) =>
-    parseSubid((await ctx.host.readFile(file)) ?? "").ranges.filter(
-      (r) => r.owner === user.name || r.owner === String(user.uid),
-    );
+  const ranges = async (file: string) => ownRanges(await ctx.host.readFile(file), user);
   const [subuid, subgid] = await Promise.all([ranges("/etc/subuid"), ranges("/etc/subgid")]);
   if (subuid.length === 0 || subgid.length === 0) return []; // nothing to map: subuid-ranges says so
   const fresh: Candidate = {

@@ -7,6 +7,7 @@
 import { userEnv } from "../src/doctor/podman-facts.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
 import { findBinary, installHint } from "../src/parse/distro.js";
+import { mappedIds, uidMapLines } from "../src/parse/subid.js";
 import { shellQuote } from "../src/text/safe-text.js";
 
 const PERSIST = (key: string, value: string) =>
@@ -227,7 +228,7 @@ async function functionalProbe(ctx: CheckContext, profileCoversPodman: boolean):
   const mapping = await podmanMapping(ctx);
   if (mapping === null) return out;
   if (mapping.ok) {
-    const mapped = mapping.lines.map((l) => Number(l.split(" ")[2] ?? 0)).reduce((a, b) => a + b, 0);
+    const mapped = mappedIds(mapping.lines);
     out.push({
       code: mapped > 1 ? "userns.podman-map-ok" : "userns.podman-map-single",
       status: mapped > 1 ? "pass" : "fail",
@@ -267,13 +268,8 @@ async function podmanMapping({ host, facts, signal }: CheckContext): Promise<Map
   const user = facts.targetUser;
   const info = await facts.podman.info(user);
   if (!info.ok && info.reason === "not-installed") return null;
-  const uidmap = info.ok ? info.info.host?.idMappings?.uidmap : null;
-  if (Array.isArray(uidmap) && uidmap.length > 0) {
-    const lines = (uidmap as { container_id?: unknown; host_id?: unknown; size?: unknown }[]).map(
-      (m) => `${Number(m.container_id)} ${Number(m.host_id)} ${Number(m.size)}`,
-    );
-    return { ok: true, lines, source: "podman info" };
-  }
+  const fromInfo = info.ok ? uidMapLines(info.info.host?.idMappings?.uidmap) : null;
+  if (fromInfo) return { ok: true, lines: fromInfo, source: "podman info" };
   if (!info.ok && info.reason === "failed")
     return {
       ok: false,
@@ -296,9 +292,5 @@ async function podmanMapping({ host, facts, signal }: CheckContext): Promise<Map
       stderr: podman.stderr.trim().slice(0, 400),
       source: "podman unshare",
     };
-  const lines = podman.stdout
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().replace(/\s+/g, " "));
-  return { ok: true, lines, source: "podman unshare" };
+  return { ok: true, lines: uidMapLines(podman.stdout) ?? [], source: "podman unshare" };
 }

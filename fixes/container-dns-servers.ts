@@ -4,6 +4,7 @@
 // the drop-in.
 // https://github.com/containers/common/blob/main/docs/containers.conf.5.md (dns_servers)
 import { isLoopback, nameservers, plainAddress, RESOLVED_UPSTREAM } from "../checks/container-dns.js";
+import { userFileChange } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
 
 export const DROP_IN = "50-podlift-dns.conf";
@@ -33,16 +34,8 @@ export const fix: Fix = {
     return {
       summary: `New ${facts.rootful ? "rootful" : `rootless (${user.name})`} containers use ${servers.join(", ")} for DNS.`,
       changes: [
-        {
-          kind: "write-file",
-          path,
-          before,
-          after,
-          mode: 0o644,
-          ...(facts.rootful ? {} : { owner: { uid: user.uid, gid: user.gid } }),
-          needsRoot: facts.rootful || host.currentUser().uid !== user.uid,
-          why: `set dns_servers in ${path}`,
-        },
+        // Rootful, the user is root and the file root's; rootless, the user's own drop-in.
+        userFileChange(host, user, { path, before, after, mode: 0o644, why: `set dns_servers in ${path}` }),
       ],
       notes: [
         "Running containers keep their resolv.conf: recreate them.",

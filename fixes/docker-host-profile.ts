@@ -1,7 +1,7 @@
 // Points Docker API clients at Podman for the target user: DOCKER_HOST in ~/.profile.
 // Risky only in that it edits the user's own shell profile.
 // https://docs.podman.io/en/latest/markdown/podman-system-service.1.html
-import { appendLine } from "../src/fix/helpers.js";
+import { appendLine, userFileChange } from "../src/fix/helpers.js";
 import type { Fix } from "../src/fix/types.js";
 
 export const fix: Fix = {
@@ -21,16 +21,13 @@ export const fix: Fix = {
     return {
       summary: `Docker clients of ${user.name} (compose, IDEs, CI runners) talk to Podman at ${socket} in new login shells.`,
       changes: [
-        {
-          kind: "write-file",
+        userFileChange(host, user, {
           path,
           before,
           after: appendLine(before, `export DOCKER_HOST=unix://${socket}  # added by podlift fix`),
           mode: info?.mode ?? 0o644,
-          owner: { uid: user.uid, gid: user.gid },
-          needsRoot: host.currentUser().uid !== user.uid,
           why: `add DOCKER_HOST to ${path}`,
-        },
+        }),
       ],
       notes: ["Shells already open keep their environment: log in again, or export it by hand."],
     };

@@ -9,7 +9,7 @@ import type { Finding } from "../src/doctor/types.js";
 import { asUser, canaryProof } from "../src/fix/helpers.js";
 import type { Change, Fix } from "../src/fix/types.js";
 import type { Host, UserInfo } from "../src/host/types.js";
-import { parseSubid } from "../src/parse/subid.js";
+import { ownRanges } from "../src/parse/subid.js";
 
 /** Canary causes that a fresh namespace and database can clear. */
 export const MIGRATE_CAUSES = ["subid-missing", "subid-too-small", "idmap", "storage-mismatch"];
@@ -67,12 +67,8 @@ export const fix: Fix = {
     }
     const cause = String(hit.find((f) => f.code !== "canary.stale-mapping")?.evidence?.cause);
     const ranges = {
-      subuid: parseSubid((await host.readFile("/etc/subuid")) ?? "").ranges.filter(
-        (r) => r.owner === user.name || r.owner === String(user.uid),
-      ),
-      subgid: parseSubid((await host.readFile("/etc/subgid")) ?? "").ranges.filter(
-        (r) => r.owner === user.name || r.owner === String(user.uid),
-      ),
+      subuid: ownRanges(await host.readFile("/etc/subuid"), user),
+      subgid: ownRanges(await host.readFile("/etc/subgid"), user),
     };
     if (cause !== "storage-mismatch" && (ranges.subuid.length === 0 || ranges.subgid.length === 0))
       return `${user.name} has no subordinate ${ranges.subuid.length === 0 ? "uids" : "gids"} to map: podlift fix --only subid-ranges adds them (and migrates)`;

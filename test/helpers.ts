@@ -1,4 +1,5 @@
 // Test helpers: run one check, through the real engine, against a fixture host.
+import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -99,5 +100,25 @@ export function unnamedCalls(host: { calls: { argv: readonly string[]; user?: st
     const at = c.argv.indexOf("--name");
     const named = at >= 0 && /^podlift-canary-/.test(c.argv[at + 1] ?? "") && c.argv[at + 2] === "--label";
     return named ? { ...c, argv: [...c.argv.slice(0, at), ...c.argv.slice(at + 4)] } : c;
+  });
+}
+
+/** bin/podlift.js, as `npm link` installs it. */
+export const PODLIFT_BIN = path.join(import.meta.dirname, "..", "bin", "podlift.js");
+
+/** Runs podlift with CI=true and no terminal; its exit code (-1 when killed) and output. */
+export function runPodlift(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [PODLIFT_BIN, ...args],
+      { env: { ...process.env, CI: "true", ...options.env }, timeout: options.timeoutMs ?? 120000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }

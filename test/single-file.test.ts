@@ -50,6 +50,8 @@ describe("the single-file build", () => {
     const broken = path.join(mkdtempSync(path.join(os.tmpdir(), "podlift-single-")), "podlift.cjs");
     const at = text.lastIndexOf("/*CODECACHE") + 11;
     writeFileSync(broken, Buffer.from(`${text.slice(0, at)}AAAA${text.slice(at + 4)}`, "latin1"));
+    const brokenCache = Buffer.from(`AAAA${part("CODECACHE").toString("base64").slice(4)}`, "base64");
+    expect(new Script(source, { filename: broken, cachedData: brokenCache }).cachedDataRejected).toBe(true);
     const explain = await new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(process.execPath, [broken, "explain", "canary"], (error, stdout) =>
         resolve({ code: error ? -1 : 0, stdout }),

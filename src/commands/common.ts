@@ -45,7 +45,14 @@ export async function openLiveHost(root: string): Promise<import("../host/live-h
 }
 
 /** The checks that read the target user's `podman info` (facts.podman.info). */
-const USES_PODMAN_INFO = new Set(["podman-version", "storage", "rootless-network"]);
+const USES_PODMAN_INFO = new Set([
+  "podman-version",
+  "storage",
+  "rootless-network",
+  "container-dns",
+  "user-namespaces",
+  "canary",
+]);
 
 /** What doctor and fix share: the host, its facts, the config, and a doctor run on them. */
 

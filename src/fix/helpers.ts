@@ -41,6 +41,24 @@ export function appendLine(before: string | null, line: string): string {
   return `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}${line}\n`;
 }
 
+/**
+ * A file in the user's own configuration (a storage.conf, a shell profile, a containers.conf
+ * drop-in under ~/.config) written for them: owned by them, and needing root only when podlift
+ * runs as someone else.
+ */
+export function userFileChange(
+  host: Host,
+  user: UserInfo,
+  file: { path: string; before: string | null; after: string; mode: number; why: string },
+): Change {
+  return {
+    kind: "write-file",
+    ...file,
+    owner: { uid: user.uid, gid: user.gid },
+    needsRoot: host.currentUser().uid !== user.uid,
+  };
+}
+
 /** Runs as the target user when podlift runs as someone else (root acting for a user). */
 export function asUser(host: Host, user: UserInfo): string | undefined {
   return host.currentUser().name === user.name ? undefined : user.name;

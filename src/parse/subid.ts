@@ -94,6 +94,38 @@ export function ownsRange(range: SubidRange, user: { name: string; uid: number }
   return range.owner === user.name || range.owner === String(user.uid);
 }
 
+/** The user's ranges in the text of /etc/subuid or /etc/subgid (null: an absent file). */
+export function ownRanges(text: string | null, user: { name: string; uid: number }): SubidRange[] {
+  return parseSubid(text ?? "").ranges.filter((r) => ownsRange(r, user));
+}
+
+/**
+ * A uid map as "inside outside count" lines: the text of /proc/<pid>/uid_map, or the
+ * `host.idMappings.uidmap` list of `podman info`; null when there is none.
+ */
+export function uidMapLines(map: string | readonly unknown[] | null | undefined): string[] | null {
+  if (typeof map === "string") {
+    const lines = map
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().replace(/\s+/g, " "))
+      .filter(Boolean);
+    return lines.length > 0 ? lines : null;
+  }
+  if (!Array.isArray(map) || map.length === 0) return null;
+  return (map as { container_id?: unknown; host_id?: unknown; size?: unknown }[]).map(
+    (m) => `${Number(m.container_id)} ${Number(m.host_id)} ${Number(m.size)}`,
+  );
+}
+
+/** How many ids a uid map (uidMapLines) maps. */
+export function mappedIds(lines: readonly string[]): number {
+  return lines
+    .map((l) => Number(l.split(" ")[2] ?? 0))
+    .filter((n) => Number.isFinite(n))
+    .reduce((a, b) => a + b, 0);
+}
+
 export function overlaps(a: Span, b: Span): boolean {
   return a.start < b.start + b.count && b.start < a.start + a.count;
 }

@@ -6,31 +6,19 @@
 // /etc/containers, the user's ~/.config/containers and the mode of /dev/net/tun.
 // The runtime is whatever is installed: runc only here; with crun installed (`which crun`) the
 // same test covers that case (the crun run was made by hand, see the commit message).
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveJournalTurn } from "../helpers.js";
+import { liveJournalTurn, runPodlift } from "../helpers.js";
 import { createUser, liveUnavailable, removeUser } from "./live.js";
 
-const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const skip = liveUnavailable(["podman"]);
 const USER = "podlift-t-canary";
 const TUN = "/dev/net/tun";
 
-function podlift(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, CI: "true" }, timeout: 240000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const podlift = (args: string[]) => runPodlift(args, { timeoutMs: 240000 });
 
 interface CanaryFinding {
   code: string;

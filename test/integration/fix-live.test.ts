@@ -1,29 +1,16 @@
 // podlift fix on this machine, for a throwaway user who has no subordinate ids: the fix runs
 // usermod and podman system migrate, the check passes, Podman really maps 65536 ids for the
 // user, and podlift undo puts /etc/subuid and /etc/subgid back byte for byte.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveJournalTurn } from "../helpers.js";
+import { liveJournalTurn, runPodlift } from "../helpers.js";
 import { createUser, liveUnavailable, removeUser } from "./live.js";
 
-const BIN = path.join(import.meta.dirname, "..", "..", "bin", "podlift.js");
 const skip = liveUnavailable(["podman"]);
 const USER = "podlift-t-fix";
 
-function podlift(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, CI: "true" }, timeout: 120000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const podlift = (args: string[]) => runPodlift(args, { timeoutMs: 120000 });
 
 const uidMap = () =>
   execFileSync("runuser", ["-u", USER, "--", "podman", "unshare", "cat", "/proc/self/uid_map"], {
