@@ -5,7 +5,7 @@
 // tracked (killed with its group if podlift exits), held to its deadline counted from when it
 // really started, ended by the run's abort signal.
 import type { ChildProcess } from "node:child_process";
-import { killTree, track, untrack } from "./process-group.js";
+import { guardCommand } from "./process-group.js";
 import type { CommandResult, RunOptions } from "./types.js";
 
 interface EarlyRun {
@@ -61,31 +61,20 @@ async function finish(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<CommandResult> {
-  const pid = run.child.pid;
-  if (pid !== undefined) track(run.marker, pid);
-  let timedOut = false;
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void killTree(pid, run.marker);
-  };
-  const left = Math.max(0, timeoutMs - (performance.now() - run.startedAt));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, left);
-  const onAbort = () => stop();
-  if (signal?.aborted) stop();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  // Its deadline counts from when the head started it.
+  const guard = guardCommand({
+    pid: run.child.pid,
+    marker: run.marker,
+    timeoutMs: timeoutMs - (performance.now() - run.startedAt),
+    signal,
+  });
   let end: Awaited<EarlyRun["done"]>;
   try {
     end = await run.done;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-    untrack(run.marker);
+    guard.release();
   }
+  const timedOut = guard.timedOut;
   const notFound = end.error?.code === "ENOENT";
   const failed = end.error && !notFound ? `${argv[0]}: ${end.error.message}` : undefined;
   const stderr = Buffer.concat(run.err).toString("utf8");

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { takeEarlyRun } from "./early.js";
-import { killTree, newMarker, track, untrack } from "./process-group.js";
+import { guardCommand, killTree, newMarker, track, untrack } from "./process-group.js";
 import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
@@ -237,37 +237,27 @@ export class LiveHost implements WritableHost {
       stripFinalNewline: false,
       maxBuffer: 8 * 1024 * 1024,
     });
-    if (proc.pid !== undefined) track(marker, proc.pid);
-    let timedOut = false;
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      void killTree(proc.pid, marker).then(() => {
-        // Whatever still holds the pipes open (nothing should) must not keep us waiting.
+    const guard = guardCommand({
+      pid: proc.pid,
+      marker,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal: options.signal,
+      // Whatever still holds the pipes open (nothing should) must not keep us waiting.
+      afterKill: () =>
         setTimeout(() => {
           proc.stdout?.destroy();
           proc.stderr?.destroy();
-        }, 1000).unref();
-      });
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const onAbort = () => stop();
-    if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
+        }, 1000).unref(),
+    });
     let result: Awaited<typeof proc>;
     try {
       result = await proc;
       // Past the output bound execa kills the child alone: its group goes too.
       if ((result as { isMaxBuffer?: boolean }).isMaxBuffer) await killTree(proc.pid, marker);
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      untrack(marker);
+      guard.release();
     }
+    const timedOut = guard.timedOut;
     // chroot reports a missing program as exit 127, execa as ENOENT.
     const notFound =
       (result as { code?: string }).code === "ENOENT" || (!this.isLive && result.exitCode === 127);

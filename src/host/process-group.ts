@@ -117,3 +117,45 @@ export async function killTree(pid: number | undefined, marker: string): Promise
   await new Promise((r) => setTimeout(r, GRACE_MS));
   await signalAll("SIGKILL");
 }
+
+/**
+ * Holds a started command to its deadline and to an abort signal: either kills its whole group
+ * (killTree), once; `afterKill` runs when the group is gone. Tracked for podlift's exit until
+ * `release()`, which the caller runs once the command has ended.
+ */
+export function guardCommand(options: {
+  pid: number | undefined;
+  marker: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  afterKill?: () => void;
+}): { readonly timedOut: boolean; release(): void } {
+  const { pid, marker, signal } = options;
+  if (pid !== undefined) track(marker, pid);
+  let timedOut = false;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void killTree(pid, marker).then(options.afterKill);
+  };
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      stop();
+    },
+    Math.max(0, options.timeoutMs),
+  );
+  if (signal?.aborted) stop();
+  else signal?.addEventListener("abort", stop, { once: true });
+  return {
+    get timedOut() {
+      return timedOut;
+    },
+    release() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", stop);
+      untrack(marker);
+    },
+  };
+}
