@@ -30,6 +30,15 @@ export function migrateChange(host: Host, user: UserInfo, why: string): Change {
   };
 }
 
+/** This fix's one change: the migrate, said as what it does to the user's containers. */
+const ownMigrate = (host: Host, user: UserInfo) =>
+  migrateChange(host, user, `podman system migrate as ${user.name} (stops the user's running containers)`);
+
+const MIGRATE_NOTES = [
+  "Running containers of the user stop; start them again afterwards. Images, containers and volumes stay.",
+  "Nothing to undo: migrate rewrites Podman's own state only; the canary runs again to verify it.",
+];
+
 export const fix: Fix = {
   id: "podman-system-migrate",
   title: "Let Podman pick up the user's subordinate ids and storage settings",
@@ -51,18 +60,8 @@ export const fix: Fix = {
         return `the canary did not start a container with more ids mapped in a fresh namespace (its try: ${tries.join("; ")})`;
       return {
         summary: `${user.name}'s Podman makes its user namespace afresh (podman system migrate): it maps only ${user.name}'s own id while /etc/subuid gives ${String(stale[0]?.evidence?.subuid)}.`,
-        changes: [
-          migrateChange(
-            host,
-            user,
-            `podman system migrate as ${user.name} (stops the user's running containers)`,
-          ),
-        ],
-        notes: [
-          `The canary's try: ${tries.join("; ")}`,
-          "Running containers of the user stop; start them again afterwards. Images, containers and volumes stay.",
-          "Nothing to undo: migrate rewrites Podman's own state only; the canary runs again to verify it.",
-        ],
+        changes: [ownMigrate(host, user)],
+        notes: [`The canary's try: ${tries.join("; ")}`, ...MIGRATE_NOTES],
       };
     }
     const cause = String(hit.find((f) => f.code !== "canary.stale-mapping")?.evidence?.cause);
@@ -85,17 +84,8 @@ export const fix: Fix = {
         : `Podman maps ${lines === null ? "an unknown number of" : lines} id range(s) for ${user.name} while /etc/subuid gives ${ranges.subuid.map((r) => `${r.start}+${r.count}`).join(", ")}`;
     return {
       summary: `${user.name}'s Podman makes its user namespace and database afresh (podman system migrate): ${evidence}.`,
-      changes: [
-        migrateChange(
-          host,
-          user,
-          `podman system migrate as ${user.name} (stops the user's running containers)`,
-        ),
-      ],
-      notes: [
-        "Running containers of the user stop; start them again afterwards. Images, containers and volumes stay.",
-        "Nothing to undo: migrate rewrites Podman's own state only; the canary runs again to verify it.",
-      ],
+      changes: [ownMigrate(host, user)],
+      notes: [...MIGRATE_NOTES],
     };
   },
 };
