@@ -22,6 +22,8 @@ export const CANARY_BINARY = "/usr/bin/true";
 export const CANARY_LABEL = `${CANARY_LABEL_KEY}=true`;
 const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
 const RUN_TIMEOUT_MS = 25000;
+/** How long a run no check took over may go on before it is stopped (discardEarlyCanary). */
+const DISCARD_WAIT_MS = 3000;
 
 export const check: Check = {
   id: "canary",
@@ -242,8 +244,11 @@ export async function discardEarlyCanary(): Promise<void> {
     left.map(async (l) => {
       const started = await l.catch(() => null);
       if (!started) return;
-      started.stop.abort();
+      // A container start takes a fraction of a second: it is let end (killing `podman run`
+      // mid-create is what leaves a container behind), and only stopped after DISCARD_WAIT_MS.
+      const late = setTimeout(() => started.stop.abort(), DISCARD_WAIT_MS);
       await started.networked.result.catch(() => null);
+      clearTimeout(late);
       await started.tree.cleanup();
     }),
   );

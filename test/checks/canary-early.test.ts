@@ -55,4 +55,19 @@ describe("the canary started early", () => {
     await runCheck(check, host, facts, 5000);
     expect(podmanRuns(host).length).toBe(before + 4);
   });
+
+  it("lets a run no check took end on its own, and stops one that hangs after 3 s (with its removal)", async () => {
+    const host = new FixtureHost(CI, { commands: [{ argv: ["podman", "run"], prefix: true, hang: true }] });
+    const alice = await lookupUser(host, "alice");
+    if (!alice) throw new Error("fixture has no alice");
+    await startCanaryEarly(host, alice);
+    const started = Date.now();
+    await discardEarlyCanary();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(Date.now() - started).toBeLessThan(10000);
+    // Killed before Podman's --rm: each container is removed by its name.
+    const names = podmanRuns(host).map((c) => c.argv[c.argv.indexOf("--name") + 1]);
+    const removals = host.calls.filter((c) => c.argv[1] === "rm").map((c) => c.argv.at(-1));
+    expect(removals.sort()).toEqual(names.sort());
+  }, 20000);
 });
