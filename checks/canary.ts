@@ -236,17 +236,20 @@ export async function startCanaryEarly(host: Host, target: UserInfo): Promise<vo
   await Promise.allSettled(launches);
 }
 
-/** Waits for the runs no check took over and removes their trees. */
-export async function discardEarlyCanary(): Promise<void> {
+/**
+ * Ends the runs no check took over and removes their trees. Before a doctor run (a usage error, a
+ * podlift.json skip, a wizard that ends first) they are let end, since killing `podman run`
+ * mid-create is what leaves a container behind, and stopped only after DISCARD_WAIT_MS. After a
+ * doctor run (`now`: its canary check never got to them, a hung podman) they are stopped at once.
+ */
+export async function discardEarlyCanary(options: { now?: boolean } = {}): Promise<void> {
   const left = [...early.values()];
   early.clear();
   await Promise.all(
     left.map(async (l) => {
       const started = await l.catch(() => null);
       if (!started) return;
-      // A container start takes a fraction of a second: it is let end (killing `podman run`
-      // mid-create is what leaves a container behind), and only stopped after DISCARD_WAIT_MS.
-      const late = setTimeout(() => started.stop.abort(), DISCARD_WAIT_MS);
+      const late = setTimeout(() => started.stop.abort(), options.now ? 0 : DISCARD_WAIT_MS);
       await started.networked.result.catch(() => null);
       clearTimeout(late);
       await started.tree.cleanup();

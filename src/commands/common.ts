@@ -85,8 +85,8 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
   if (!runs("canary")) await canary?.discardEarlyCanary();
   // What the early canary started and no check took over (a usage error below, a wizard that
   // ends before its doctor run).
-  const discardEarly = async () => {
-    await canary?.discardEarlyCanary();
+  const discardEarly = async (options: { now?: boolean } = {}) => {
+    await canary?.discardEarlyCanary(options);
   };
   const { checks, fixes, runDoctor, factOptions, facts } = await loadTheRest().catch(
     async (error: unknown) => {
@@ -143,7 +143,8 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
       });
     } finally {
       process.off("SIGINT", onSigint);
-      await discardEarly();
+      // The doctor ran: a run its canary check never took (podman hung) is stopped now.
+      await discardEarly({ now: true });
     }
   };
   return { checks, host, facts, factOptions, run, discardEarly };
