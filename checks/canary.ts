@@ -10,6 +10,7 @@ import gte from "semver/functions/gte.js";
 import { CANARY_LABEL_KEY, userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { takeEarlyCanary } from "../src/host/early.js";
 import { allowedUlimits } from "../src/host/limits.js";
 import type { CommandResult, Host, RunOptions, TempTree, UserInfo } from "../src/host/types.js";
 import { classify, errorLine } from "../src/parse/classify.js";
@@ -103,15 +104,25 @@ interface Launch {
   networked: Run;
 }
 
-async function launch(host: Host, user: UserInfo, libraries: string[], outer?: AbortSignal): Promise<Launch> {
+/** A canary the single file's head started (src/host/early.ts): its tree, name and environment. */
+type HeadCanary = NonNullable<ReturnType<typeof takeEarlyCanary>>;
+
+async function launch(
+  host: Host,
+  user: UserInfo,
+  libraries: string[],
+  outer?: AbortSignal,
+  head?: HeadCanary,
+): Promise<Launch> {
   const stop = new AbortController();
   follow(stop, outer);
   const signal = stop.signal;
-  const tree = await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user);
+  const tree = head?.tree ?? (await host.makeTempTree([CANARY_BINARY, ...libraries], DIRS, user));
   try {
     const asUser = user.name === host.currentUser().name ? undefined : user.name;
-    const env = await userEnv(host, user);
-    const start = (network: "none" | "default"): Run => {
+    // The head's run is taken over (LiveHost.run) for the same argv, user and environment.
+    const env = head ? head.env : await userEnv(host, user);
+    const start = (network: "none" | "default", name?: string): Run => {
       const argv = [
         "podman",
         "run",
@@ -123,13 +134,20 @@ async function launch(host: Host, user: UserInfo, libraries: string[], outer?: A
       ];
       return {
         argv,
-        result: runContainer(host, argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }),
+        result: runContainer(host, argv, { timeoutMs: RUN_TIMEOUT_MS, user: asUser, env, signal }, name),
       };
     };
     // The network run first, alone: where it starts, a run without a network needs no proof
     // (one podman run fewer on a healthy host, where a doctor run's time goes to Podman).
     let plain: Run | undefined;
-    return { stop, user, tree, env, plain: () => (plain ??= start("none")), networked: start("default") };
+    return {
+      stop,
+      user,
+      tree,
+      env,
+      plain: () => (plain ??= start("none")),
+      networked: start("default", head?.name),
+    };
   } catch (error) {
     await tree.cleanup();
     throw error;
@@ -181,10 +199,14 @@ export function staleCanaries(
  * an interrupt (podman then never reaches its --rm) is removed afterwards: a doctor run leaves no
  * container behind. The name goes after the run's flags, before --rootfs.
  */
-async function runContainer(host: Host, argv: string[], options: RunOptions): Promise<CommandResult> {
+async function runContainer(
+  host: Host,
+  argv: string[],
+  options: RunOptions,
+  name = `podlift-canary-${randomBytes(6).toString("hex")}`,
+): Promise<CommandResult> {
   const run = argv.indexOf("run");
   const at = argv.indexOf("--rootfs");
-  const name = `podlift-canary-${randomBytes(6).toString("hex")}`;
   ownNames.add(name);
   const named = [...argv.slice(0, at), "--name", name, "--label", CANARY_LABEL, ...argv.slice(at)];
   const r = await host.run(named, options);
@@ -224,11 +246,17 @@ function takeEarly(host: Host, user: UserInfo): Promise<Launch> | undefined {
  * what no check took (a run that ended before its checks, on a usage error).
  */
 export async function startCanaryEarly(host: Host, target: UserInfo): Promise<void> {
-  const users = canaryUsers(host.currentUser(), target);
+  const me = host.currentUser();
+  const users = canaryUsers(me, target);
   if (users.length === 0) return;
-  const libraries = sharedLibraries(host);
+  let libraries: Promise<string[]> | undefined;
   const launches = users.map((user) => {
-    const started = libraries.then((libs) => launch(host, user, libs));
+    // Started by the single file's head already, on the live root.
+    const head = host.root === "/" ? takeEarlyCanary(user.name === me.name ? undefined : user.name) : null;
+    if (!head) libraries ??= sharedLibraries(host);
+    const started = head
+      ? launch(host, user, [], undefined, head)
+      : (libraries as Promise<string[]>).then((libs) => launch(host, user, libs));
     early.set(earlyKey(host, user), started);
     return started;
   });

@@ -1,12 +1,13 @@
 // Inlined into the single file's head by scripts/build-single.mjs, and run there before the
 // bundle is compiled and loaded (about 100 ms of a doctor run on a small machine): a plain
-// `podlift doctor` first needs `podman --version`, the target's `podman info` (the slowest read
-// of the whole run) and the canary's `ldd`, so they start here. src/host/early.ts hands each to
-// the run when it asks for the same command as the same user with the same environment, on the
-// live root; one that nothing takes is killed, with its group, when podlift exits. A rootless
-// target (--user NAME, or SUDO_USER) gets its `podman info` as that user; --root, --only,
-// --config, --help, a target not in /etc/passwd, or podlift not run as root for another user
-// start nothing.
+// `podlift doctor` waits on the target's `podman info` (the slowest read of the whole run) and on
+// the canary's first containers, so they start here, with `podman --version`. src/host/early.ts
+// hands each command to the run when it asks for the same command as the same user with the same
+// environment, on the live root, and each canary (its tree, its container's name) to the canary
+// check; a command nothing takes is killed, with its group, when podlift exits, and a canary
+// container nothing takes is removed. A rootless target (--user NAME, or SUDO_USER) gets its
+// `podman info` and a canary as that user; --root, --only, --config, --help, a target not in
+// /etc/passwd, or podlift not run as root for another user start nothing.
 // biome-ignore lint/correctness/noUnusedVariables: called by the head that inlines this file.
 function startEarly(args) {
   if (process.platform !== "linux" || args[0] !== "doctor" || typeof process.getuid !== "function")
@@ -36,35 +37,24 @@ function startEarly(args) {
   }
   const { spawn } = require("node:child_process");
   const limit = 8 * 1024 * 1024;
-  const started = [];
-  // The canary's `ldd /usr/bin/true` (checks/canary.ts, CANARY_BINARY), unless --skip names it.
-  const skip = args.flatMap((a, i) =>
-    a.startsWith("--skip=") ? a.slice(7).split(",") : args[i - 1] === "--skip" ? a.split(",") : [],
-  );
-  for (const [argv, user] of [
-    ...(skip.includes("canary") ? [] : [[["ldd", "/usr/bin/true"], null]]),
-    [["podman", "--version"], null],
-    [["podman", "info", "--format", "json"], as],
-  ]) {
-    const marker = `${process.pid}-early-${started.length}`;
+  const early = { started: [], canaries: [], ready: null };
+  const started = early.started;
+  /** Starts argv (as `user`, a passwd entry, or as podlift), in its own process group. */
+  const startRun = (argv, user) => {
+    const marker = `${process.pid}-early-${started.length + early.canaries.length}`;
     const run = { argv, marker, startedAt: performance.now(), out: [], err: [], bytes: 0, overflow: false };
     // What LiveHost.run is asked for when it may take this run over: the user and the extra env.
     run.user = user?.name;
     run.env = user?.runtimeDir ? { XDG_RUNTIME_DIR: user.runtimeDir } : undefined;
-    const env = { ...process.env, PODLIFT_CHILD: marker };
-    if (user) {
-      for (const k of ["XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"]) delete env[k];
-      Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name }, run.env);
-    }
     try {
       run.child = spawn(argv[0], argv.slice(1), {
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
-        env,
+        env: { ...envFor(user, run.env), PODLIFT_CHILD: marker },
         ...(user ? { uid: user.uid, gid: user.gid, cwd: "/" } : {}),
       });
     } catch {
-      continue;
+      return null;
     }
     const keep = (list) => (chunk) => {
       run.bytes += chunk.length;
@@ -84,20 +74,172 @@ function startEarly(args) {
       run.child.on("error", (error) => resolve({ error }));
       run.child.on("close", (code, signal) => resolve({ code, signal }));
     });
-    started.push(run);
+    return run;
+  };
+  // The slowest read first: the target's `podman info`.
+  for (const [argv, user] of [
+    [["podman", "info", "--format", "json"], as],
+    [["podman", "--version"], null],
+  ]) {
+    const run = startRun(argv, user);
+    if (run) started.push(run);
   }
-  function kill(run) {
-    if (run.child.pid === undefined || run.child.exitCode !== null || run.child.signalCode !== null) return;
-    try {
-      process.kill(-run.child.pid, "SIGKILL");
-    } catch {
-      // gone already
-    }
+  // The canary's containers (checks/canary.ts), unless --skip names it: as root when podlift runs
+  // as root, and as a rootless target (canaryUsers there).
+  const skip = args.flatMap((a, i) =>
+    a.startsWith("--skip=") ? a.slice(7).split(",") : args[i - 1] === "--skip" ? a.split(",") : [],
+  );
+  if (!skip.includes("canary")) {
+    const users = process.getuid() === 0 ? [null, ...(as && as.uid !== 0 ? [as] : [])] : [null];
+    early.ready = startCanary(early, users, startRun, kill);
   }
   process.on("exit", () => {
     for (const run of started) kill(run);
+    for (const canary of early.canaries) endCanary(canary, started, kill);
   });
-  return { started };
+  return early;
+}
+
+/** The environment a command run as `user` gets (LiveHost.run's), with `extra` on top. */
+function envFor(user, extra) {
+  const env = { ...process.env };
+  if (user) {
+    for (const k of ["XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME"]) delete env[k];
+    Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name }, extra);
+  }
+  return env;
+}
+
+/** Kills a run's process group, unless it has ended. */
+function kill(run) {
+  if (run.child.pid === undefined || run.child.exitCode !== null || run.child.signalCode !== null) return;
+  try {
+    process.kill(-run.child.pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * The canary's first container for each user, as checks/canary.ts starts it: `ldd /usr/bin/true`,
+ * a tree of the binary and its libraries (LiveHost.makeTempTree's), then `podman run` of it with
+ * the default network, named and labelled (runContainer's argv). Resolves when they are started,
+ * or given up (ldd failed or took over 3 s: the check then starts its own). src/host/early.ts
+ * hands each to the check (takeEarlyCanary); one no check takes is removed when podlift exits.
+ */
+function startCanary(early, users, startRun, kill) {
+  const { spawn } = require("node:child_process");
+  return new Promise((resolve) => {
+    let ldd;
+    try {
+      ldd = spawn("ldd", ["/usr/bin/true"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      resolve();
+      return;
+    }
+    const out = [];
+    const late = setTimeout(() => kill({ child: ldd }), 3000);
+    ldd.on("error", () => {
+      clearTimeout(late);
+      resolve();
+    });
+    ldd.stdout.on("data", (chunk) => out.push(chunk));
+    ldd.on("close", (code) => {
+      clearTimeout(late);
+      if (code === 0) {
+        const text = Buffer.concat(out).toString("utf8");
+        const libraries = [...text.matchAll(/(\/\S+)\s+\(0x/g)].map((m) => m[1]);
+        for (const user of users) {
+          try {
+            startCanaryRun(early, user, libraries, startRun);
+          } catch {
+            // the check starts its own
+          }
+        }
+      }
+      resolve();
+    });
+  });
+}
+
+function startCanaryRun(early, user, libraries, startRun) {
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const top = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "podlift-"));
+  try {
+    fs.chmodSync(top, 0o755);
+    for (const dir of ["etc", "dev", "proc", "sys", "run", "tmp"])
+      fs.mkdirSync(path.join(top, dir), { recursive: true });
+    for (const file of ["/usr/bin/true", ...libraries]) {
+      const target = path.join(top, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      // Only regular files are copied: a FIFO here would block the copy forever.
+      if (!fs.statSync(file).isFile()) throw new Error(`${file} is not a regular file`);
+      fs.copyFileSync(file, target);
+      fs.chmodSync(target, 0o755);
+    }
+    if (user) chownTree(top, user.uid, user.gid);
+    const name = `podlift-canary-${require("node:crypto").randomBytes(6).toString("hex")}`;
+    const argv = [
+      "podman",
+      "run",
+      "--rm",
+      "--name",
+      name,
+      "--label",
+      "io.podlift.canary=true",
+      "--rootfs",
+      top,
+      "/usr/bin/true",
+    ];
+    const run = startRun(argv, user);
+    if (!run) throw new Error("podman did not start");
+    early.started.push(run);
+    early.canaries.push({ user: user?.name, tree: top, name, env: run.env, run, as: user });
+  } catch (error) {
+    fs.rmSync(top, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function chownTree(dir, uid, gid) {
+  const fs = require("node:fs");
+  fs.lchownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = require("node:path").join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, uid, gid);
+    else fs.lchownSync(p, uid, gid);
+  }
+}
+
+/**
+ * At exit, a canary no check took (a usage error, a podlift.json skip before its check): a run
+ * still going is killed and its container removed by name (Podman's --rm never ran), and the tree
+ * is removed.
+ */
+function endCanary(canary, started, kill) {
+  const { run } = canary;
+  const running = run.child.exitCode === null && run.child.signalCode === null;
+  if (started.includes(run) && running) {
+    kill(run);
+    const user = canary.as;
+    try {
+      require("node:child_process").spawnSync("podman", ["rm", "--force", "--ignore", canary.name], {
+        stdio: "ignore",
+        timeout: 2000,
+        killSignal: "SIGKILL",
+        env: envFor(user, run.env),
+        ...(user ? { uid: user.uid, gid: user.gid, cwd: "/" } : {}),
+      });
+    } catch {
+      // nothing more to do at exit
+    }
+  }
+  try {
+    require("node:fs").rmSync(canary.tree, { recursive: true, force: true });
+  } catch {
+    // a tree left in the temporary folder
+  }
 }
 
 /** A user's passwd entry and runtime folder, or null (no such line, an unreadable passwd). */

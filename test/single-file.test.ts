@@ -38,19 +38,25 @@ describe("the single-file build", () => {
   });
 
   it("carries a V8 code cache this Node accepts, and runs as well from a broken one", async () => {
-    const text = readFileSync(alone, "latin1");
-    const part = (name: string) => {
-      const from = text.lastIndexOf(`/*${name}`) + name.length + 2;
-      return Buffer.from(text.slice(from, text.indexOf("*/", from)), "base64");
-    };
-    const source = `(function (exports, require, module, __filename, __dirname) {${part("BUNDLE").toString("utf8")}\n})`;
-    const script = new Script(source, { filename: alone, cachedData: part("CODECACHE") });
+    // As the head reads it: the cache in base64, the bundle as it is but for its escape.
+    const bytes = readFileSync(alone);
+    const bundleAt = bytes.lastIndexOf("\n/*BUNDLE") + 9;
+    const cacheAt = bytes.lastIndexOf("/*CODECACHE", bundleAt) + 11;
+    const cache = Buffer.from(bytes.toString("latin1", cacheAt, bytes.indexOf("*/", cacheAt)), "base64");
+    const bundle = bytes
+      .toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt))
+      .replaceAll("*\x011/", "*/")
+      .replaceAll("\x010", "\x01");
+    const source = `(function (exports, require, module, __filename, __dirname) {${bundle}\n})`;
+    const script = new Script(source, { filename: alone, cachedData: cache });
     expect(script.cachedDataRejected).toBe(false);
     // Cache bytes from another build or Node: V8 rejects them, and the bundle compiles from source.
     const broken = path.join(mkdtempSync(path.join(os.tmpdir(), "podlift-single-")), "podlift.cjs");
-    const at = text.lastIndexOf("/*CODECACHE") + 11;
-    writeFileSync(broken, Buffer.from(`${text.slice(0, at)}AAAA${text.slice(at + 4)}`, "latin1"));
-    const brokenCache = Buffer.from(`AAAA${part("CODECACHE").toString("base64").slice(4)}`, "base64");
+    writeFileSync(
+      broken,
+      Buffer.concat([bytes.subarray(0, cacheAt), Buffer.from("AAAA"), bytes.subarray(cacheAt + 4)]),
+    );
+    const brokenCache = Buffer.from(`AAAA${cache.toString("base64").slice(4)}`, "base64");
     expect(new Script(source, { filename: broken, cachedData: brokenCache }).cachedDataRejected).toBe(true);
     const explain = await new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(process.execPath, [broken, "explain", "canary"], (error, stdout) =>

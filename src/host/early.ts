@@ -1,12 +1,13 @@
 // The commands the single file's head started before podlift loaded (scripts/head-early.cjs):
-// a doctor run's `podman --version`, the target's `podman info` and the canary's `ldd`.
+// a doctor run's `podman --version`, the target's `podman info` and the canary's first containers.
 // LiveHost.run takes one over when it is asked for the very same command, as the same user with
 // the same extra environment, on the live root; from then on it is any other command of the run:
 // tracked (killed with its group if podlift exits), held to its deadline counted from when it
 // really started, ended by the run's abort signal.
 import type { ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { guardCommand } from "./process-group.js";
-import type { CommandResult, RunOptions } from "./types.js";
+import type { CommandResult, RunOptions, TempTree } from "./types.js";
 
 interface EarlyRun {
   argv: string[];
@@ -23,9 +24,38 @@ interface EarlyRun {
   done: Promise<{ code?: number | null; signal?: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
 }
 
+/** A canary container the head started: `podman run --rm --name <name> --label … --rootfs <tree> …`. */
+interface EarlyCanary {
+  /** Started as this user (a rootless target); podlift's own user when absent. */
+  user?: string;
+  tree: string;
+  name: string;
+  env?: Record<string, string>;
+}
+
 declare global {
   // Set by the single file's head; undefined everywhere else (tests, the module build).
-  var __podliftEarly: { started: EarlyRun[] } | undefined;
+  var __podliftEarly: { started: EarlyRun[]; canaries?: EarlyCanary[] } | undefined;
+}
+
+/**
+ * The canary the head started for `user` (undefined: podlift's own user), if nothing took it yet:
+ * its tree (removed by cleanup, as the head no longer does), its container's name and the
+ * environment its run got. Its `podman run` is then taken over by LiveHost.run as any other early
+ * command. Only for the live root: the caller checks.
+ */
+export function takeEarlyCanary(
+  user: string | undefined,
+): { tree: TempTree; name: string; env: Record<string, string> | undefined } | null {
+  const canaries = globalThis.__podliftEarly?.canaries;
+  const i = canaries?.findIndex((c) => c.user === user) ?? -1;
+  if (!canaries || i < 0) return null;
+  const [c] = canaries.splice(i, 1) as [EarlyCanary];
+  return {
+    tree: { path: c.tree, cleanup: () => rm(c.tree, { recursive: true, force: true }) },
+    name: c.name,
+    env: c.env,
+  };
 }
 
 /**

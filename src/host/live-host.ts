@@ -1,6 +1,6 @@
 // The real machine. With --root other than "/" (the node's root mounted at /host), files are
 // read under that root and commands run inside it through chroot, which needs root.
-import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -219,6 +219,19 @@ export class LiveHost implements WritableHost {
     const prepared = await this.prepare(argv, options);
     if ("failed" in prepared) return prepared.failed;
     const { command, env, uid, gid } = prepared;
+    // A program on no PATH folder is "command not found" without a fork (a few ms of the main
+    // thread each in a big Node process: a doctor run asks for several that most hosts lack).
+    if (this.isLive && (await absentFromPath(command[0] as string, env.PATH ?? process.env.PATH)))
+      return {
+        argv,
+        exitCode: 127,
+        stdout: "",
+        stderr: "",
+        durationMs: Math.round(performance.now() - started),
+        timedOut: false,
+        failedToStart: `${argv[0]}: command not found`,
+        notFound: true,
+      };
     const { execa } = await import("execa");
     const [file, ...args] = command as [string, ...string[]];
     const marker = newMarker();
@@ -272,6 +285,20 @@ export class LiveHost implements WritableHost {
       notFound,
     };
   }
+}
+
+/**
+ * Whether `name` (no "/") is surely not on PATH: nothing of that name in any of its folders. A
+ * PATH with an empty or relative entry (the working folder) is left to the real lookup, as is a
+ * file that is there (executable or not: spawn tells).
+ */
+async function absentFromPath(name: string, pathVar: string | undefined): Promise<boolean> {
+  if (name.includes("/") || pathVar === undefined) return false;
+  const dirs = pathVar.split(":");
+  if (dirs.some((d) => !d.startsWith("/"))) return false;
+  const there = (error: NodeJS.ErrnoException) => error.code !== "ENOENT" && error.code !== "ENOTDIR";
+  const found = await Promise.all(dirs.map((d) => lstat(path.join(d, name)).then(() => true, there)));
+  return !found.includes(true);
 }
 
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {

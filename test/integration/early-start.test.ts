@@ -1,8 +1,9 @@
-// A plain `podlift doctor` starts `podman --version` and `podman info` in the single file's head,
-// before the bundle loads (scripts/head-early.cjs, src/host/early.ts). The run takes them over:
-// each runs once, keeps its deadline, and none outlives podlift, taken over or not.
-import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// A plain `podlift doctor` starts `podman --version`, `podman info` and the canary's first
+// container in the single file's head, before the bundle loads (scripts/head-early.cjs,
+// src/host/early.ts). The run takes them over: each runs once, keeps its deadline, and none
+// outlives podlift, taken over or not; a canary container nothing took is removed.
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,11 +16,17 @@ const skip = liveUnavailable(["podman"]);
 function shim(then: string): { dir: string; log: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-early-"));
   const log = path.join(dir, "calls.log");
-  writeFileSync(path.join(dir, "podman"), `#!/bin/sh\necho "$$ $(id -un) $*" >> ${log}\n${then}\n`);
+  // Who started it, too: the head's runs carry PODLIFT_CHILD=<pid>-early-<n>.
+  writeFileSync(
+    path.join(dir, "podman"),
+    `#!/bin/sh\necho "$$ $(id -un) $*" >> ${log}\necho "$$ $PODLIFT_CHILD" >> ${log}.markers\n${then}\n`,
+  );
   chmodSync(path.join(dir, "podman"), 0o755);
   chmodSync(dir, 0o755); // a rootless target runs it too
   writeFileSync(log, "");
   chmodSync(log, 0o666);
+  writeFileSync(`${log}.markers`, "");
+  chmodSync(`${log}.markers`, 0o666);
   return { dir, log };
 }
 
@@ -120,6 +127,42 @@ describe.skipIf(skip)("doctor's early podman commands", () => {
       removeUser(name);
     }
   }, 120000);
+
+  it("starts the canary's first container early, and the check takes it over: one run, nothing left", async () => {
+    const { dir, log } = shim('exec /usr/bin/podman "$@"');
+    const r = await doctor([], dir);
+    const report = JSON.parse(r.stdout);
+    const canary = report.checks.find((c: { id: string }) => c.id === "canary");
+    expect(canary.findings.length).toBeGreaterThan(0);
+    // The head's run: named, labelled, the default network, nothing else.
+    const first =
+      /^run --rm --name (podlift-canary-[0-9a-f]{12}) --label io\.podlift\.canary=true --rootfs (\S+) \/usr\/bin\/true$/;
+    const heads = calls(log).filter((c) => first.test(c.args));
+    expect(heads).toHaveLength(1);
+    const markers = readFileSync(`${log}.markers`, "utf8");
+    expect(markers).toMatch(new RegExp(`^${heads[0]?.pid} \\d+-early-\\d+$`, "m"));
+    const [, name, tree] = first.exec(heads[0]?.args ?? "") ?? [];
+    // The check judged that very run (its command is in the evidence), then removed its tree.
+    const commands = canary.findings.map((f: { evidence?: { command?: string } }) => f.evidence?.command);
+    expect(commands).toContain(`podman run --rm --rootfs ${tree} /usr/bin/true`);
+    expect(existsSync(tree as string)).toBe(false);
+    const left = execFileSync("podman", ["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Names}}"]);
+    expect(left.toString().trim()).toBe("");
+  }, 60000);
+
+  it("removes the canary's early container and tree when the command ends on a usage error", async () => {
+    const { dir, log } = shim('exec /usr/bin/podman "$@"');
+    const r = await doctor(["--format", "bogus"], dir);
+    expect(r.code).toBe(2);
+    const run = calls(log).find((c) => c.args.startsWith("run --rm --name podlift-canary-"));
+    // The head started it before the bundle (and its usage error) loaded; it is gone again.
+    expect(run).toBeDefined();
+    const [, name, tree] = /--name (\S+) .*--rootfs (\S+)/.exec(run?.args ?? "") ?? [];
+    expect(existsSync(tree as string)).toBe(false);
+    const left = execFileSync("podman", ["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Names}}"]);
+    expect(left.toString().trim()).toBe("");
+    expect(await survivors(log)).toEqual([]);
+  }, 60000);
 
   it("starts nothing early for another root or user: --root runs podman only through chroot", async () => {
     const { dir, log } = shim('exec /usr/bin/podman "$@"');
