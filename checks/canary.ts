@@ -210,11 +210,22 @@ async function runContainer(
   ownNames.add(name);
   const named = [...argv.slice(0, at), "--name", name, "--label", CANARY_LABEL, ...argv.slice(at)];
   const r = await host.run(named, options);
-  if (r.exitCode === null) {
+  // Killed, or told to stop: Podman exits on SIGTERM by itself (an exit code, not a signal), and
+  // one stopped mid-create never reaches its --rm.
+  if (r.exitCode === null || options.signal?.aborted) {
     const { signal: _killed, ...rest } = options;
     // Briefly (1 s, ~0.15 s for a working podman): the run was killed at its deadline or by Ctrl-C,
-    // and a stuck podman answers no rm either; the doctor must end within its --timeout.
-    await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], { ...rest, timeoutMs: 1000 });
+    // and a stuck podman answers no rm either; the doctor must end within its --timeout. Right
+    // after the kill, Podman 4.3 may fail it ("unlinkat …/userdata/shm: device or resource busy")
+    // and succeed a moment later: two more tries then.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
+        ...rest,
+        timeoutMs: 1000,
+      });
+      if (rm.exitCode === 0 || rm.exitCode === null || rm.notFound) break;
+    }
   }
   // Reported as the command a person would type: the name is this run's alone.
   return { ...r, argv };

@@ -7,7 +7,18 @@
 // compiles the bundle, which it carries inside the closing block comment: V8 only scans a
 // comment for its end, faster than a string literal it must also build (measured: 1.16x
 // `node -e 0` for --version, against 1.28x as a string, 2.0x as code).
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Script } from "node:vm";
 import { build } from "esbuild";
@@ -72,6 +83,14 @@ else {
     ${JSON.stringify("(function (exports, require, module, __filename, __dirname) {")} +
     bytes.toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt)).replaceAll("*\\x011/", "*/").replaceAll("\\x010", "\\x01") +
     "\\n})";
+  // A signal nothing else handles (the bundle not loaded yet, or not handling it yet, or stepping
+  // aside for it) ends podlift through its exit handlers: what the head started is stopped and
+  // removed, as on any other exit, instead of left running with its files.
+  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  const onSignal = (signal) => {
+    if (process.listenerCount(signal) === 1) process.exit(signals[signal]);
+  };
+  if (globalThis.__podliftEarly) for (const signal in signals) process.on(signal, onSignal);
   const load = () => {
     const script = new (require("node:vm").Script)(source, { filename: __filename, cachedData });
     script.runInThisContext()(exports, require, module, __filename, __dirname);
@@ -88,7 +107,33 @@ ${early}`;
 // both. Base64 cost 30 ms of a run to decode (issue 14).
 if (bundle.includes("/*BUNDLE")) throw new Error('the bundle holds "/*BUNDLE": choose another marker');
 const escaped = bundle.replaceAll("\x01", "\x010").replaceAll("*/", "*\x011/");
-writeFileSync(outfile, `${head}/*CODECACHE${cache.toString("base64")}*/\n/*BUNDLE${escaped}*/\n`);
+const write = (codeCache) =>
+  writeFileSync(outfile, `${head}/*CODECACHE${codeCache.toString("base64")}*/\n/*BUNDLE${escaped}*/\n`);
+write(cache);
+// Then a warmer cache: made after one doctor run of a fixture host tree (scripts/warm-cache.cjs),
+// kept only if V8 accepts it for this bundle. Without the fixtures (a packed tarball), the first.
+const fixture = path.join(root, "test", "fixtures", "hosts", "debian-12-ci-canary");
+if (existsSync(fixture)) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-cache-"));
+  const warm = path.join(dir, "cache");
+  try {
+    spawnSync(
+      process.execPath,
+      [
+        path.join(root, "scripts", "warm-cache.cjs"),
+        outfile,
+        warm,
+        ...["doctor", "--root", fixture, "--user", "alice", "--format", "json", "--timeout", "3000"],
+      ],
+      { stdio: "ignore", timeout: 60000, killSignal: "SIGKILL" },
+    );
+    const cachedData = existsSync(warm) ? readFileSync(warm) : null;
+    if (cachedData && !new Script(wrapped, { filename: outfile, cachedData }).cachedDataRejected)
+      write(cachedData);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 chmodSync(outfile, 0o755);
 const bytes = statSync(outfile).size;
 const inputs = Object.keys(result.metafile.inputs).length;

@@ -223,16 +223,23 @@ function endCanary(canary, started, kill) {
   if (started.includes(run) && running) {
     kill(run);
     const user = canary.as;
-    try {
-      require("node:child_process").spawnSync("podman", ["rm", "--force", "--ignore", canary.name], {
-        stdio: "ignore",
-        timeout: 2000,
-        killSignal: "SIGKILL",
-        env: envFor(user, run.env),
-        ...(user ? { uid: user.uid, gid: user.gid, cwd: "/" } : {}),
-      });
-    } catch {
-      // nothing more to do at exit
+    // As checks/canary.ts does after a kill: right after it, Podman may fail the removal (its shm
+    // mount still busy) and succeed a moment later.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      let rm;
+      try {
+        rm = require("node:child_process").spawnSync("podman", ["rm", "--force", "--ignore", canary.name], {
+          stdio: "ignore",
+          timeout: 2000,
+          killSignal: "SIGKILL",
+          env: envFor(user, run.env),
+          ...(user ? { uid: user.uid, gid: user.gid, cwd: "/" } : {}),
+        });
+      } catch {
+        break; // nothing more to do at exit
+      }
+      if (rm.status === 0 || rm.status === null) break;
     }
   }
   try {

@@ -1,8 +1,10 @@
 // What the commands share: the host, its facts and a doctor run on them; whether a person is
 // at a terminal; where output goes.
 import { stat } from "node:fs/promises";
+import { EXIT } from "../doctor/exit-code.js";
+import { settleAbandoned } from "../doctor/runner.js";
 import type { ComposeResult, RunResult } from "../doctor/types.js";
-import { UsageError } from "../errors.js";
+import { PodliftError, UsageError } from "../errors.js";
 import { interactive } from "../text/terminal.js";
 import { toolVersion } from "./version.js";
 
@@ -72,82 +74,102 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
   // load: the canary's containers (even before the config is read: a skip there discards them),
   // and the target user's `podman info`.
   const target = doctorRun ? await earlyTarget(host, flags.user) : null;
-  const canaryStarted = canary && target ? canary.startCanaryEarly(host, target) : null;
-  const config = await loadConfig(flags.config, process.cwd()).catch(async (error: unknown) => {
-    await canaryStarted;
-    await canary?.discardEarlyCanary();
-    throw error;
-  });
-  const runs = (id: string) => flagRuns(id) && config.skip?.[id] === undefined;
-  let early: import("../doctor/podman-facts.js").PodmanFacts | undefined;
-  if (doctorRun && [...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
-  await canaryStarted;
-  if (!runs("canary")) await canary?.discardEarlyCanary();
-  // What the early canary started and no check took over (a usage error below, a wizard that
-  // ends before its doctor run).
-  const discardEarly = async (options: { now?: boolean } = {}) => {
-    await canary?.discardEarlyCanary(options);
+  // Ctrl-C before the doctor runs (it then handles it itself) must not kill the canary's run
+  // mid-create, leaving a container behind: the early runs are discarded first, then podlift ends.
+  let interrupted = false;
+  const onEarlySigint = () => {
+    interrupted = true;
   };
-  const { checks, fixes, runDoctor, factOptions, facts } = await loadTheRest().catch(
-    async (error: unknown) => {
-      await discardEarly();
-      throw error;
-    },
-  );
-
-  async function loadTheRest() {
-    const [{ checks }, { fixes }, { runDoctor }] = await Promise.all([
-      import("../../checks/index.js"),
-      import("../../fixes/index.js"),
-      import("../doctor/doctor.js"),
-    ]);
-    const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
-    const factOptions = {
-      user: flags.user,
-      ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
-      compose,
-      hostname: flags.hostName,
-    };
-    const facts = await gatherFacts(host, { ...factOptions, podman: early });
-    return { checks, fixes, runDoctor, factOptions, facts };
+  if (doctorRun) process.on("SIGINT", onEarlySigint);
+  try {
+    return await prepareRun();
+  } finally {
+    process.off("SIGINT", onEarlySigint);
   }
 
-  const run = async () => {
-    const interrupt = new AbortController();
-    // The first Ctrl-C finishes the report; a second one steps aside and raises the signal again,
-    // so the process ends by it at once.
-    const onSigint = () => {
-      if (interrupt.signal.aborted) {
-        process.off("SIGINT", onSigint);
-        process.kill(process.pid, "SIGINT");
-        return;
-      }
-      io.err("\npodlift: interrupted, finishing the report (Ctrl-C again to quit now)\n");
-      interrupt.abort();
+  async function prepareRun() {
+    const canaryStarted = canary && target ? canary.startCanaryEarly(host, target) : null;
+    const config = await loadConfig(flags.config, process.cwd()).catch(async (error: unknown) => {
+      await canaryStarted;
+      await canary?.discardEarlyCanary();
+      throw error;
+    });
+    const runs = (id: string) => flagRuns(id) && config.skip?.[id] === undefined;
+    let early: import("../doctor/podman-facts.js").PodmanFacts | undefined;
+    if (doctorRun && [...USES_PODMAN_INFO].some(runs)) early = startPodmanEarly(host, target);
+    await canaryStarted;
+    if (!runs("canary")) await canary?.discardEarlyCanary();
+    // What the early canary started and no check took over (a usage error below, a wizard that
+    // ends before its doctor run).
+    const discardEarly = async (options: { now?: boolean } = {}) => {
+      await canary?.discardEarlyCanary(options);
     };
-    process.on("SIGINT", onSigint);
-    try {
-      return await runDoctor({
-        checks,
-        host,
-        facts,
-        version: toolVersion(),
-        only: checkIds,
-        skip: flags.skip,
-        configSkips: config.skip,
-        failOn: flags.failOn ?? config.failOn,
-        timeoutMs: flags.timeout ?? config.timeoutMs,
-        progress: interactive() ? "default" : "silent",
-        interrupt: interrupt.signal,
-        fixIndex: indexFixes(fixes),
-      });
-    } finally {
-      process.off("SIGINT", onSigint);
-      // The doctor ran: a run its canary check never took (podman hung) is stopped now.
+    const { checks, fixes, runDoctor, factOptions, facts } = await loadTheRest().catch(
+      async (error: unknown) => {
+        await discardEarly();
+        throw error;
+      },
+    );
+    if (interrupted) {
       await discardEarly({ now: true });
+      throw new PodliftError("interrupted", EXIT.interrupted);
     }
-  };
-  return { checks, host, facts, factOptions, run, discardEarly };
+
+    async function loadTheRest() {
+      const [{ checks }, { fixes }, { runDoctor }] = await Promise.all([
+        import("../../checks/index.js"),
+        import("../../fixes/index.js"),
+        import("../doctor/doctor.js"),
+      ]);
+      const compose = flags.compose ? await composeOnHost(host, flags.compose) : null;
+      const factOptions = {
+        user: flags.user,
+        ports: [...(flags.ports ?? []), ...(config.ports ?? [])],
+        compose,
+        hostname: flags.hostName,
+      };
+      const facts = await gatherFacts(host, { ...factOptions, podman: early });
+      return { checks, fixes, runDoctor, factOptions, facts };
+    }
+
+    const run = async () => {
+      const interrupt = new AbortController();
+      // The first Ctrl-C finishes the report; a second one steps aside and raises the signal again,
+      // so the process ends by it at once.
+      const onSigint = () => {
+        if (interrupt.signal.aborted) {
+          process.off("SIGINT", onSigint);
+          process.kill(process.pid, "SIGINT");
+          return;
+        }
+        io.err("\npodlift: interrupted, finishing the report (Ctrl-C again to quit now)\n");
+        interrupt.abort();
+      };
+      process.on("SIGINT", onSigint);
+      try {
+        return await runDoctor({
+          checks,
+          host,
+          facts,
+          version: toolVersion(),
+          only: checkIds,
+          skip: flags.skip,
+          configSkips: config.skip,
+          failOn: flags.failOn ?? config.failOn,
+          timeoutMs: flags.timeout ?? config.timeoutMs,
+          progress: interactive() ? "default" : "silent",
+          interrupt: interrupt.signal,
+          fixIndex: indexFixes(fixes),
+        });
+      } finally {
+        process.off("SIGINT", onSigint);
+        // The doctor ran: a run its canary check never took (podman hung) is stopped now, and a
+        // check given up on finishes its own cleanup (the canary's rm of a killed run, 1 s and two retries).
+        await Promise.all([discardEarly({ now: true }), settleAbandoned(4000)]);
+      }
+    };
+    return { checks, host, facts, factOptions, run, discardEarly };
+  }
 }
 
 /**

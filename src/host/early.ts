@@ -5,8 +5,8 @@
 // tracked (killed with its group if podlift exits), held to its deadline counted from when it
 // really started, ended by the run's abort signal.
 import type { ChildProcess } from "node:child_process";
-import { rm } from "node:fs/promises";
 import { guardCommand } from "./process-group.js";
+import { removedAtExit } from "./temp-tree.js";
 import type { CommandResult, RunOptions, TempTree } from "./types.js";
 
 interface EarlyRun {
@@ -52,7 +52,7 @@ export function takeEarlyCanary(
   if (!canaries || i < 0) return null;
   const [c] = canaries.splice(i, 1) as [EarlyCanary];
   return {
-    tree: { path: c.tree, cleanup: () => rm(c.tree, { recursive: true, force: true }) },
+    tree: removedAtExit(c.tree),
     name: c.name,
     env: c.env,
   };

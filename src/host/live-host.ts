@@ -1,6 +1,6 @@
 // The real machine. With --root other than "/" (the node's root mounted at /host), files are
 // read under that root and commands run inside it through chroot, which needs root.
-import { chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -10,6 +10,7 @@ import { notStarted } from "./results.js";
 import { RootedFs } from "./rooted-fs.js";
 import { RootedWriter } from "./rooted-writer.js";
 import { probeUnixSocket } from "./socket-probe.js";
+import { removedAtExit } from "./temp-tree.js";
 import type {
   CommandResult,
   HostWriter,
@@ -89,7 +90,7 @@ export class LiveHost implements WritableHost {
     // Under --root the tree must live inside the root, where chroot'ed commands can see it.
     const base = this.isLive ? os.tmpdir() : await this.fs.resolve("/tmp");
     const top = await mkdtemp(path.join(base, "podlift-"));
-    const cleanup = () => rm(top, { recursive: true, force: true });
+    const { cleanup } = removedAtExit(top);
     try {
       await chmod(top, 0o755);
       for (const dir of dirs) await mkdir(path.join(top, dir), { recursive: true });
@@ -215,6 +216,9 @@ export class LiveHost implements WritableHost {
         ? takeEarlyRun(argv, options, this.me.name, DEFAULT_TIMEOUT_MS)
         : null;
     if (early) return early;
+    // Nothing is started for a caller that has given up already (a check interrupted or past its
+    // deadline): a `podman run` killed right after it starts can leave a container behind.
+    if (options.signal?.aborted) return notStarted(argv, `${argv[0]}: not started, the run was stopped`);
     const started = performance.now();
     const prepared = await this.prepare(argv, options);
     if ("failed" in prepared) return prepared.failed;
