@@ -10,6 +10,7 @@ import gte from "semver/functions/gte.js";
 import { CANARY_LABEL_KEY, userEnv } from "../src/doctor/podman-facts.js";
 import { within } from "../src/doctor/runner.js";
 import type { Check, CheckContext, Finding } from "../src/doctor/types.js";
+import { trackCleanup } from "../src/host/cleanups.js";
 import { takeEarlyCanary } from "../src/host/early.js";
 import { allowedUlimits } from "../src/host/limits.js";
 import type { CommandResult, Host, RunOptions, TempTree, UserInfo } from "../src/host/types.js";
@@ -218,14 +219,19 @@ async function runContainer(
     // and a stuck podman answers no rm either; the doctor must end within its --timeout. Right
     // after the kill, Podman 4.3 may fail it ("unlinkat …/userdata/shm: device or resource busy")
     // and succeed a moment later: two more tries then.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
-        ...rest,
-        timeoutMs: 1000,
-      });
-      if (rm.exitCode === 0 || rm.exitCode === null || rm.notFound) break;
-    }
+    const removal = (async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
+          ...rest,
+          timeoutMs: 1000,
+        });
+        if (rm.exitCode === 0 || rm.exitCode === null || rm.notFound) break;
+      }
+    })();
+    // podlift waits for it before it exits (a check interrupted is not waited for).
+    trackCleanup(removal);
+    await removal;
   }
   // Reported as the command a person would type: the name is this run's alone.
   return { ...r, argv };

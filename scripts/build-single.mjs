@@ -84,11 +84,14 @@ else {
     bytes.toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt)).replaceAll("*\\x011/", "*/").replaceAll("\\x010", "\\x01") +
     "\\n})";
   // A signal nothing else handles (the bundle not loaded yet, or not handling it yet, or stepping
-  // aside for it) ends podlift through its exit handlers: what the head started is stopped and
-  // removed, as on any other exit, instead of left running with its files.
+  // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
+  // leaving it running, with its files), then ends podlift by that signal, as with no handler.
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   const onSignal = (signal) => {
-    if (process.listenerCount(signal) === 1) process.exit(signals[signal]);
+    if (process.listenerCount(signal) > 1) return;
+    process.off(signal, onSignal);
+    process.emit("exit", signals[signal]);
+    process.kill(process.pid, signal);
   };
   if (globalThis.__podliftEarly) for (const signal in signals) process.on(signal, onSignal);
   const load = () => {

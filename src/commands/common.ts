@@ -2,9 +2,9 @@
 // at a terminal; where output goes.
 import { stat } from "node:fs/promises";
 import { EXIT } from "../doctor/exit-code.js";
-import { settleAbandoned } from "../doctor/runner.js";
 import type { ComposeResult, RunResult } from "../doctor/types.js";
 import { PodliftError, UsageError } from "../errors.js";
+import { settleCleanups } from "../host/cleanups.js";
 import { interactive } from "../text/terminal.js";
 import { toolVersion } from "./version.js";
 
@@ -163,9 +163,9 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
         });
       } finally {
         process.off("SIGINT", onSigint);
-        // The doctor ran: a run its canary check never took (podman hung) is stopped now, and a
-        // check given up on finishes its own cleanup (the canary's rm of a killed run, 1 s and two retries).
-        await Promise.all([discardEarly({ now: true }), settleAbandoned(4000)]);
+        // The doctor ran: a run its canary check never took (podman hung) is stopped now, and the
+        // canary's removal of a run it killed (1 s, and two retries) is let finish.
+        await Promise.all([discardEarly({ now: true }), settleCleanups(3500)]);
       }
     };
     return { checks, host, facts, factOptions, run, discardEarly };

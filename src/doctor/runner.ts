@@ -44,27 +44,6 @@ export function skipped(check: Check, reason: string): CheckResult {
   return base(check, { status: "skip", findings: [], durationMs: 0, skipReason: reason });
 }
 
-/** The runs of checks that were given up on and have not ended yet. */
-const abandoned = new Set<Promise<unknown>>();
-
-/**
- * Waits until every check given up on has ended (they were told to stop: their commands are
- * killed, and what remains is their own cleanup), for at most `limitMs`. Called before podlift
- * exits, since exiting kills whatever a check still runs, such as the canary's `podman rm` of a
- * container whose run was killed mid-create.
- */
-export async function settleAbandoned(limitMs: number): Promise<void> {
-  if (abandoned.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.allSettled([...abandoned]),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, limitMs);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
 export async function runCheck(
   check: Check,
   host: Host,
@@ -91,10 +70,11 @@ export async function runCheck(
     if (interrupt?.aborted) onInterrupt();
     else interrupt?.addEventListener("abort", onInterrupt, { once: true });
   });
-  let work: Promise<Finding[]> | undefined;
   try {
-    work = check.run({ host, facts, signal: controller.signal, timeoutMs: defaultTimeoutMs });
-    const findings = await Promise.race([work, deadline]);
+    const findings = await Promise.race([
+      check.run({ host, facts, signal: controller.signal, timeoutMs: defaultTimeoutMs }),
+      deadline,
+    ]);
     const elapsed = Math.round(performance.now() - started);
     return base(check, { status: worstStatus(findings), findings, durationMs: elapsed });
   } catch (error) {
@@ -126,16 +106,6 @@ export async function runCheck(
   } finally {
     clearTimeout(timer);
     if (onInterrupt) interrupt?.removeEventListener("abort", onInterrupt);
-    // A check given up on (its deadline, an interrupt) may still be cleaning up after itself: the
-    // canary removing the container of a run it killed. settleAbandoned lets that finish.
-    const running = work;
-    if (running) {
-      abandoned.add(running);
-      void running.then(
-        () => abandoned.delete(running),
-        () => abandoned.delete(running),
-      );
-    }
     // Ends whatever the check left running. With a reason given, no DOMException is built for
     // each of some thirty checks (its stack capture was ~6 ms of a doctor run's main thread).
     controller.abort(CHECK_FINISHED);
