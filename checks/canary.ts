@@ -200,15 +200,28 @@ export function staleCanaries(
  * an interrupt (podman then never reaches its --rm) is removed afterwards: a doctor run leaves no
  * container behind. The name goes after the run's flags, before --rootfs.
  */
-async function runContainer(
+function runContainer(
   host: Host,
   argv: string[],
   options: RunOptions,
   name = `podlift-canary-${randomBytes(6).toString("hex")}`,
 ): Promise<CommandResult> {
+  ownNames.add(name);
+  const done = runAndRemove(host, argv, options, name);
+  // podlift waits for it before it exits: a check interrupted or past its deadline is not waited
+  // for, and exiting would kill the removal of a run it killed.
+  trackCleanup(done);
+  return done;
+}
+
+async function runAndRemove(
+  host: Host,
+  argv: string[],
+  options: RunOptions,
+  name: string,
+): Promise<CommandResult> {
   const run = argv.indexOf("run");
   const at = argv.indexOf("--rootfs");
-  ownNames.add(name);
   const named = [...argv.slice(0, at), "--name", name, "--label", CANARY_LABEL, ...argv.slice(at)];
   const r = await host.run(named, options);
   // Killed, or told to stop: Podman exits on SIGTERM by itself (an exit code, not a signal), and
@@ -219,19 +232,14 @@ async function runContainer(
     // and a stuck podman answers no rm either; the doctor must end within its --timeout. Right
     // after the kill, Podman 4.3 may fail it ("unlinkat …/userdata/shm: device or resource busy")
     // and succeed a moment later: two more tries then.
-    const removal = (async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-        const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
-          ...rest,
-          timeoutMs: 1000,
-        });
-        if (rm.exitCode === 0 || rm.exitCode === null || rm.notFound) break;
-      }
-    })();
-    // podlift waits for it before it exits (a check interrupted is not waited for).
-    trackCleanup(removal);
-    await removal;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
+        ...rest,
+        timeoutMs: 1000,
+      });
+      if (rm.exitCode === 0 || rm.exitCode === null || rm.notFound) break;
+    }
   }
   // Reported as the command a person would type: the name is this run's alone.
   return { ...r, argv };
