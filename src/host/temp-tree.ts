@@ -22,9 +22,10 @@ export function removedAtExit(top: string): TempTree {
   return {
     path: top,
     cleanup: async () => {
+      // Left to the exit handler until it is gone: podlift may exit while the removal runs.
+      await rm(top, { recursive: true, force: true });
       pending.delete(top);
       if (pending.size === 0) process.off("exit", removeAll);
-      await rm(top, { recursive: true, force: true });
     },
   };
 }

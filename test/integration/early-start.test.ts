@@ -2,8 +2,8 @@
 // container in the single file's head, before the bundle loads (scripts/head-early.cjs,
 // src/host/early.ts). The run takes them over: each runs once, keeps its deadline, and none
 // outlives podlift, taken over or not; a canary container nothing took is removed.
-import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -162,6 +162,45 @@ describe.skipIf(skip)("doctor's early podman commands", () => {
     const left = execFileSync("podman", ["ps", "-a", "--filter", `name=${name}`, "--format", "{{.Names}}"]);
     expect(left.toString().trim()).toBe("");
     expect(await survivors(log)).toEqual([]);
+  }, 60000);
+
+  it("Ctrl-C at any moment of a doctor run leaves no canary container and no tree behind", async () => {
+    // The trees go to a folder of this test's own (TMPDIR), and a container is this test's when
+    // its rootfs is there: other tests may run canaries meanwhile.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "podlift-early-int-"));
+    chmodSync(tmp, 0o755);
+    for (const ms of [120, 250, 400, 550]) {
+      const child = spawn(process.execPath, [BIN, "doctor"], {
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: "ignore",
+      });
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      child.kill("SIGINT"); // a run that ended already is not there to interrupt
+      await exited;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(readdirSync(tmp)).toEqual([]);
+    const names = execFileSync("podman", [
+      "ps",
+      "-a",
+      "--filter",
+      "label=io.podlift.canary",
+      "--format",
+      "{{.Names}}",
+    ])
+      .toString()
+      .split("\n")
+      .filter(Boolean);
+    const ours = names.filter((name) => {
+      try {
+        const rootfs = execFileSync("podman", ["container", "inspect", name, "--format", "{{.Rootfs}}"]);
+        return rootfs.toString().startsWith(tmp);
+      } catch {
+        return false; // removed meanwhile
+      }
+    });
+    expect(ours).toEqual([]);
   }, 60000);
 
   it("starts nothing early for another root or user: --root runs podman only through chroot", async () => {
