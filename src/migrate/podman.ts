@@ -158,13 +158,16 @@ export class PodmanTarget {
     return ["tar", "-C", dir, ...TAR_FLAGS, "--same-owner", "--same-permissions", "-xf", "-"];
   }
 
-  /** GNU tar writing the folder as a tar stream, as argv; sorted: in name order (for verification). */
-  static archiveArgv(dir: string, sorted = false): string[] {
+  /**
+   * GNU tar writing the folder as a tar stream, as argv; sorted: in name order (for verification);
+   * exclude: tar's arguments leaving files out (verification compares those directly).
+   */
+  static archiveArgv(dir: string, sorted = false, exclude: string[] = []): string[] {
     // A sorted tar feeds Node, which reads it to its end: records of 1 MiB (-b 2048) instead of
     // 10 KiB take tar a twentieth of the writes. Not for a tar into tar: the reader there stops
     // at the end-of-archive blocks and the padding after them would meet a closed pipe.
     const node = sorted ? ["--sort=name", "-b", "2048"] : [];
-    return ["tar", "-C", dir, ...READ_FLAGS, ...node, "-cf", "-", "."];
+    return ["tar", "-C", dir, ...READ_FLAGS, ...node, ...exclude, "-cf", "-", "."];
   }
 
   /** GNU tar reading a tar stream into the folder, keeping owners, modes, times and xattrs. */

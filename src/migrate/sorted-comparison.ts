@@ -41,6 +41,9 @@ export class SortedComparison {
     if (this.out.length < (this.options.limit ?? 200)) this.out.push({ path: show(p), problem });
   }
 
+  /** A difference found outside the two tar streams (a file compared directly). */
+  difference = (path: string, problem: string): void => this.push(path, problem);
+
   /** An entry of the source, in name order. */
   addSource = (e: ManifestEntry): void => {
     if (this.lastSource !== null && tarOrder(this.lastSource, e.path) >= 0)

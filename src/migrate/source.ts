@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describeExit, spawnPiped } from "../host/piped.js";
 import type { WritableHost } from "../host/types.js";
+import { DIRECT_MAX, directCandidate } from "./direct.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
 import { PodmanTarget } from "./podman.js";
 import { ManifestBuilder } from "./tar-manifest.js";
@@ -114,6 +115,8 @@ export interface Preflight {
   aclIds: Found;
   trusted: Found;
   highestAclId: number;
+  /** Large plain files (relative paths) verification compares where they lie, not through tar. */
+  direct?: string[];
 }
 
 const SHOWN = 10;
@@ -192,15 +195,17 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
   const find = spawnPiped({
     // %C@ (the change time) too: a write that keeps the size and puts the mtime back (touch -r,
     // tar -x, rsync -t) still moves it, so "unchanged since" cannot be faked from user space.
-    argv: ["find", dir, "-printf", "%y\\0%U\\0%G\\0%m\\0%s\\0%b\\0%T@\\0%C@\\0%P\\0%l\\0"],
+    // %n (links) last, and not in the digest: which files verification may compare directly.
+    argv: ["find", dir, "-printf", "%y\\0%U\\0%G\\0%m\\0%s\\0%b\\0%T@\\0%C@\\0%P\\0%l\\0%n\\0"],
     stdin: "ignore",
     stdout: "pipe",
     signal,
   });
   let pending = Buffer.alloc(0);
   const fields: Buffer[] = [];
+  p.direct = [];
   const record = (f: Buffer[]) => {
-    const [type, uidB, gidB, mode, sizeB, blocksB, mtime, ctime, rel, link] = f.map((b) =>
+    const [type, uidB, gidB, mode, sizeB, blocksB, mtime, ctime, rel, link, links] = f.map((b) =>
       b.toString("latin1"),
     ) as string[];
     // Entry metadata, not allocation: the digest says whether the volume changed since.
@@ -217,6 +222,11 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
     if (type === "s") add(p.sockets, path);
     if (type === "b" || type === "c") add(p.devices, path);
     if (type === "f" && size > 0 && allocated < size) add(p.sparse, path);
+    if (
+      (p.direct as string[]).length < DIRECT_MAX &&
+      directCandidate(type as string, rel as string, size, allocated, Number(links))
+    )
+      p.direct?.push(rel as string);
     checkIds(p, path, uid, gid, limits);
   };
   find.stdout?.on("data", (chunk: Buffer) => {
@@ -224,7 +234,7 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
     let nul = buf.indexOf(0);
     while (nul !== -1) {
       fields.push(buf.subarray(0, nul));
-      if (fields.length === 10) record(fields.splice(0));
+      if (fields.length === 11) record(fields.splice(0));
       buf = buf.subarray(nul + 1);
       nul = buf.indexOf(0);
     }

@@ -577,6 +577,9 @@ export class StreamingComparison {
     return JSON.stringify(a);
   }
 
+  /** A difference found outside the two tar streams (a file compared directly). */
+  difference = (path: string, problem: string): void => this.push(path, problem);
+
   /** An entry of the source, in its order. */
   addSource = (e: ManifestEntry): void => {
     if (e.type === "hardlink" && e.hardlinkTo) {

@@ -9,8 +9,8 @@ import { pipeline } from "node:stream/promises";
 import { bytesWritten, describeExit, type Exit, type Piped, spawnPiped } from "../host/piped.js";
 import { keepsHoles } from "../host/sparse.js";
 import { shellQuote } from "../text/safe-text.js";
+import { DirectCheck } from "./direct.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
-
 import { freeSpace, PodmanTarget, type PodmanVolume } from "./podman.js";
 import { SortedComparison } from "./sorted-comparison.js";
 import { type Found, listed, openSource, type Preflight, type Via } from "./source.js";
@@ -169,13 +169,20 @@ export async function migrateVolume(
       return done({
         error: `needs ${formatBytes(pre.bytes)} but only ${formatBytes(space.free)} is free under ${space.path}`,
       });
-    const { comparison, local } = await copy(docker, podman, volume, stagingDir, options, result);
+    const { comparison, local, direct } = await copy(docker, podman, volume, stagingDir, options, result);
     if (pre?.sparse.count) result.notes.push(...(await holesKept(podman, stagingDir, pre.sparse, local)));
     if (comparison) {
-      await readBack(podman, stagingDir, comparison, options).catch((e: Error) => {
-        comparison.close();
-        throw e;
-      });
+      // The tar read of the copy (without the files compared directly) and the direct comparison
+      // of those files run at once: one waits on tar and the hashing thread, the other on reads.
+      await Promise.all([
+        readBack(podman, stagingDir, comparison, options, direct?.excludeArgs() ?? []),
+        direct?.run(volume.Mountpoint, stagingDir, comparison.difference, options.signal),
+      ])
+        .catch((e: Error) => {
+          comparison.close();
+          throw e;
+        })
+        .finally(() => direct?.close());
       const differences = comparison.finish();
       if (differences.length > 0)
         return done({
@@ -345,7 +352,7 @@ async function copy(
   dir: string,
   options: VolumeOptions,
   result: VolumeResult,
-): Promise<{ comparison: Comparison | null; local: boolean }> {
+): Promise<{ comparison: Comparison | null; local: boolean; direct: DirectCheck | null }> {
   const stallMs = options.stallMs ?? Number(podman.host.env("PODLIFT_STALL_MS") ?? 60000);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -374,10 +381,14 @@ async function copy(
       ? new SortedComparison({ xattrs: true })
       : new StreamingComparison({ xattrs: true })
     : null;
+  // Large plain files the walk listed are compared file to file after the copy, not read through
+  // tar; rootful targets only (a rootless copy's owners are seen mapped from outside).
+  const direct =
+    comparison && local && podman.user === null ? DirectCheck.of(options.preflight?.direct) : null;
   let handedOver = false;
   const handOver = () => {
     handedOver = true;
-    return { comparison, local };
+    return { comparison, local, direct };
   };
   const builder = comparison
     ? new ManifestBuilder(true, { store: false, onEntry: comparison.addSource, parallel: true })
@@ -422,7 +433,7 @@ async function copy(
       });
       const hasher = builder
         ? spawnPiped({
-            argv: PodmanTarget.archiveArgv(volume.Mountpoint, true),
+            argv: PodmanTarget.archiveArgv(volume.Mountpoint, true, direct?.excludeArgs() ?? []),
             stdin: "ignore",
             stdout: "pipe",
             signal: stop.signal,
@@ -454,7 +465,9 @@ async function copy(
       await hashing;
       socketsFrom(srcExit);
       result.bytes = options.preflight?.bytes ?? lastBytes;
-      result.entries = builder?.count ?? options.preflight?.entries ?? 0;
+      result.entries = builder
+        ? builder.count + (direct?.paths.length ?? 0)
+        : (options.preflight?.entries ?? 0);
       const ok = srcExit.code === 0 && tgtExit.code === 0 && (hashExit === null || hashExit.code === 0);
       if (ok && !why && !stop.signal.aborted) return handOver();
       if (!why && !options.signal?.aborted) why = failure(tgtExit, "tar in the target");
@@ -525,7 +538,10 @@ async function copy(
   } finally {
     stopWatchdog();
     stop.abort();
-    if (!handedOver) comparison?.close(); // the spill file of a copy that failed
+    if (!handedOver) {
+      comparison?.close(); // the spill file of a copy that failed
+      direct?.close();
+    }
     options.signal?.removeEventListener("abort", onAbort);
     await watcher;
   }
@@ -534,9 +550,15 @@ async function copy(
 }
 
 /** Reads the copy back and checks each entry against the source's as it comes. */
-async function readBack(podman: PodmanTarget, dir: string, comparison: Comparison, options: VolumeOptions) {
+async function readBack(
+  podman: PodmanTarget,
+  dir: string,
+  comparison: Comparison,
+  options: VolumeOptions,
+  exclude: string[],
+) {
   const snap = spawnPiped({
-    ...(await podman.spec(PodmanTarget.archiveArgv(dir, true))),
+    ...(await podman.spec(PodmanTarget.archiveArgv(dir, true, exclude))),
     stdin: "ignore",
     stdout: "pipe",
     signal: options.signal,

@@ -405,7 +405,7 @@ describe.skipIf(skip !== null)("podlift migrate volumes (real dockerd and Podman
       // The free-space check refuses it before copying (the sparse file's 64 MiB take no blocks).
       const r = await migrate(["mig-full", "--user", user]);
       expect(r.code).toBe(1);
-      expect(JSON.stringify(r.json?.notMigrated)).toMatch(/needs 48\.\d MiB but only .* is free under/);
+      expect(JSON.stringify(r.json?.notMigrated)).toMatch(/needs 49\.\d MiB but only .* is free under/);
       expect(podmanOk(["volume", "exists", "mig-full.podlift-partial"], user)).toBe(false);
       expect(walk(src)).toEqual(before);
     } finally {

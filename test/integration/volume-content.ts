@@ -53,6 +53,14 @@ export function buildVolume(dir: string, options: { maxId?: number; largeMiB?: n
   const block = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < block.length; i++) block[i] = (i * 7 + 13) % 251;
   writeFileSync(join("large.bin"), Buffer.concat(Array.from({ length: large }, () => block)));
+  // Large files verification compares where they lie (not through tar): one with an xattr, an
+  // odd mode and owner, and one with a second link (that one goes through tar).
+  writeFileSync(join("large-xattr.bin"), block.subarray(0, 300 * 1024));
+  execFileSync("setfattr", ["-n", "user.podlift", "-v", "large", join("large-xattr.bin").toString()]);
+  chmodSync(join("large-xattr.bin"), 0o640);
+  chownSync(join("large-xattr.bin"), Math.min(4321, maxId), Math.min(4321, maxId));
+  writeFileSync(join("large-linked.bin"), block.subarray(0, 300 * 1024));
+  linkSync(join("large-linked.bin"), join("large-linked-2.bin"));
   execFileSync("truncate", ["-s", "64M", join("sparse.img").toString()]);
   writeFileSync(join("sparse.img"), "start", { flag: "r+" });
   const when = new Date("2021-03-04T05:06:07Z");
