@@ -17,7 +17,9 @@ const seconds = (ns: bigint) => Number(ns >= 0n ? ns / NS : -((-ns + NS - 1n) / 
 async function openPlain(file: Buffer): Promise<FileHandle | string> {
   try {
     // O_NOFOLLOW: a symlink where a file should be is a difference, not a file to follow.
-    return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put there since the walk must not block the open (and the thread pool)
+    // forever; it is then "other", a difference. Regular files read as ever.
+    return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" ? "missing" : code === "ELOOP" ? "a symlink" : `unreadable (${code})`;
