@@ -134,3 +134,15 @@ export function bytesWritten(pid: number | undefined): number | null {
 export function describeExit(exit: Exit): string {
   return exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
 }
+
+/** Runs argv to its end with its whole standard output kept (for small outputs: getfattr's). */
+export async function collectStdout(
+  argv: string[],
+  signal?: AbortSignal,
+): Promise<{ stdout: Buffer; exit: Exit }> {
+  const child = spawnPiped({ argv, stdin: "ignore", stdout: "pipe", signal });
+  const chunks: Buffer[] = [];
+  child.stdout?.on("data", (c: Buffer) => chunks.push(c));
+  const exit = await child.exited;
+  return { stdout: Buffer.concat(chunks), exit };
+}

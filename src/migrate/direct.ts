@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnPiped } from "../host/piped.js";
+import { collectStdout } from "../host/piped.js";
 import { FileComparer, onPath, writeLines } from "../host/same-file.js";
 
 /** Files from this size on are compared directly. */
@@ -61,15 +61,10 @@ async function xattrs(root: string, paths: string[], signal?: AbortSignal) {
       bytes += abs.length + 1;
       i++;
     }
-    const get = spawnPiped({
-      argv: ["getfattr", "-h", "--absolute-names", "-d", "-m", "-", "-e", "hex", "--", ...batch],
-      stdin: "ignore",
-      stdout: "pipe",
+    const { stdout, exit } = await collectStdout(
+      ["getfattr", "-h", "--absolute-names", "-d", "-m", "-", "-e", "hex", "--", ...batch],
       signal,
-    });
-    const chunks: Buffer[] = [];
-    get.stdout?.on("data", (c: Buffer) => chunks.push(c));
-    const exit = await get.exited;
+    );
     if (exit.code !== 0) problem ??= exit.stderrLines[0] ?? `getfattr exit ${exit.code}`;
     let file = "";
     let lines: string[] = [];
@@ -78,7 +73,7 @@ async function xattrs(root: string, paths: string[], signal?: AbortSignal) {
       file = "";
       lines = [];
     };
-    for (const line of Buffer.concat(chunks).toString("latin1").split("\n")) {
+    for (const line of stdout.toString("latin1").split("\n")) {
       if (line.startsWith("# file: ")) {
         end();
         const name = line.slice(8);

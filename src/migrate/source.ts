@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { describeExit, spawnPiped } from "../host/piped.js";
+import { collectStdout, describeExit, spawnPiped } from "../host/piped.js";
 import type { WritableHost } from "../host/types.js";
 import { DIRECT_MAX, directCandidate } from "./direct.js";
 import type { DockerClient, DockerVolume } from "./docker.js";
@@ -256,8 +256,8 @@ async function walkXattrs(
   limits: { uid: number; gid: number },
   signal?: AbortSignal,
 ) {
-  const get = spawnPiped({
-    argv: [
+  const { stdout, exit } = await collectStdout(
+    [
       "getfattr",
       "-R",
       "-P",
@@ -269,18 +269,13 @@ async function walkXattrs(
       "^(trusted\\.|system\\.posix_acl_)",
       dir,
     ],
-    stdin: "ignore",
-    stdout: "pipe",
     signal,
-  });
-  const chunks: Buffer[] = [];
-  get.stdout?.on("data", (c: Buffer) => chunks.push(c));
-  const exit = await get.exited;
+  );
   if (exit.code !== 0 && exit.code !== 1)
     throw new Error(`reading xattrs under ${dir} failed: ${exit.stderrLines[0] ?? describeExit(exit)}`);
   let file = "";
   const seenTrusted = new Set<string>();
-  for (const line of Buffer.concat(chunks).toString("latin1").split("\n")) {
+  for (const line of stdout.toString("latin1").split("\n")) {
     if (line.startsWith("# file: ")) {
       const abs = unescapeGetfattr(line.slice(8));
       file = abs === dir ? "." : abs.startsWith(`${dir}/`) ? abs.slice(dir.length + 1) : abs;
