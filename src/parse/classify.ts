@@ -104,6 +104,15 @@ const RULES: { test: RegExp; code: string; cause: string; remedy: string }[] = [
     remedy: "Install crun (or runc).",
   },
   {
+    // Seen on this project's machine after many podman runs killed mid-create: each kept its lock.
+    test: /exceeded num_locks|allocating lock for new (container|volume|pod)/i,
+    code: "locks-exhausted",
+    cause:
+      "Podman has no free lock left for a new container (num_locks in containers.conf, 2048 by default): podman commands killed while they created containers keep their locks.",
+    remedy:
+      "With no podman command running, run `podman system renumber` as the same user (it reallocates the locks of what exists); raise num_locks under [engine] in containers.conf first only if the host really needs more.",
+  },
+  {
     test: /avc:\s+denied|SELinux/i,
     code: "selinux",
     cause: "SELinux denied the container's access.",

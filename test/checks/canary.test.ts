@@ -148,6 +148,11 @@ describe("canary", () => {
       classify('Error: /usr/bin/slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied').code,
     ).toBe("tun-device");
     expect(classify('Error: short-name "postgres" did not resolve to an alias').code).toBe("short-name");
+    const locks = classify(
+      "Error: allocating lock for new container: allocation failed; exceeded num_locks (2048)",
+    );
+    expect(locks.code).toBe("locks-exhausted");
+    expect(locks.remedy).toContain("podman system renumber");
     expect(classify("something new").code).toBe("unknown");
   });
 
