@@ -2,7 +2,9 @@
 // user (--user NAME, podlift run as root) within 2x that user's `podman info`. Also printed: the
 // slowest probe the doctor runs, the canary's container start with the default network (the same
 // `podman run --rootfs` of /usr/bin/true), so the doctor can be read against what it waits for.
-// Usage: node bench/doctor.mjs [runs] [--user NAME]
+// With --against BIN (another build's bin/podlift.js, e.g. from a git worktree of an older commit),
+// that build's full doctor runs in the same interleaved rounds, for a paired before/after.
+// Usage: node bench/doctor.mjs [runs] [--user NAME] [--against BIN]
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -16,6 +18,8 @@ const user = userAt >= 0 ? args[userAt + 1] : undefined;
 const bin = new URL("../bin/podlift.js", import.meta.url).pathname;
 const as = user ? ["runuser", "-u", user, "--"] : [];
 const target = user ? ["--user", user] : [];
+const againstAt = args.indexOf("--against");
+const against = againstAt >= 0 ? args[againstAt + 1] : undefined;
 
 // The canary's tree: /usr/bin/true and its libraries, owned by whoever runs the container.
 const tree = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-canary-"));
@@ -55,6 +59,9 @@ try {
         name: "podlift doctor --skip canary",
         argv: [process.execPath, bin, "doctor", "--skip", "canary", ...target],
       },
+      ...(against
+        ? [{ name: "the other build's doctor", argv: [process.execPath, against, "doctor", ...target] }]
+        : []),
     ],
     runs,
   );
@@ -65,6 +72,7 @@ try {
       `without the canary ${(quick.median / info.median).toFixed(2)}; the canary's podman run alone ${(canary.median / info.median).toFixed(2)}; ` +
       `full doctor minus its slowest probe: ${full.median - Math.max(info.median, canary.median)} ms`,
   );
+  if (against) console.log(`the other build: full ${(rows[4].median / info.median).toFixed(2)}`);
 } finally {
   rmSync(tree, { recursive: true, force: true });
 }
