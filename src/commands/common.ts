@@ -146,6 +146,17 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
         interrupt.abort();
       };
       process.on("SIGINT", onSigint);
+      // SIGTERM and SIGHUP (a cancelled CI job, a service stop, a closed terminal) stop the run as
+      // Ctrl-C does, without the report: once its commands are stopped and cleaned up (a canary
+      // container killed mid-create removed), podlift ends by that signal.
+      let ended: NodeJS.Signals | undefined;
+      const onEnd = (signal: NodeJS.Signals) => {
+        ended ??= signal;
+        interrupt.abort();
+      };
+      const groups = await import("../host/process-group.js");
+      groups.deferSignals(true);
+      for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, onEnd);
       try {
         return await runDoctor({
           checks,
@@ -166,6 +177,14 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
         // The doctor ran: a run its canary check never took (podman hung) is stopped now, and the
         // canary's removal of a run it killed (1 s, and two retries) is let finish.
         await Promise.all([discardEarly({ now: true }), settleCleanups(3500)]);
+        for (const signal of ["SIGTERM", "SIGHUP"] as const) process.off(signal, onEnd);
+        groups.deferSignals(false);
+        if (ended) {
+          // Nothing more is written: the signal ends podlift (or, should it not, this exit).
+          process.kill(process.pid, ended);
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          process.exit(ended === "SIGTERM" ? 143 : 129);
+        }
       }
     };
     return { checks, host, facts, factOptions, run, discardEarly };

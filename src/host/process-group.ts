@@ -11,6 +11,17 @@ export const GRACE_MS = 500;
 let counter = 0;
 const live = new Map<string, number>();
 let exitHookInstalled = false;
+/** Set while a caller stops its own commands on SIGTERM and SIGHUP (deferSignals). */
+let deferred = false;
+
+/**
+ * While `on`, SIGTERM and SIGHUP do not kill every command at once: the caller (a doctor run)
+ * stops its commands itself, lets their cleanups finish (the canary's removal of a container
+ * whose run it killed), turns this off and raises the signal again.
+ */
+export function deferSignals(on: boolean): void {
+  deferred = on;
+}
 
 /** A fresh marker for one command: `PODLIFT_CHILD=<marker>` goes into its environment. */
 export function newMarker(): string {
@@ -27,6 +38,7 @@ export function track(marker: string, pid: number): void {
     // along, then die of the same signal as if no handler were there.
     for (const signal of ["SIGTERM", "SIGHUP"] as const) {
       const onSignal = () => {
+        if (deferred) return;
         killAllSync();
         process.removeListener(signal, onSignal);
         process.kill(process.pid, signal);

@@ -181,19 +181,27 @@ describe.skipIf(skip)("doctor's early podman commands", () => {
     expect(await survivors(log)).toEqual([]);
   }, 60000);
 
-  it("Ctrl-C at any moment of a doctor run leaves no canary container and no tree behind", async () => {
+  it("Ctrl-C or SIGTERM at any moment of a doctor run leaves no canary container and no tree behind", async () => {
     // The trees go to a folder of this test's own (TMPDIR), and a container is this test's when
     // its rootfs is there: other tests may run canaries meanwhile.
     const tmp = mkdtempSync(path.join(os.tmpdir(), "podlift-early-int-"));
     chmodSync(tmp, 0o755);
-    for (const ms of [120, 250, 400, 550]) {
+    const moments = [
+      ["SIGINT", 120],
+      ["SIGINT", 250],
+      ["SIGINT", 400],
+      ["SIGINT", 550],
+      ["SIGTERM", 250],
+      ["SIGTERM", 400],
+    ] as const;
+    for (const [signal, ms] of moments) {
       const child = spawn(process.execPath, [BIN, "doctor"], {
         env: { ...process.env, TMPDIR: tmp },
         stdio: "ignore",
       });
       const exited = new Promise((resolve) => child.on("exit", resolve));
       await new Promise((resolve) => setTimeout(resolve, ms));
-      child.kill("SIGINT"); // a run that ended already is not there to interrupt
+      child.kill(signal); // a run that ended already is not there to interrupt
       await exited;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
