@@ -275,13 +275,16 @@ export async function startCanaryEarly(host: Host, target: UserInfo): Promise<vo
   const users = canaryUsers(me, target);
   if (users.length === 0) return;
   let libraries: Promise<string[]> | undefined;
+  const librariesOnce = () => {
+    libraries ??= sharedLibraries(host);
+    return libraries;
+  };
   const launches = users.map((user) => {
     // Started by the single file's head already, on the live root.
     const head = host.root === "/" ? takeEarlyCanary(user.name === me.name ? undefined : user.name) : null;
-    if (!head) libraries ??= sharedLibraries(host);
     const started = head
       ? launch(host, user, [], undefined, head)
-      : (libraries as Promise<string[]>).then((libs) => launch(host, user, libs));
+      : librariesOnce().then((libs) => launch(host, user, libs));
     early.set(earlyKey(host, user), started);
     return started;
   });

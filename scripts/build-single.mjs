@@ -22,6 +22,9 @@ import os from "node:os";
 import path from "node:path";
 import { Script } from "node:vm";
 import { build } from "esbuild";
+import singleFormat from "./single-format.cjs";
+
+const { WRAPPER, decode, encodeBundle } = singleFormat;
 
 const root = path.resolve(import.meta.dirname, "..");
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
@@ -60,12 +63,13 @@ const early = readFileSync(path.join(root, "scripts", "head-early.cjs"), "utf8")
 // this same Node) rides along in a second comment: the head hands it to vm.Script, which skips
 // most of the compile (measured: \`podlift --help\` 128 -> 80 ms, \`node -e 0\` 64 ms). Another
 // Node version or other V8 flags reject it, and the bundle is compiled as if it were absent.
-const wrapped = `(function (exports, require, module, __filename, __dirname) {${bundle}\n})`;
+const wrapped = `${WRAPPER}${bundle}\n})`;
 const cache = new Script(wrapped, { filename: outfile }).createCachedData();
 const head = `#!/usr/bin/env node
 "use strict";
 // podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the last comment
 // below, V8's code cache for it (in base64) the one before.
+const WRAPPER = ${JSON.stringify(WRAPPER)};
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
 else {
@@ -75,14 +79,7 @@ else {
     globalThis.__podliftEarly = startEarly(args);
   } catch {}
   // Read as bytes: only the bundle is decoded (as UTF-8), and only the cache from base64.
-  const bytes = require("node:fs").readFileSync(__filename);
-  const bundleAt = bytes.lastIndexOf("\\n/*BUNDLE") + 9;
-  const cacheAt = bytes.lastIndexOf("/*CODECACHE", bundleAt) + 11;
-  const cachedData = Buffer.from(bytes.toString("latin1", cacheAt, bytes.indexOf("*/", cacheAt)), "base64");
-  const source =
-    ${JSON.stringify("(function (exports, require, module, __filename, __dirname) {")} +
-    bytes.toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt)).replaceAll("*\\x011/", "*/").replaceAll("\\x010", "\\x01") +
-    "\\n})";
+  const { source, cachedData } = decode(require("node:fs").readFileSync(__filename));
   // A signal nothing else handles (the bundle not loaded yet, or not handling it yet, or stepping
   // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
   // leaving it running, with its files), then ends podlift by that signal, as with no handler.
@@ -104,12 +101,12 @@ else {
   if (ready) ready.then(load);
   else load();
 }
+// scripts/single-format.cjs
+${decode.toString()}
 ${early}`;
-// The bundle rides as it is but for one escape, so that nothing in it ends the comment: each
-// \x01 is written \x01 0, then each "*/" is written "*\x01 1/" (without the spaces); the head undoes
-// both. Base64 cost 30 ms of a run to decode (issue 14).
-if (bundle.includes("/*BUNDLE")) throw new Error('the bundle holds "/*BUNDLE": choose another marker');
-const escaped = bundle.replaceAll("\x01", "\x010").replaceAll("*/", "*\x011/");
+// The bundle rides as it is but for one escape (scripts/single-format.cjs); base64 cost 30 ms of a
+// run to decode (issue 14).
+const escaped = encodeBundle(bundle);
 const write = (codeCache) =>
   writeFileSync(outfile, `${head}/*CODECACHE${codeCache.toString("base64")}*/\n/*BUNDLE${escaped}*/\n`);
 write(cache);

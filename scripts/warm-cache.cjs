@@ -9,18 +9,10 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { Script } = require("node:vm");
+const { decode } = require("./single-format.cjs");
 
 const [file, out, ...args] = process.argv.slice(2);
-const bytes = fs.readFileSync(file);
-const bundleAt = bytes.lastIndexOf("\n/*BUNDLE") + 9;
-const source =
-  "(function (exports, require, module, __filename, __dirname) {" +
-  bytes
-    .toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt))
-    .replaceAll("*\x011/", "*/")
-    .replaceAll("\x010", "\x01") +
-  "\n})";
-const script = new Script(source, { filename: file });
+const script = new Script(decode(fs.readFileSync(file)).source, { filename: file });
 process.argv = [process.argv[0], file, ...args];
 process.on("exit", () => fs.writeFileSync(out, script.createCachedData()));
 script.runInThisContext()(exports, require, module, file, path.dirname(file));

@@ -469,10 +469,16 @@ async function handleError(error: unknown): Promise<number> {
     // --help and --version end here too, with exit code 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const [{ PodliftError }, { safeLine }] = await Promise.all([
+  const [{ PodliftError, EndedBySignal }, { safeLine }] = await Promise.all([
     import("./errors.js"),
     import("./text/safe-text.js"),
   ]);
+  if (error instanceof EndedBySignal) {
+    // The signal's own handlers (process-group.ts, the single file's head) end podlift by it.
+    process.kill(process.pid, error.signal);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    return error.exitCode;
+  }
   // Messages name host paths and user input: shown with control characters escaped.
   const message = safeLine(error instanceof Error ? error.message : String(error));
   // Every error podlift expects carries its exit code (src/errors.ts): usage 2, host 1.

@@ -26,3 +26,13 @@ export class HostError extends PodliftError {
     super(message, EXIT.failed);
   }
 }
+
+/**
+ * A run stopped by SIGTERM or SIGHUP once its commands were stopped and cleaned up: the CLI
+ * writes nothing more and ends podlift by that signal (143 or 129 should it survive it).
+ */
+export class EndedBySignal extends PodliftError {
+  constructor(readonly signal: "SIGTERM" | "SIGHUP") {
+    super(`ended by ${signal}`, signal === "SIGTERM" ? 143 : 129);
+  }
+}

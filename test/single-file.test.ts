@@ -7,8 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
+import singleFormat from "../scripts/single-format.cjs";
+
 import { validateComposeReport, validateReport } from "./schema.js";
 
+const { decode } = singleFormat;
 const ROOT = path.join(import.meta.dirname, "..");
 const HOSTS = path.join(ROOT, "test", "fixtures", "hosts");
 const alone = path.join(mkdtempSync(path.join(os.tmpdir(), "podlift-single-")), "podlift.cjs");
@@ -40,14 +43,7 @@ describe("the single-file build", () => {
   it("carries a V8 code cache this Node accepts, and runs as well from a broken one", async () => {
     // As the head reads it: the cache in base64, the bundle as it is but for its escape.
     const bytes = readFileSync(alone);
-    const bundleAt = bytes.lastIndexOf("\n/*BUNDLE") + 9;
-    const cacheAt = bytes.lastIndexOf("/*CODECACHE", bundleAt) + 11;
-    const cache = Buffer.from(bytes.toString("latin1", cacheAt, bytes.indexOf("*/", cacheAt)), "base64");
-    const bundle = bytes
-      .toString("utf8", bundleAt, bytes.indexOf("*/", bundleAt))
-      .replaceAll("*\x011/", "*/")
-      .replaceAll("\x010", "\x01");
-    const source = `(function (exports, require, module, __filename, __dirname) {${bundle}\n})`;
+    const { source, cachedData: cache, cacheAt } = decode(bytes);
     const script = new Script(source, { filename: alone, cachedData: cache });
     expect(script.cachedDataRejected).toBe(false);
     // Cache bytes from another build or Node: V8 rejects them, and the bundle compiles from source.

@@ -3,7 +3,7 @@
 import { stat } from "node:fs/promises";
 import { EXIT } from "../doctor/exit-code.js";
 import type { ComposeResult, RunResult } from "../doctor/types.js";
-import { PodliftError, UsageError } from "../errors.js";
+import { EndedBySignal, PodliftError, UsageError } from "../errors.js";
 import { settleCleanups } from "../host/cleanups.js";
 import { interactive } from "../text/terminal.js";
 import { toolVersion } from "./version.js";
@@ -149,16 +149,17 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
       // SIGTERM and SIGHUP (a cancelled CI job, a service stop, a closed terminal) stop the run as
       // Ctrl-C does, without the report: once its commands are stopped and cleaned up (a canary
       // container killed mid-create removed), podlift ends by that signal.
-      let ended: NodeJS.Signals | undefined;
-      const onEnd = (signal: NodeJS.Signals) => {
+      let ended: "SIGTERM" | "SIGHUP" | undefined;
+      const onEnd = (signal: "SIGTERM" | "SIGHUP") => {
         ended ??= signal;
         interrupt.abort();
       };
       const groups = await import("../host/process-group.js");
       groups.deferSignals(true);
       for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, onEnd);
+      let result: RunResult;
       try {
-        return await runDoctor({
+        result = await runDoctor({
           checks,
           host,
           facts,
@@ -179,13 +180,10 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
         await Promise.all([discardEarly({ now: true }), settleCleanups(3500)]);
         for (const signal of ["SIGTERM", "SIGHUP"] as const) process.off(signal, onEnd);
         groups.deferSignals(false);
-        if (ended) {
-          // Nothing more is written: the signal ends podlift (or, should it not, this exit).
-          process.kill(process.pid, ended);
-          await new Promise((resolve) => setTimeout(resolve, 5000));
-          process.exit(ended === "SIGTERM" ? 143 : 129);
-        }
       }
+      // Nothing more is written: the CLI ends podlift by the signal.
+      if (ended) throw new EndedBySignal(ended);
+      return result;
     };
     return { checks, host, facts, factOptions, run, discardEarly };
   }

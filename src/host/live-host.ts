@@ -226,16 +226,7 @@ export class LiveHost implements WritableHost {
     // A program on no PATH folder is "command not found" without a fork (a few ms of the main
     // thread each in a big Node process: a doctor run asks for several that most hosts lack).
     if (this.isLive && (await absentFromPath(command[0] as string, env.PATH ?? process.env.PATH)))
-      return {
-        argv,
-        exitCode: 127,
-        stdout: "",
-        stderr: "",
-        durationMs: Math.round(performance.now() - started),
-        timedOut: false,
-        failedToStart: `${argv[0]}: command not found`,
-        notFound: true,
-      };
+      return notStarted(argv, `${argv[0]}: command not found`, true);
     const { execa } = await import("execa");
     const [file, ...args] = command as [string, ...string[]];
     const marker = newMarker();

@@ -146,7 +146,7 @@ export class DirectCheck {
         ? "none"
         : t
             .split("\n")
-            .map((l) => l.slice(0, l.indexOf("=")) || l)
+            .map((l) => (l.includes("=") ? l.slice(0, l.indexOf("=")) : l))
             .join(",");
     // getfattr lists only files that have xattrs, under the names given (the candidates hold no
     // byte it escapes); a name it wrote otherwise would make both sides look bare: a difference.

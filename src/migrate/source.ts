@@ -203,7 +203,8 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
   });
   let pending = Buffer.alloc(0);
   const fields: Buffer[] = [];
-  p.direct = [];
+  const direct: string[] = [];
+  p.direct = direct;
   const record = (f: Buffer[]) => {
     const [type, uidB, gidB, mode, sizeB, blocksB, mtime, ctime, rel, link, links] = f.map((b) =>
       b.toString("latin1"),
@@ -223,10 +224,10 @@ async function walkFolder(dir: string, limits: { uid: number; gid: number } | nu
     if (type === "b" || type === "c") add(p.devices, path);
     if (type === "f" && size > 0 && allocated < size) add(p.sparse, path);
     if (
-      (p.direct as string[]).length < DIRECT_MAX &&
+      direct.length < DIRECT_MAX &&
       directCandidate(type as string, rel as string, size, allocated, Number(links))
     )
-      p.direct?.push(rel as string);
+      direct.push(rel as string);
     checkIds(p, path, uid, gid, limits);
   };
   find.stdout?.on("data", (chunk: Buffer) => {

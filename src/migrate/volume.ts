@@ -174,15 +174,30 @@ export async function migrateVolume(
     if (comparison) {
       // The tar read of the copy (without the files compared directly) and the direct comparison
       // of those files run at once: one waits on tar and the hashing thread, the other on reads.
+      // Either failing stops the other: the direct comparison has up to 10,000 files to read.
+      const both = new AbortController();
+      const stopBoth = () => both.abort();
+      if (options.signal?.aborted) stopBoth();
+      else options.signal?.addEventListener("abort", stopBoth, { once: true });
       await Promise.all([
-        readBack(podman, stagingDir, comparison, options, direct?.excludeArgs() ?? []),
-        direct?.run(volume.Mountpoint, stagingDir, comparison.difference, options.signal),
+        readBack(
+          podman,
+          stagingDir,
+          comparison,
+          { ...options, signal: both.signal },
+          direct?.excludeArgs() ?? [],
+        ),
+        direct?.run(volume.Mountpoint, stagingDir, comparison.difference, both.signal),
       ])
         .catch((e: Error) => {
+          stopBoth();
           comparison.close();
           throw e;
         })
-        .finally(() => direct?.close());
+        .finally(() => {
+          options.signal?.removeEventListener("abort", stopBoth);
+          direct?.close();
+        });
       const differences = comparison.finish();
       if (differences.length > 0)
         return done({

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DIRECT_FROM, DirectCheck, directCandidate } from "../../src/migrate/direct.js";
 
 const big = (seed: number) => {
@@ -25,8 +25,14 @@ const big = (seed: number) => {
 };
 
 /** Two identical trees: two large files, a small one, a large one in a folder. */
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 function pair(): { a: string; b: string; paths: string[] } {
   const root = mkdtempSync(path.join(os.tmpdir(), "pl12-direct-"));
+  roots.push(root);
   const paths = ["large one", "sub/large[2]*"];
   for (const side of ["a", "b"]) {
     const dir = path.join(root, side);
