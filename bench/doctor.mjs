@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { compare } from "./lib.mjs";
+import { compare, pairedRatio } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
@@ -36,6 +36,10 @@ for (const file of ["/usr/bin/true", ...libs]) {
 chmodSync(tree, 0o755);
 if (user) execFileSync("chown", ["-R", `${user}:`, tree]);
 
+if (process.env.NODE_EXTRA_CA_CERTS)
+  console.log(
+    "note: NODE_EXTRA_CA_CERTS is set: bin/podlift.js starts node without it (Node 20 parses that file at every start)",
+  );
 console.log(
   `podlift doctor vs podman info, ${runs} interleaved runs each${user ? `, target user ${user}` : ""}`,
 );
@@ -54,14 +58,12 @@ try {
         name: "podman run (the canary's start)",
         argv: canaryRun,
       },
-      { name: "podlift doctor (all checks)", argv: [process.execPath, bin, "doctor", ...target] },
+      { name: "podlift doctor (all checks)", argv: [bin, "doctor", ...target] },
       {
         name: "podlift doctor --skip canary",
-        argv: [process.execPath, bin, "doctor", "--skip", "canary", ...target],
+        argv: [bin, "doctor", "--skip", "canary", ...target],
       },
-      ...(against
-        ? [{ name: "the other build's doctor", argv: [process.execPath, against, "doctor", ...target] }]
-        : []),
+      ...(against ? [{ name: "the other build's doctor", argv: [against, "doctor", ...target] }] : []),
     ],
     runs,
   );
@@ -70,9 +72,17 @@ try {
   console.log(
     `ratio to podman info: full ${(full.median / info.median).toFixed(2)} (target <= ${limit}), ` +
       `without the canary ${(quick.median / info.median).toFixed(2)}; the canary's podman run alone ${(canary.median / info.median).toFixed(2)}; ` +
-      `full doctor minus its slowest probe: ${full.median - Math.max(info.median, canary.median)} ms`,
+      `full doctor minus its slowest probe: ${(full.median - Math.max(info.median, canary.median)).toFixed(0)} ms`,
   );
-  if (against) console.log(`the other build: full ${(rows[4].median / info.median).toFixed(2)}`);
+  const paired = (row) => {
+    const p = pairedRatio(row, info);
+    return `${p.median.toFixed(2)} (quartiles ${p.q1.toFixed(2)}-${p.q3.toFixed(2)})`;
+  };
+  console.log(`paired, round by round: full ${paired(full)}, without the canary ${paired(quick)}`);
+  if (against)
+    console.log(
+      `the other build: full ${(rows[4].median / info.median).toFixed(2)}, paired ${paired(rows[4])}`,
+    );
 } finally {
   rmSync(tree, { recursive: true, force: true });
 }

@@ -15,7 +15,14 @@ export function compare(commands, runs) {
   }
   const rows = commands.map((c, j) => {
     const s = [...samples[j]].sort((a, b) => a - b);
-    return { name: c.name, median: s[Math.floor(s.length / 2)], min: s[0], max: s.at(-1) };
+    // samples: in round order, for paired figures (pairedRatio).
+    return {
+      name: c.name,
+      median: s[Math.floor(s.length / 2)],
+      min: s[0],
+      max: s.at(-1),
+      samples: samples[j],
+    };
   });
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
@@ -24,6 +31,16 @@ export function compare(commands, runs) {
     );
   }
   return rows;
+}
+
+/**
+ * The median of a/b taken round by round (each pair ran back to back), with its quartiles: steadier
+ * than a ratio of medians on a machine whose speed drifts between rounds.
+ */
+export function pairedRatio(a, b) {
+  const r = a.samples.map((x, i) => x / b.samples[i]).sort((x, y) => x - y);
+  const at = (q) => r[Math.min(r.length - 1, Math.floor(q * r.length))];
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75) };
 }
 
 /**

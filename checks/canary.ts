@@ -27,6 +27,12 @@ const RUN_TIMEOUT_MS = 25000;
 /** How long a run no check took over may go on before it is stopped (discardEarlyCanary). */
 const DISCARD_WAIT_MS = 3000;
 
+const NO_PODMAN: Finding = {
+  code: "canary.no-podman",
+  status: "fail",
+  message: "No container can start: Podman is not installed.",
+};
+
 export const check: Check = {
   id: "canary",
   title: "Canary container",
@@ -37,17 +43,13 @@ export const check: Check = {
     const { host, facts } = ctx;
     // The long limit is for `podman run` alone: finding podman keeps to the run's --timeout.
     const prepMs = ctx.timeoutMs ?? RUN_TIMEOUT_MS;
-    if ((await within(facts.podman.version(), prepMs, "`podman --version`")) === null) {
-      return [
-        {
-          code: "canary.no-podman",
-          status: "fail",
-          message: "No container can start: Podman is not installed.",
-        },
-      ];
-    }
     const me = host.currentUser();
     const users = canaryUsers(me, facts.targetUser);
+    // Runs started early (startCanaryEarly) need no question first: one that finds no podman says
+    // so itself (canaryFor). Without them, whether podman is there at all is asked first.
+    const gate = users.length === 0 || users.some((user) => !early.has(earlyKey(host, user)));
+    if (gate && (await within(facts.podman.version(), prepMs, "`podman --version`")) === null)
+      return [NO_PODMAN];
     if (users.length === 0) {
       return [
         {
@@ -402,6 +404,7 @@ async function canaryFor(ctx: CheckContext, started: Launch): Promise<Finding[]>
       });
     };
     const networkResult = await networked.result;
+    if (networkResult.notFound) return [NO_PODMAN];
     // A container that starts with a network starts without one: that run is not made.
     const plainRun = networkResult.exitCode === 0 ? null : plain();
     const plainResult = plainRun ? await plainRun.result : networkResult;

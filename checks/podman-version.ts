@@ -17,8 +17,9 @@ export const check: Check = {
   docs: "docs/checks/podman-version.md",
   applies: () => true,
   async run({ facts }) {
-    // Both at once: `podman info` is the slow one, and it need not wait for the version.
-    const [version, info] = await Promise.all([facts.podman.version(), facts.podman.info(facts.targetUser)]);
+    // Both at once, info asked first: the version is read from it when it answers.
+    const asked = facts.podman.info(facts.targetUser);
+    const [version, info] = await Promise.all([facts.podman.version(), asked]);
     if (version === null) {
       return [
         {

@@ -65,21 +65,21 @@ const early = readFileSync(path.join(root, "scripts", "head-early.cjs"), "utf8")
 // Node version or other V8 flags reject it, and the bundle is compiled as if it were absent.
 const wrapped = `${WRAPPER}${bundle}\n})`;
 const cache = new Script(wrapped, { filename: outfile }).createCachedData();
-const head = `#!/usr/bin/env node
-"use strict";
-// podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the last comment
-// below, V8's code cache for it (in base64) the one before.
-const WRAPPER = ${JSON.stringify(WRAPPER)};
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
-else {
+// What runs the bundle: startEarly (scripts/head-early.cjs), then one read of the single file's
+// bytes, the bundle decoded and compiled with its code cache. The single file carries it as its
+// head; dist/head.cjs carries it for bin/podlift.js, which so starts a doctor run's first podman
+// commands before the 3.5 MB file is read at all, and reads it once, as bytes (a require() of it
+// reads it as UTF-8 and compiles all of it as a module first: ~15 ms more before `podman info`).
+const runner = `const WRAPPER = ${JSON.stringify(WRAPPER)};
+/** Runs the single file \`file\` with \`args\`, as a module whose require and module are given. */
+function runSingle(file, args, req, mod) {
   // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
   // Whatever goes wrong there, the command runs as it would have (and starts its own).
   try {
     globalThis.__podliftEarly = startEarly(args);
   } catch {}
   // Read as bytes: only the bundle is decoded (as UTF-8), and only the cache from base64.
-  const { source, cachedData } = decode(require("node:fs").readFileSync(__filename));
+  const { source, cachedData } = decode(require("node:fs").readFileSync(file));
   // A signal nothing else handles (the bundle not loaded yet, or not handling it yet, or stepping
   // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
   // leaving it running, with its files), then ends podlift by that signal, as with no handler.
@@ -92,8 +92,8 @@ else {
   };
   if (globalThis.__podliftEarly) for (const signal in signals) process.on(signal, onSignal);
   const load = () => {
-    const script = new (require("node:vm").Script)(source, { filename: __filename, cachedData });
-    script.runInThisContext()(exports, require, module, __filename, __dirname);
+    const script = new (require("node:vm").Script)(source, { filename: file, cachedData });
+    script.runInThisContext()(mod.exports, req, mod, file, require("node:path").dirname(file));
   };
   // The canary's containers start once its \`ldd\` has answered (a few ms): the bundle's load
   // would hold that answer up by its whole length.
@@ -104,6 +104,26 @@ else {
 // scripts/single-format.cjs
 ${decode.toString()}
 ${early}`;
+// The first two lines (bin/podlift.js has the same, and says why): run by /bin/sh, they start
+// node on the file without NODE_EXTRA_CA_CERTS, which the head then puts back for podlift's
+// commands; Node skips the first and reads the second as a string and a comment.
+const head = `#!/bin/sh
+":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { PODLIFT_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export PODLIFT_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+"use strict";
+// podlift ${pkg.version}, in one file (scripts/build-single.mjs): the bundle is the last comment
+// below, V8's code cache for it (in base64) the one before.
+${runner}
+if (process.env.PODLIFT_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.PODLIFT_NODE_EXTRA_CA_CERTS;
+  delete process.env.PODLIFT_NODE_EXTRA_CA_CERTS;
+}
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(${JSON.stringify(`${pkg.version}\n`)});
+else runSingle(__filename, args, require, module);`;
+writeFileSync(
+  path.join(root, "dist", "head.cjs"),
+  `"use strict";\n// Made by scripts/build-single.mjs: the single file's head, for bin/podlift.js.\n${runner}\nmodule.exports = { runSingle };\n`,
+);
 // The bundle rides as it is but for one escape (scripts/single-format.cjs); base64 cost 30 ms of a
 // run to decode (issue 14).
 const escaped = encodeBundle(bundle);

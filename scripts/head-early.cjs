@@ -1,11 +1,11 @@
-// Inlined into the single file's head by scripts/build-single.mjs, and run there before the
-// bundle is compiled and loaded (about 100 ms of a doctor run on a small machine): a plain
-// `podlift doctor` waits on the target's `podman info` (the slowest read of the whole run) and on
-// the canary's first containers, so they start here, with `podman --version`. src/host/early.ts
-// hands each command to the run when it asks for the same command as the same user with the same
-// environment, on the live root, and each canary (its tree, its container's name) to the canary
-// check; a command nothing takes is killed, with its group, when podlift exits, and a canary
-// container nothing takes is removed. A rootless target (--user NAME, or SUDO_USER) gets its
+// Inlined into the single file's head (and dist/head.cjs, which bin/podlift.js runs) by
+// scripts/build-single.mjs, and run there before the bundle is read and loaded (about 100 ms of a
+// doctor run on a small machine): a plain `podlift doctor` waits on the target's `podman info`
+// (the slowest read of the whole run) and on the canary's first containers, so they start here.
+// src/host/early.ts hands each command to the run when it asks for the same command as the same
+// user with the same environment, on the live root, and each canary (its tree, its container's
+// name) to the canary check; a command nothing takes is killed, with its group, when podlift
+// exits, and a canary container nothing takes is removed. A rootless target (--user NAME, or SUDO_USER) gets its
 // `podman info` and a canary as that user; --root, --only, --config, --help, a target not in
 // /etc/passwd, or podlift not run as root for another user start nothing.
 // biome-ignore lint/correctness/noUnusedVariables: called by the head that inlines this file.
@@ -77,13 +77,9 @@ function startEarly(args) {
     return run;
   };
   // The slowest read first: the target's `podman info`.
-  for (const [argv, user] of [
-    [["podman", "info", "--format", "json"], as],
-    [["podman", "--version"], null],
-  ]) {
-    const run = startRun(argv, user);
-    if (run) started.push(run);
-  }
+  // (Podman's version is read from it: src/doctor/podman-facts.ts.)
+  const info = startRun(["podman", "info", "--format", "json"], as);
+  if (info) started.push(info);
   // The canary's containers (checks/canary.ts), unless --skip names it: as root when podlift runs
   // as root, and as a rootless target (canaryUsers there).
   const skip = args.flatMap((a, i) =>

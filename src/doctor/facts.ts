@@ -33,15 +33,16 @@ export async function earlyTarget(host: Host, userName?: string): Promise<UserIn
 }
 
 /**
- * Podman's facts with `podman --version` and the target user's `podman info` already started:
+ * Podman's facts with the target user's `podman info` already started (and version() waiting on it):
  * for a doctor run, before the checks and the rest of podlift load (podman info is the slowest
  * read of a run). Hand the result to gatherFacts as `podman`. An unknown user starts nothing.
  */
 export function startPodmanEarly(host: Host, user: UserInfo | null): PodmanFacts {
   const podman = podmanFacts(host);
+  // info first: version() then reads the version from it instead of running `podman --version`.
   if (user) {
-    podman.version().catch(() => {});
     podman.info(user).catch(() => {});
+    podman.version().catch(() => {});
   }
   return podman;
 }

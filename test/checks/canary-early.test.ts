@@ -6,6 +6,7 @@ import { check, discardEarlyCanary, startCanaryEarly } from "../../checks/canary
 import { gatherFacts } from "../../src/doctor/facts.js";
 import { runCheck } from "../../src/doctor/runner.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
+import { notStarted } from "../../src/host/results.js";
 import { lookupUser } from "../../src/host/users.js";
 import { HOSTS } from "../helpers.js";
 
@@ -70,4 +71,25 @@ describe("the canary started early", () => {
     const removals = host.calls.filter((c) => c.argv[1] === "rm").map((c) => c.argv.at(-1));
     expect(removals.sort()).toEqual(names.sort());
   }, 20000);
+
+  it("a run started early that finds no podman says so itself: no `podman --version` is asked first", async () => {
+    const host = new FixtureHost(CI);
+    const run = host.run.bind(host);
+    const asked: string[] = [];
+    host.run = (argv, options) => {
+      asked.push(argv.join(" "));
+      return argv[0] === "podman"
+        ? Promise.resolve(notStarted(argv, "podman: command not found", true))
+        : run(argv, options);
+    };
+    const alice = await lookupUser(host, "alice");
+    if (!alice) throw new Error("fixture has no alice");
+    await startCanaryEarly(host, alice);
+    const facts = await gatherFacts(host, { user: "alice" });
+    const result = await runCheck(check, host, facts, 5000);
+    expect(result.findings.map((f) => f.code)).toEqual(["canary.no-podman", "canary.no-podman"]);
+    expect(result.status).toBe("fail");
+    expect(asked.filter((a) => a.startsWith("podman run")).length).toBe(2); // the early ones only
+    expect(asked).not.toContain("podman --version");
+  });
 });
