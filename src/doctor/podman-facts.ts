@@ -89,8 +89,8 @@ export function podmanFacts(host: Host): PodmanFacts {
   const containers = new Map<string, Promise<PodmanContainersResult>>();
   return {
     version() {
-      version ??= versionFromInfo(infos.values().next().value).then(
-        (known) => (known !== undefined ? known : versionCommand(host)),
+      version ??= versionFromInfo(infos.values().next().value).then((known) =>
+        known !== undefined ? known : versionCommand(host),
       );
       return version;
     },
@@ -107,9 +107,7 @@ export const VERSION_FROM_INFO_WAIT_MS = 2500;
  * asked for yet, a failed or unparsable one, or none within VERSION_FROM_INFO_WAIT_MS. It is the same program: a doctor run so starts one podman process
  * fewer (~25 ms of CPU that competes with `podman info` on a small machine, issue 14).
  */
-async function versionFromInfo(
-  pending: Promise<PodmanInfoResult> | undefined,
-): Promise<string | undefined> {
+async function versionFromInfo(pending: Promise<PodmanInfoResult> | undefined): Promise<string | undefined> {
   if (pending === undefined) return undefined;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
