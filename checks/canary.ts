@@ -45,11 +45,34 @@ export const check: Check = {
     const prepMs = ctx.timeoutMs ?? RUN_TIMEOUT_MS;
     const me = host.currentUser();
     const users = canaryUsers(me, facts.targetUser);
-    // Runs started early (startCanaryEarly) need no question first: one that finds no podman says
-    // so itself (canaryFor). Without them, whether podman is there at all is asked first.
-    const gate = users.length === 0 || users.some((user) => !early.has(earlyKey(host, user)));
-    if (gate && (await within(facts.podman.version(), prepMs, "`podman --version`")) === null)
-      return [NO_PODMAN];
+    // Podman must answer within --timeout first (one that never does must not cost the canary's
+    // 60 s): with its version (read from `podman info`, which a doctor run has asked for already),
+    // or by the end of every container run started early (startCanaryEarly) for these users. The
+    // runs stay where they are until then: on a failure here they are discarded with the rest.
+    const ended = users.flatMap((user) => {
+      const launch = early.get(earlyKey(host, user));
+      // A launch that failed is the check's to report below, as it takes the launch over.
+      return launch
+        ? [
+            launch
+              .then((l) => l.networked.result)
+              .then(
+                (r) => !r.notFound,
+                () => true,
+              ),
+          ]
+        : [];
+    });
+    const version = facts.podman.version().then((v) => v !== null);
+    const found =
+      ended.length === 0
+        ? version
+        : // Either answer will do: a version that cannot be read is no reason to stop the runs.
+          Promise.race([
+            version.catch(() => new Promise<boolean>(() => {})),
+            Promise.all(ended).then((f) => f.some(Boolean)),
+          ]);
+    if (!(await within(found, prepMs, "`podman --version` or the first `podman run`"))) return [NO_PODMAN];
     if (users.length === 0) {
       return [
         {

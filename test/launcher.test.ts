@@ -51,6 +51,18 @@ describe("the launcher lines", () => {
     expect(direct.stderr).toMatch(NODE_WARNS);
   });
 
+  it("run as a program, the single file reads only its head until a command needs the bundle", async () => {
+    // A copy cut in the middle of its code cache: Node cannot even parse it as a file.
+    const bytes = readFileSync(SINGLE);
+    const cut = path.join(work, "cut.cjs");
+    writeFileSync(cut, bytes.subarray(0, bytes.indexOf("\n//podlift:head-end\n/*CODECACHE") + 100));
+    chmodSync(cut, 0o755);
+    expect(await run(cut, ["--version"])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
+    const parsed = await run(process.execPath, [cut, "--version"]);
+    expect(parsed.code).not.toBe(0);
+    expect(parsed.stderr).toMatch(/SyntaxError/);
+  });
+
   it("give the commands podlift runs the caller's environment back, unchanged", async () => {
     const bin = path.join(work, "shims");
     const dump = path.join(work, "podman-env");

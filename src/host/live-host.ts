@@ -201,6 +201,15 @@ export class LiveHost implements WritableHost {
     }
     if (!this.isLive) {
       if (this.me.uid !== 0) return fail(`running commands under --root ${this.root} needs root (chroot)`);
+      // podlift's TMPDIR names a folder of its own file system: where the root has no such folder,
+      // podman in it fails to make its temporary files, so it gets the root's default instead.
+      const tmp = process.env.TMPDIR;
+      if (
+        options.env?.TMPDIR === undefined &&
+        tmp &&
+        (await this.stat(tmp).catch(() => null))?.type !== "dir"
+      )
+        env.TMPDIR = undefined;
       // chroot(2) needs root: chroot itself switches to the user inside the root (with that
       // user's groups there), rather than starting chroot as the user.
       const userspec = uid === undefined ? [] : [`--userspec=${uid}:${gid}`];

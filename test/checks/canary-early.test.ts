@@ -72,7 +72,7 @@ describe("the canary started early", () => {
     expect(removals.sort()).toEqual(names.sort());
   }, 20000);
 
-  it("a run started early that finds no podman says so itself: no `podman --version` is asked first", async () => {
+  it("with no podman at all, the runs started early end the check as soon as the first ends", async () => {
     const host = new FixtureHost(CI);
     const run = host.run.bind(host);
     const asked: string[] = [];
@@ -87,9 +87,9 @@ describe("the canary started early", () => {
     await startCanaryEarly(host, alice);
     const facts = await gatherFacts(host, { user: "alice" });
     const result = await runCheck(check, host, facts, 5000);
-    expect(result.findings.map((f) => f.code)).toEqual(["canary.no-podman", "canary.no-podman"]);
+    expect(result.findings.map((f) => f.code)).toEqual(["canary.no-podman"]);
     expect(result.status).toBe("fail");
     expect(asked.filter((a) => a.startsWith("podman run")).length).toBe(2); // the early ones only
-    expect(asked).not.toContain("podman --version");
+    await discardEarlyCanary({ now: true });
   });
 });

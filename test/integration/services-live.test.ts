@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../../src/compose/project.js";
+import { LiveHost } from "../../src/host/live-host.js";
 import { DockerClient } from "../../src/migrate/docker.js";
 import { servicesFromCompose } from "../../src/services/compose-source.js";
 import { inventoryFromDocker } from "../../src/services/docker-source.js";
@@ -268,7 +269,8 @@ function chroot(argv: string[]) {
     encoding: "utf8",
     timeout: 60000,
     killSignal: "SIGKILL",
-    env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: "1" },
+    // A TMPDIR of the test's own (a folder the root lacks) would fail podman in it.
+    env: { ...process.env, TMPDIR: undefined, PODMAN_IGNORE_CGROUPSV1_WARNING: "1" },
   });
 }
 
@@ -541,6 +543,25 @@ describe.skipIf(skip)("migrate services: real dockerd, real Podman 5 Quadlet gen
     figures[`gapsReported${user ? "Rootless" : "Rootful"}`] = sp.gaps.map((g) => `${g.object}:${g.option}`);
     expect(services.get("shop-web-1.service")).toContain("WantedBy=");
     expect(services.get("jupyter-alice.service")).not.toContain("WantedBy=");
+  });
+
+  it("commands run in the root (chroot) get podlift's TMPDIR only where the root has that folder", async () => {
+    const host = new LiveHost(root);
+    const tmpdir = () => host.run(["/bin/sh", "-c", `echo "\${TMPDIR-unset}"`]).then((r) => r.stdout.trim());
+    const before = process.env.TMPDIR;
+    try {
+      process.env.TMPDIR = "/nonexistent/podlift-tmp";
+      expect(existsSync(path.join(root, process.env.TMPDIR))).toBe(false);
+      expect(await tmpdir()).toBe("unset");
+      process.env.TMPDIR = "/var/tmp";
+      expect(await tmpdir()).toBe("/var/tmp");
+      expect((await host.run(["/bin/sh", "-c", "echo $TMPDIR"], { env: { TMPDIR: "/x" } })).stdout).toBe(
+        "/x\n",
+      );
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
   });
 
   it("really creates every container from the generated ExecStart lines (Podman 5 in the root)", async () => {
