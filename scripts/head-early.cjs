@@ -5,9 +5,9 @@
 // src/host/early.ts hands each command to the run when it asks for the same command as the same
 // user with the same environment, on the live root, and each canary (its tree, its container's
 // name) to the canary check; a command nothing takes is killed, with its group, when podlift
-// exits, and a canary container nothing takes is removed. A rootless target (--user NAME, or SUDO_USER) gets its
-// `podman info` and a canary as that user; --root, --only, --config, --help, a target not in
-// /etc/passwd, or podlift not run as root for another user start nothing.
+// exits, and a canary container nothing takes is removed. A rootless target (--user NAME, or
+// SUDO_USER) gets its `podman info` and a canary as that user; --root, --only, --config, --help, a
+// target not in /etc/passwd, or podlift not run as root for another user start nothing.
 // biome-ignore lint/correctness/noUnusedVariables: called by the head that inlines this file.
 function startEarly(args) {
   if (process.platform !== "linux" || args[0] !== "doctor" || typeof process.getuid !== "function")

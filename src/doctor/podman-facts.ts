@@ -104,8 +104,9 @@ export const VERSION_FROM_INFO_WAIT_MS = 2500;
 
 /**
  * The version `podman info` gave (the first one asked for: the target's), or undefined: no info
- * asked for yet, a failed or unparsable one, or none within VERSION_FROM_INFO_WAIT_MS. It is the same program: a doctor run so starts one podman process
- * fewer (~25 ms of CPU that competes with `podman info` on a small machine, issue 14).
+ * asked for yet, a failed or unparsable one, or none within VERSION_FROM_INFO_WAIT_MS. It is the
+ * same program: a doctor run so starts one podman process fewer (~25 ms of CPU that competes with
+ * `podman info` on a small machine, issue 14).
  */
 async function versionFromInfo(pending: Promise<PodmanInfoResult> | undefined): Promise<string | undefined> {
   if (pending === undefined) return undefined;
