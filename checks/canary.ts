@@ -5,6 +5,7 @@
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import coerce from "semver/functions/coerce.js";
 import gte from "semver/functions/gte.js";
 import { CANARY_LABEL_KEY, userEnv } from "../src/doctor/podman-facts.js";
@@ -49,29 +50,25 @@ export const check: Check = {
     // 60 s): with its version (read from `podman info`, which a doctor run has asked for already),
     // or by the end of every container run started early (startCanaryEarly) for these users. The
     // runs stay where they are until then: on a failure here they are discarded with the rest.
-    const ended = users.flatMap((user) => {
-      const launch = early.get(earlyKey(host, user));
-      // A launch that failed is the check's to report below, as it takes the launch over.
-      return launch
-        ? [
-            launch
-              .then((l) => l.networked.result)
-              .then(
-                (r) => !r.notFound,
-                () => true,
-              ),
-          ]
-        : [];
-    });
+    const launched = users.flatMap((user) => early.get(earlyKey(host, user)) ?? []);
     const version = facts.podman.version().then((v) => v !== null);
+    // Every early run ended: podman is there unless none found it (a launch that failed is the
+    // check's to report below, as it takes the launch over).
+    const ran = Promise.all(
+      launched.map((l) =>
+        l
+          .then((started) => started.networked.result)
+          .then(
+            (r) => !r.notFound,
+            () => true,
+          ),
+      ),
+    ).then((found) => found.some(Boolean));
+    // Either answer will do: a version that cannot be read is no reason to stop the runs.
     const found =
-      ended.length === 0
+      launched.length === 0
         ? version
-        : // Either answer will do: a version that cannot be read is no reason to stop the runs.
-          Promise.race([
-            version.catch(() => new Promise<boolean>(() => {})),
-            Promise.all(ended).then((f) => f.some(Boolean)),
-          ]);
+        : Promise.race([version.catch(() => new Promise<boolean>(() => {})), ran]);
     if (!(await within(found, prepMs, "`podman --version` or the first `podman run`"))) return [NO_PODMAN];
     if (users.length === 0) {
       return [
@@ -258,7 +255,7 @@ async function runAndRemove(
     // after the kill, Podman 4.3 may fail it ("unlinkat …/userdata/shm: device or resource busy")
     // and succeed a moment later: two more tries then.
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (attempt > 0) await sleep(200);
       const rm = await host.run([...argv.slice(0, run), "rm", "--force", "--ignore", name], {
         ...rest,
         timeoutMs: 1000,

@@ -1,13 +1,13 @@
 // Run before every test file (vitest setupFiles): the throwaway folders the file made are removed
-// once it has finished, those made through the helpers (tempHost, scratchCopy) and every
-// mkdtempSync under the temporary folder (about 13,000 had piled up in /tmp). A folder with
+// once it has finished: every mkdtempSync under the temporary folder, the helpers' tempHost and
+// scratchCopy among them (about 13,000 had piled up in /tmp). A folder with
 // anything mounted below it (a dockerd that was not stopped) is left alone: removing through a
 // mount would reach whatever is mounted there.
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import os from "node:os";
 import { afterAll } from "vitest";
-import { removeMadeTrees } from "./helpers.js";
+import { parseMountinfo } from "../src/parse/mounts.js";
 
 const made: string[] = [];
 const original = fs.mkdtempSync;
@@ -20,15 +20,7 @@ fs.mkdtempSync = ((prefix: string, options?: fs.EncodingOption) => {
 syncBuiltinESMExports();
 
 afterAll(() => {
-  removeMadeTrees();
-  const mounts = fs
-    .readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) =>
-      (line.split(" ")[4] ?? "").replace(/\\(\d{3})/g, (_, o: string) =>
-        String.fromCharCode(Number.parseInt(o, 8)),
-      ),
-    );
+  const mounts = parseMountinfo(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((m) => m.mountPoint);
   for (const dir of made.splice(0)) {
     if (mounts.some((m) => m === dir || m.startsWith(`${dir}/`))) continue;
     try {

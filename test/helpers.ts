@@ -40,23 +40,9 @@ export async function runOn(
   };
 }
 
-/** The throwaway trees this test file made (tempHost, scratchCopy): removed after it (test/cleanup.ts). */
-const made: string[] = [];
-
-export function removeMadeTrees(): void {
-  for (const dir of made.splice(0)) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // a tree a test made unremovable on purpose stays in /tmp
-    }
-  }
-}
-
 /** A throwaway host tree for broken-input cases: files by host path, plus a fixture spec. */
 export function tempHost(files: Record<string, string | Buffer>, spec: FixtureSpec = {}): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "podlift-test-"));
-  made.push(root);
   for (const [p, content] of Object.entries(files)) {
     const full = path.join(root, p);
     mkdirSync(path.dirname(full), { recursive: true });
@@ -72,7 +58,6 @@ export const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home
 /** A private copy of a fixture scenario, for tests that write (fix apply, undo). */
 export function scratchCopy(scenario: string): string {
   const root = mkdtempSync(path.join(os.tmpdir(), `podlift-scratch-${scenario}-`));
-  made.push(root);
   cpSync(path.join(HOSTS, scenario), root, { recursive: true });
   return root;
 }

@@ -1,6 +1,7 @@
 // `podman info` is the slowest read a check makes (it sets up storage), so it runs at most once
 // per user per run, on first use, and every check that needs it shares the answer.
 import type { CommandResult, Host, UserInfo } from "../host/types.js";
+import { within } from "./runner.js";
 
 export const PODMAN_INFO_TIMEOUT_MS = 6000;
 
@@ -110,14 +111,8 @@ export const VERSION_FROM_INFO_WAIT_MS = 2500;
  */
 async function versionFromInfo(pending: Promise<PodmanInfoResult> | undefined): Promise<string | undefined> {
   if (pending === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, VERSION_FROM_INFO_WAIT_MS, undefined);
-  });
-  const r = await Promise.race([pending.catch(() => undefined), late]);
-  clearTimeout(timer);
-  if (r === undefined || !r.ok) return undefined;
-  const found = r.info.version?.Version;
+  const r = await within(pending, VERSION_FROM_INFO_WAIT_MS, "podman info").catch(() => undefined);
+  const found = r?.ok ? r.info.version?.Version : undefined;
   return typeof found === "string" && /^\d+\.\d+/.test(found) ? found : undefined;
 }
 

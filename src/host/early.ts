@@ -1,5 +1,5 @@
 // The commands the single file's head started before podlift loaded (scripts/head-early.cjs):
-// a doctor run's `podman --version`, the target's `podman info` and the canary's first containers.
+// a doctor run's `podman info` (the target's) and the canary's first containers.
 // LiveHost.run takes one over when it is asked for the very same command, as the same user with
 // the same extra environment, on the live root; from then on it is any other command of the run:
 // tracked (killed with its group if podlift exits), held to its deadline counted from when it

@@ -3,9 +3,8 @@
 // plain files instead of reading them through tar and a pipe, which cost ~1 CPU-s per GiB on
 // each side (tar's pipe writes, Node's 64 KiB reads, then SHA-256) where two positional reads
 // and a memcmp cost ~0.2 (node --cpu-prof and /usr/bin/time, 2 GiB in four files).
-import { constants, existsSync, writeFileSync } from "node:fs";
+import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import path from "node:path";
 
 /** Bytes read from each side at a time. */
 const CHUNK = 1024 * 1024;
@@ -18,8 +17,12 @@ async function openPlain(file: Buffer): Promise<FileHandle | string> {
   try {
     // O_NOFOLLOW: a symlink where a file should be is a difference, not a file to follow.
     // O_NONBLOCK: a FIFO put there since the walk must not block the open (and the thread pool)
-    // forever; it is then "other", a difference. Regular files read as ever.
-    return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    // forever; it is then "other", a difference. Regular files read as ever. O_NOCTTY, as
+    // readRegularFile opens: a terminal put there never becomes podlift's.
+    return await open(
+      file,
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" ? "missing" : code === "ELOOP" ? "a symlink" : `unreadable (${code})`;
@@ -86,14 +89,4 @@ export class FileComparer {
       if (typeof fb !== "string") await fb.close();
     }
   }
-}
-
-/** Whether a program is on PATH (a file in one of its folders). */
-export function onPath(program: string, env: string | undefined = process.env.PATH): boolean {
-  return (env ?? "").split(":").some((dir) => dir !== "" && existsSync(path.join(dir, program)));
-}
-
-/** Writes lines (latin1, each ending in a newline) to a new file of mode 0600. */
-export function writeLines(file: string, lines: string[]): void {
-  writeFileSync(file, lines.map((l) => `${l}\n`).join(""), { encoding: "latin1", mode: 0o600, flag: "wx" });
 }

@@ -112,6 +112,14 @@ export class SpillFile {
     this.pendingBytes = 0;
   }
 
+  /** Ends writing and leaves the file for another program to read: its path (close() removes it). */
+  finish(): string {
+    this.flush();
+    if (this.writeFd !== null) closeSync(this.writeFd);
+    this.writeFd = null;
+    return this.file;
+  }
+
   /** The next line written, or null after the last. */
   nextLine(): string | null {
     if (this.readFd === null) {

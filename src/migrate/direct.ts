@@ -6,11 +6,11 @@
 // literal and anchored), and each is compared where it lies instead: fstat of both sides, the
 // bytes of both read and compared, and the xattrs of both read with getfattr. Source and copy are
 // still each read from their own file system; nothing is taken from the stream that was copied.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { collectStdout } from "../host/piped.js";
-import { FileComparer, onPath, writeLines } from "../host/same-file.js";
+import { FileComparer } from "../host/same-file.js";
+import { SpillFile } from "../host/scratch.js";
+import type { Host } from "../host/types.js";
+import { findOnPath } from "../parse/distro.js";
 
 /** Files from this size on are compared directly. */
 export const DIRECT_FROM = 256 * 1024;
@@ -42,12 +42,6 @@ export function directCandidate(
   );
 }
 
-/** Tar's arguments that leave out exactly the listed paths (given as "./path" lines in `file`). */
-export function excludeArgs(file: string): string[] {
-  // Positional in GNU tar: --anchored and --no-wildcards apply to the patterns after them.
-  return ["--anchored", "--no-wildcards", `--exclude-from=${file}`];
-}
-
 /** Each file's xattrs as one sorted text, by its relative name (as getfattr escapes it). */
 async function xattrs(root: string, paths: string[], signal?: AbortSignal) {
   const out = new Map<string, string>();
@@ -65,7 +59,12 @@ async function xattrs(root: string, paths: string[], signal?: AbortSignal) {
       ["getfattr", "-h", "--absolute-names", "-d", "-m", "-", "-e", "hex", "--", ...batch],
       signal,
     );
-    if (exit.code !== 0) problem ??= exit.stderrLines[0] ?? `getfattr exit ${exit.code}`;
+    // A file missing on one side makes getfattr fail there too: said by the file comparison.
+    if (exit.code !== 0)
+      problem ??=
+        exit.stderrLines.length === 0
+          ? `getfattr exit ${exit.code}`
+          : (exit.stderrLines.find((l) => !/No such file/.test(l)) ?? null);
     let file = "";
     let lines: string[] = [];
     const end = () => {
@@ -87,29 +86,27 @@ async function xattrs(root: string, paths: string[], signal?: AbortSignal) {
 }
 
 export class DirectCheck {
-  private dir: string | null = null;
-  /** The exclude list, once written. */
-  file: string | null = null;
+  private constructor(
+    readonly paths: string[],
+    /** The exclude list: "./path" lines, in a private folder of the temporary directory. */
+    private readonly list: SpillFile,
+    private readonly file: string,
+  ) {}
 
-  private constructor(readonly paths: string[]) {}
-
-  /** A check of these paths, or null when there are none or getfattr is missing. */
-  static of(paths: string[] | undefined): DirectCheck | null {
-    if (!paths || paths.length === 0 || !onPath("getfattr")) return null;
-    return new DirectCheck(paths);
+  /** A check of these paths, or null when there are none or getfattr is not on the host's PATH. */
+  static async of(host: Host, paths: string[] | undefined): Promise<DirectCheck | null> {
+    if (!paths || paths.length === 0) return null;
+    if ((await findOnPath(host, "getfattr", host.env("PATH") ?? process.env.PATH ?? "")) === null)
+      return null;
+    const list = new SpillFile("podlift-direct-", "exclude");
+    for (const p of paths) list.append(`./${p}`);
+    return new DirectCheck(paths, list, list.finish());
   }
 
-  /** Writes the exclude list; tar's arguments that leave the paths out. */
+  /** Tar's arguments that leave out exactly these paths. */
   excludeArgs(): string[] {
-    if (this.file === null) {
-      this.dir = mkdtempSync(path.join(os.tmpdir(), "podlift-direct-"));
-      this.file = path.join(this.dir, "exclude");
-      writeLines(
-        this.file,
-        this.paths.map((p) => `./${p}`),
-      );
-    }
-    return excludeArgs(this.file);
+    // Positional in GNU tar: --anchored and --no-wildcards apply to the patterns after them.
+    return ["--anchored", "--no-wildcards", `--exclude-from=${this.file}`];
   }
 
   /**
@@ -136,11 +133,8 @@ export class DirectCheck {
       }),
     );
     const [a, b] = await attrs;
-    if (a.problem || b.problem) {
-      // A file missing on one side makes getfattr fail there too: said above already.
-      const failed = a.problem ?? b.problem;
-      if (!/No such file/.test(failed ?? "")) report(".", `reading xattrs failed: ${failed}`);
-    }
+    const failed = a.problem ?? b.problem;
+    if (failed) report(".", `reading xattrs failed: ${failed}`);
     const names = (t: string | undefined) =>
       t === undefined
         ? "none"
@@ -164,8 +158,6 @@ export class DirectCheck {
 
   /** Removes the exclude list. */
   close(): void {
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
-    this.file = null;
+    this.list.close();
   }
 }

@@ -399,7 +399,9 @@ async function copy(
   // Large plain files the walk listed are compared file to file after the copy, not read through
   // tar; rootful targets only (a rootless copy's owners are seen mapped from outside).
   const direct =
-    comparison && local && podman.user === null ? DirectCheck.of(options.preflight?.direct) : null;
+    comparison && local && podman.user === null
+      ? await DirectCheck.of(podman.host, options.preflight?.direct)
+      : null;
   let handedOver = false;
   const handOver = () => {
     handedOver = true;
