@@ -36,6 +36,21 @@ for (const dir of ["docs/checks", "docs/compose-rules"]) {
     docs[`${dir}/${name}`] = readFileSync(path.join(root, dir, name), "utf8");
 }
 const outfile = path.join(root, "dist", "podlift.cjs");
+// podlift asks with checkbox, confirm and select. Its import() of @inquirer/prompts takes the whole
+// package into the bundle, and esbuild cannot drop what an import() reaches: the editor prompt's
+// external-editor brings iconv-lite and chardet, 520 KB of a 2 MB bundle that every run reads and
+// that no command uses. The single file gets a stand-in for that one prompt instead.
+const noEditorPrompt = {
+  name: "no-editor-prompt",
+  setup(b) {
+    b.onResolve({ filter: /^@inquirer\/editor$/ }, () => ({ path: "editor", namespace: "no-editor" }));
+    b.onLoad({ filter: /.*/, namespace: "no-editor" }, () => ({
+      contents:
+        'export default function editor() { throw new Error("the editor prompt is not in podlift\'s single file"); }',
+      loader: "js",
+    }));
+  },
+};
 const result = await build({
   entryPoints: [path.join(root, "src", "main.ts")],
   outfile,
@@ -48,6 +63,7 @@ const result = await build({
   minify: true,
   legalComments: "linked",
   define: { PODLIFT_BUILD: JSON.stringify({ version: pkg.version, docs }) },
+  plugins: [noEditorPrompt],
   logLevel: "warning",
   metafile: true,
   write: false,
