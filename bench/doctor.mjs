@@ -59,6 +59,10 @@ try {
         argv: canaryRun,
       },
       { name: "podlift doctor (all checks)", argv: [bin, "doctor", ...target] },
+      // What the doctor's time is made of without podlift: the commands a doctor run starts on this
+      // host, all at once from a shell (the canary's run as root and, for a target user, as that
+      // user too), so that their contention for the two cores is in this row as in the doctor's.
+      { name: "its commands alone, at once", argv: ["sh", "-c", probes()] },
       {
         name: "podlift doctor --skip canary",
         argv: [bin, "doctor", "--skip", "canary", ...target],
@@ -67,7 +71,7 @@ try {
     ],
     runs,
   );
-  const [info, canary, full, quick] = rows;
+  const [info, canary, full, alone, quick] = rows;
   const limit = user ? "2.00" : "1.50";
   console.log(
     `ratio to podman info: full ${(full.median / info.median).toFixed(2)} (target <= ${limit}), ` +
@@ -79,10 +83,29 @@ try {
     return `${p.median.toFixed(2)} (quartiles ${p.q1.toFixed(2)}-${p.q3.toFixed(2)})`;
   };
   console.log(`paired, round by round: full ${paired(full)}, without the canary ${paired(quick)}`);
+  console.log(
+    `its commands alone, at once: ${(alone.median / info.median).toFixed(2)}x podman info (paired ${paired(alone)}); ` +
+      `podlift's own share of the doctor's time: ${(full.median - alone.median).toFixed(0)} ms`,
+  );
   if (against)
     console.log(
-      `the other build: full ${(rows[4].median / info.median).toFixed(2)}, paired ${paired(rows[4])}`,
+      `the other build: full ${(rows[5].median / info.median).toFixed(2)}, paired ${paired(rows[5])}`,
     );
 } finally {
   rmSync(tree, { recursive: true, force: true });
+}
+
+/** A shell script that starts the doctor's commands together and waits for all of them. */
+function probes() {
+  const q = (argv) => argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const run = ["podman", "run", "--rm", "--rootfs", tree, "/usr/bin/true"];
+  const commands = [
+    [...as, "podman", "info", "--format", "json"],
+    run,
+    ...(user ? [[...as, ...run]] : []),
+    [...as, "podman", "ps", "-a", "--format", "json"],
+    ["docker", "compose", "version"],
+    ["docker", "--version"],
+  ];
+  return `${commands.map((c) => `${q(c)} >/dev/null 2>&1 &`).join(" ")} wait`;
 }
