@@ -511,8 +511,9 @@ describe.skipIf(skip !== null)(
           /needs 48\.\d MiB but only \d+\.\d MiB is free under \//,
         );
       } finally {
-        removeUser(user);
+        // The mount first: userdel -r cannot remove a home with a file system mounted in it.
         execFileSync("umount", ["-l", store]);
+        removeUser(user);
       }
     }, 120000);
   },

@@ -409,8 +409,9 @@ describe.skipIf(skip !== null)("podlift migrate volumes (real dockerd and Podman
       expect(podmanOk(["volume", "exists", "mig-full.podlift-partial"], user)).toBe(false);
       expect(walk(src)).toEqual(before);
     } finally {
-      removeUser(user); // kills the user's processes first
+      // The mount first: userdel -r cannot remove a home with a file system mounted in it.
       execFileSync("umount", ["-l", store]);
+      removeUser(user); // kills the user's processes first
     }
   }, 300000);
 });
