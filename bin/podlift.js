@@ -11,7 +11,7 @@
 // Not an ES module: Node loads it without its ESM loader, about 20 ms sooner. `podlift --version`
 // is answered here, before anything loads (issue 14: within 1.2x of `node -e 0`); every other
 // command runs the single-file build, dist/podlift.cjs, through its head (dist/head.cjs: a doctor
-// run's first podman commands start before the 3.5 MB file is read), or the module build when
+// run's first podman commands start before the 2.8 MB file is read), or the module build when
 // the single file is absent. Both are produced by `npm run build`, and by `npm install`/`npm ci`
 // through the prepare script.
 "use strict";

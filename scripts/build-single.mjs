@@ -2,8 +2,8 @@
 // that runs with any Node >= 20 (`node podlift.cjs doctor`) on a host that never ran npm. The
 // version and the checks' docs pages (for `podlift explain`) are built in. Run by `npm run build`.
 //
-// The bundle is 2 MB of JavaScript, and V8 pre-parses all of it before the first line runs
-// (~50 ms here). So the file is a small head that answers `--version` itself and otherwise
+// The bundle is 1.5 MB of JavaScript, and V8 pre-parses all of it before the first line runs
+// (~50 ms here at 2 MB). So the file is a small head that answers `--version` itself and otherwise
 // compiles the bundle, which it carries inside the closing block comment: V8 only scans a
 // comment for its end, faster than a string literal it must also build (measured: 1.16x
 // `node -e 0` for --version, against 1.28x as a string, 2.0x as code).
@@ -84,7 +84,7 @@ const cache = new Script(wrapped, { filename: outfile }).createCachedData();
 // What runs the bundle: startEarly (scripts/head-early.cjs), then one read of the single file's
 // bytes, the bundle decoded and compiled with its code cache. The single file carries it as its
 // head; dist/head.cjs carries it for bin/podlift.js, which so starts a doctor run's first podman
-// commands before the 3.5 MB file is read at all, and reads it once, as bytes (a require() of it
+// commands before the 2.8 MB file is read at all, and reads it once, as bytes (a require() of it
 // reads it as UTF-8 and compiles all of it as a module first: ~15 ms more before `podman info`).
 const runner = `const WRAPPER = ${JSON.stringify(WRAPPER)};
 /** Runs the single file \`file\` with \`args\`, as a module whose require and module are given. */
