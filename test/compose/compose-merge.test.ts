@@ -25,6 +25,21 @@ function run(cwd: string, args: string[]) {
 
 const yaml = (...lines: string[]) => `${lines.join("\n")}\n`;
 
+/**
+ * Undoes the fix run whose stdout this is (`Undo with: podlift undo --run ID`), so that a test
+ * leaves no active run in the live journal (a later `podlift undo` there would take it for the
+ * host's).
+ */
+function undo(stdout: string) {
+  const id = /podlift undo --run (\S+)/.exec(stdout)?.[1];
+  expect(id).toBeDefined();
+  return new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(process.execPath, [BIN, "undo", "--run", id as string], (error, out) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout: out }),
+    ),
+  );
+}
+
 describe("merging compose files", () => {
   const base = yaml(
     "services:",
@@ -166,6 +181,10 @@ describe("podlift compose check with several files", () => {
     expect(base).toContain("image: docker.io/library/postgres:14");
     expect(override).toContain("image: docker.io/gitea/act_runner:0.2.6");
     expect(override).toMatch(/podman\.sock:\/var\/run\/docker\.sock/);
+    // Undo puts both files back byte for byte.
+    expect((await undo(r.stdout)).code).toBe(0);
+    for (const f of ["docker-compose.yml", "docker-compose.override.yml"])
+      expect(readFileSync(path.join(dir, f))).toEqual(readFileSync(path.join(GITEA, f)));
   });
 
   it("an edit goes to the file that holds the line it changes: a network pinned where it is declared", async () => {
@@ -185,5 +204,7 @@ describe("podlift compose check with several files", () => {
     expect(readFileSync(path.join(dir, "compose.override.yaml"), "utf8")).toContain(
       "DOCKER_NETWORK_NAME: jupyterhub_hubnet",
     );
+    expect((await undo(r.stdout)).code).toBe(0);
+    expect(readFileSync(path.join(dir, "compose.yaml"), "utf8")).toBe(base);
   });
 });
