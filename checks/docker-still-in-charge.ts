@@ -11,7 +11,7 @@ import { safeLine } from "../src/text/safe-text.js";
 import { identify, PROBE_TIMEOUT_MS } from "./api-sockets.js";
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** A `docker` smaller than this is a script worth reading (podman-docker's is a few hundred bytes). */
 const SCRIPT_MAX_BYTES = 64 * 1024;
 /** Processes that hold a port for a Podman container: rootless port forwarders and conmon. */

@@ -3,7 +3,15 @@
 // src/host/early.ts). The run takes them over: each runs once, keeps its deadline, and none
 // outlives podlift, taken over or not; a canary container nothing took is removed.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -144,6 +152,50 @@ describe.skipIf(skip)("doctor's early podman commands", () => {
       removeUser(name);
     }
   }, 120000);
+
+  it("starts the run's other commands early too (podman ps, compose providers, docker --version): each runs once", async () => {
+    // Every command podlift's own process starts, with the marker it gave it (PODLIFT_CHILD).
+    const dir = mkdtempSync(path.join(os.tmpdir(), "podlift-early-spawns-"));
+    const log = path.join(dir, "spawns.log");
+    const preload = path.join(dir, "log-spawns.cjs");
+    writeFileSync(
+      preload,
+      `const cp = require("node:child_process"), fs = require("node:fs");
+const spawn = cp.ChildProcess.prototype.spawn;
+cp.ChildProcess.prototype.spawn = function (o) {
+  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: o.args, marker: (o.envPairs || []).find((e) => e.startsWith("PODLIFT_CHILD=")) }) + "\\n");
+  return spawn.call(this, o);
+};
+`,
+    );
+    writeFileSync(log, "");
+    const r = await doctor(["--skip", "canary"], "/nonexistent", { NODE_OPTIONS: `-r ${preload}` });
+    expect(r.code === 0 || r.code === 1).toBe(true);
+    const spawns = readFileSync(log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { argv: string[]; marker?: string });
+    const count = new Map<string, number>();
+    for (const s of spawns) count.set(s.argv.join(" "), (count.get(s.argv.join(" ")) ?? 0) + 1);
+    // No command of the run started twice: every early one was taken over.
+    expect([...count].filter(([, n]) => n > 1)).toEqual([]);
+    const early = (argv: string) => spawns.find((s) => s.argv.join(" ") === argv)?.marker ?? "";
+    expect(early("podman ps -a --format json")).toMatch(/^PODLIFT_CHILD=\d+-early-\d+$/);
+    // Where the first docker on PATH is Docker's CLI, a plain ELF file (this project's machines),
+    // the head starts its --version.
+    const cli = (process.env.PATH ?? "")
+      .split(":")
+      .map((d) => path.join(d, "docker"))
+      .find((p) => existsSync(p));
+    const elf =
+      cli &&
+      !lstatSync(cli).isSymbolicLink() &&
+      readFileSync(cli).subarray(0, 4).toString("latin1") === "\x7fELF";
+    const docker = spawns.find((s) => s.argv[0] === cli && s.argv[1] === "--version");
+    if (elf) expect(docker?.marker).toMatch(/-early-\d+$/);
+    const compose = spawns.find((s) => s.argv.join(" ") === "docker compose version");
+    if (compose) expect(compose.marker).toMatch(/-early-\d+$/);
+  }, 60000);
 
   it("starts the canary's first container early, and the check takes it over: one run, nothing left", async () => {
     const { dir, log } = shim('exec /usr/bin/podman "$@"');
