@@ -109,8 +109,9 @@ function startEarly(args) {
  * would find the program), and Docker's CLI's `--version` (docker-still-in-charge, whatIs: only a
  * `docker` that is a plain ELF file, which that check always runs; a link or a script it judges
  * first). From here each is a fork of a small process, not of the loaded podlift, and a run that
- * needs no other command never loads execa: 17-19 ms less per doctor run here (paired, 80
- * rounds). The lookups are asynchronous: a PATH folder on a hung file system holds nothing up.
+ * needs no other command never loads execa: 9.6 ms less per doctor run here (the median of 80
+ * paired rounds). The lookups are asynchronous: a PATH folder on a hung file system holds nothing
+ * up.
  * --skip of every check that asks for one leaves it out; a podlift.json skip, which the head
  * cannot see, costs that command (killed at exit, like any run nothing takes).
  */
