@@ -43,7 +43,10 @@ function startEarly(args) {
   // over (a run started after a takeover had the taken one's marker, and its release untracked
   // that one: a hung `podman info` outlived podlift).
   let runs = 0;
-  /** Starts argv (as `user`, a passwd entry, or as podlift), in its own process group. */
+  /**
+   * Starts argv (as `user`, a passwd entry, or as podlift), in its own process group, and lists it
+   * in `started` (a run nothing takes is killed at exit); null when it could not be spawned.
+   */
   const startRun = (argv, user) => {
     const marker = `${process.pid}-early-${runs++}`;
     const run = { argv, marker, startedAt: performance.now(), out: [], err: [], bytes: 0, overflow: false };
@@ -78,12 +81,12 @@ function startEarly(args) {
       run.child.on("error", (error) => resolve({ error }));
       run.child.on("close", (code, signal) => resolve({ code, signal }));
     });
+    started.push(run);
     return run;
   };
   // The slowest read first: the target's `podman info`.
   // (Podman's version is read from it: src/doctor/podman-facts.ts.)
-  const info = startRun(["podman", "info", "--format", "json"], as);
-  if (info) started.push(info);
+  startRun(["podman", "info", "--format", "json"], as);
   // The canary's containers (checks/canary.ts), unless --skip names it: as root when podlift runs
   // as root, and as a rootless target (canaryUsers there).
   const skip = args.flatMap((a, i) =>
@@ -93,7 +96,7 @@ function startEarly(args) {
     const users = process.getuid() === 0 ? [null, ...(as && as.uid !== 0 ? [as] : [])] : [null];
     early.ready = startCanary(early, users, startRun, kill);
   }
-  startOthers(skip, as, startRun, started);
+  startOthers(skip, as, startRun);
   process.on("exit", () => {
     for (const run of started) kill(run);
     for (const canary of early.canaries) endCanary(canary, started, kill);
@@ -115,14 +118,10 @@ function startEarly(args) {
  * --skip of every check that asks for one leaves it out; a podlift.json skip, which the head
  * cannot see, costs that command (killed at exit, like any run nothing takes).
  */
-function startOthers(skip, as, startRun, started) {
+function startOthers(skip, as, startRun) {
   const wanted = (...ids) => ids.some((id) => !skip.includes(id));
-  const start = (argv, user) => {
-    const run = startRun(argv, user);
-    if (run) started.push(run);
-  };
   if (wanted("canary", "services-restart", "healthcheck-timers"))
-    start(["podman", "ps", "-a", "--format", "json"], as);
+    startRun(["podman", "ps", "-a", "--format", "json"], as);
   const fs = require("node:fs");
   const path = process.env.PATH;
   // LiveHost.run spawns a program unless no PATH folder has it (absentFromPath): with a relative
@@ -137,10 +136,10 @@ function startOthers(skip, as, startRun, started) {
             () => false,
           ),
         ),
-      ).then((found) => found.includes(true) && start(argv, null));
+      ).then((found) => found.includes(true) && startRun(argv, null));
   if (wanted("docker-still-in-charge"))
     dockerElf((path || DOCKER_DEFAULT_PATH).split(":").filter((d) => d.startsWith("/"))).then(
-      (found) => found && start([found, "--version"], null),
+      (found) => found && startRun([found, "--version"], null),
       () => {},
     );
 }
@@ -272,7 +271,6 @@ function startCanaryRun(early, user, libraries, startRun) {
     ];
     const run = startRun(argv, user);
     if (!run) throw new Error("podman did not start");
-    early.started.push(run);
     early.canaries.push({ user: user?.name, tree: top, name, env: run.env, run, as: user });
   } catch (error) {
     fs.rmSync(top, { recursive: true, force: true });

@@ -30,6 +30,8 @@ export class LiveHost implements WritableHost {
   readonly fs: RootedFs;
   readonly isLive: boolean;
   private readonly me: UserInfo;
+  /** Under --root: whether the root has a folder at podlift's TMPDIR (asked once per host). */
+  private tmpInRoot: Promise<boolean> | undefined;
 
   constructor(
     readonly root = "/",
@@ -204,12 +206,13 @@ export class LiveHost implements WritableHost {
       // podlift's TMPDIR names a folder of its own file system: where the root has no such folder,
       // podman in it fails to make its temporary files, so it gets the root's default instead.
       const tmp = process.env.TMPDIR;
-      if (
-        options.env?.TMPDIR === undefined &&
-        tmp &&
-        (await this.stat(tmp).catch(() => null))?.type !== "dir"
-      )
-        env.TMPDIR = undefined;
+      if (options.env?.TMPDIR === undefined && tmp) {
+        this.tmpInRoot ??= this.stat(tmp).then(
+          (info) => info?.type === "dir",
+          () => false,
+        );
+        if (!(await this.tmpInRoot)) env.TMPDIR = undefined;
+      }
       // chroot(2) needs root: chroot itself switches to the user inside the root (with that
       // user's groups there), rather than starting chroot as the user.
       const userspec = uid === undefined ? [] : [`--userspec=${uid}:${gid}`];

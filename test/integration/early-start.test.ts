@@ -5,11 +5,14 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
+  closeSync,
   existsSync,
   lstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   writeFileSync,
 } from "node:fs";
 import os from "node:os";
@@ -187,10 +190,17 @@ cp.ChildProcess.prototype.spawn = function (o) {
       .split(":")
       .map((d) => path.join(d, "docker"))
       .find((p) => existsSync(p));
-    const elf =
-      cli &&
-      !lstatSync(cli).isSymbolicLink() &&
-      readFileSync(cli).subarray(0, 4).toString("latin1") === "\x7fELF";
+    // A plain file (no link, nothing that could block an open), then its first four bytes.
+    const magic = (file: string) => {
+      const fd = openSync(file, "r");
+      try {
+        const b = Buffer.alloc(4);
+        return b.subarray(0, readSync(fd, b, 0, 4, 0)).toString("latin1");
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const elf = cli !== undefined && lstatSync(cli).isFile() && magic(cli) === "\x7fELF";
     const docker = spawns.find((s) => s.argv[0] === cli && s.argv[1] === "--version");
     if (elf) expect(docker?.marker).toMatch(/-early-\d+$/);
     const compose = spawns.find((s) => s.argv.join(" ") === "docker compose version");
