@@ -30,8 +30,8 @@ export class LiveHost implements WritableHost {
   readonly fs: RootedFs;
   readonly isLive: boolean;
   private readonly me: UserInfo;
-  /** Under --root: whether the root has a folder at podlift's TMPDIR (asked once per host). */
-  private tmpInRoot: Promise<boolean> | undefined;
+  /** Under --root: whether the root has a folder at each TMPDIR podlift had (asked once each). */
+  private readonly tmpInRoot = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly root = "/",
@@ -207,11 +207,15 @@ export class LiveHost implements WritableHost {
       // podman in it fails to make its temporary files, so it gets the root's default instead.
       const tmp = process.env.TMPDIR;
       if (options.env?.TMPDIR === undefined && tmp) {
-        this.tmpInRoot ??= this.stat(tmp).then(
-          (info) => info?.type === "dir",
-          () => false,
-        );
-        if (!(await this.tmpInRoot)) env.TMPDIR = undefined;
+        let known = this.tmpInRoot.get(tmp);
+        if (known === undefined) {
+          known = this.stat(tmp).then(
+            (info) => info?.type === "dir",
+            () => false,
+          );
+          this.tmpInRoot.set(tmp, known);
+        }
+        if (!(await known)) env.TMPDIR = undefined;
       }
       // chroot(2) needs root: chroot itself switches to the user inside the root (with that
       // user's groups there), rather than starting chroot as the user.
