@@ -4,7 +4,6 @@
 // and, when that fails, without one. A failure is classified into a cause and a remedy.
 // https://docs.podman.io/en/latest/markdown/podman-run.1.html (--rootfs)
 
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import coerce from "semver/functions/coerce.js";
 import gte from "semver/functions/gte.js";
@@ -218,6 +217,19 @@ export function staleCanaries(
 }
 
 /**
+ * A fresh canary container name: podlift-canary- and 12 hex digits. Unique, not secret, so from
+ * Math.random (V8 seeds it from the system's entropy): node:crypto is not loaded for it (~1.5 ms
+ * of a doctor run, issue 14). The head names its early canaries the same way.
+ */
+export function canaryName(): string {
+  const half = () =>
+    Math.floor(Math.random() * 0x1000000)
+      .toString(16)
+      .padStart(6, "0");
+  return `podlift-canary-${half()}${half()}`;
+}
+
+/**
  * `podman run` of a canary container, named and labelled so that one killed at its deadline or by
  * an interrupt (podman then never reaches its --rm) is removed afterwards: a doctor run leaves no
  * container behind. The name goes after the run's flags, before --rootfs.
@@ -226,7 +238,7 @@ function runContainer(
   host: Host,
   argv: string[],
   options: RunOptions,
-  name = `podlift-canary-${randomBytes(6).toString("hex")}`,
+  name = canaryName(),
 ): Promise<CommandResult> {
   ownNames.add(name);
   const done = runAndRemove(host, argv, options, name);

@@ -67,8 +67,11 @@ export async function prepare(flags: RunFlags, checkIds: string[], options: { do
     import("../doctor/facts.js"),
     import("./config.js"),
     doctorRun && flagRuns("canary") ? import("../../checks/canary.js") : undefined,
-    // Every command runs through execa: loaded alongside, not on the first command's path.
-    import("execa"),
+    // Every command runs through execa: loaded alongside, not on the first command's path, unless
+    // the head started this doctor run's commands (scripts/head-early.cjs): its checks take those
+    // over, and on a host where that is all they run, execa (and human-signals, which it builds
+    // at load) is never loaded (~8 ms of the main thread, issue 14).
+    globalThis.__podliftEarly ? undefined : import("execa"),
   ]);
   // A doctor run starts its slowest probes first, while the checks, the fixes and the rest
   // load: the canary's containers (even before the config is read: a skip there discards them),

@@ -1,13 +1,17 @@
 // An HTTP request over a unix socket that always comes back: a socket that accepts and never
 // answers is a finding ("timeout", connected), never a hang of the run.
-import http from "node:http";
 import type { SocketProbe, SocketProbeOptions } from "./types.js";
 
 const MAX_BODY = 64 * 1024;
 
-export function probeUnixSocket(realPath: string, options: SocketProbeOptions = {}): Promise<SocketProbe> {
+export async function probeUnixSocket(
+  realPath: string,
+  options: SocketProbeOptions = {},
+): Promise<SocketProbe> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const started = performance.now();
+  // Loaded on first use: a doctor run on a host without sockets never needs it (~1 ms, issue 14).
+  const http = await import("node:http");
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;

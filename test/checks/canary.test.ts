@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, staleCanaries } from "../../checks/canary.js";
+import { canaryName, check, staleCanaries } from "../../checks/canary.js";
 import { fix as runtimeFix } from "../../fixes/container-runtime.js";
 import { fix as ulimitsFix } from "../../fixes/container-ulimits.js";
 import { FixtureHost } from "../../src/host/fixture-host.js";
@@ -7,6 +7,14 @@ import { classify } from "../../src/parse/classify.js";
 import { PASSWD, runOn, tempHost, USER } from "../helpers.js";
 
 describe("canary", () => {
+  it("names each container podlift-canary- and 12 hex digits, a fresh name each time", () => {
+    const names = Array.from({ length: 2000 }, canaryName);
+    for (const name of names) expect(name).toMatch(/^podlift-canary-[0-9a-f]{12}$/);
+    expect(new Set(names).size).toBe(names.length);
+    // Every digit position takes more than one value: no half is stuck at zero padding.
+    for (let i = 15; i < 27; i++) expect(new Set(names.map((n) => n[i])).size).toBeGreaterThan(8);
+  });
+
   it("starts a container with a network from a tree of host binaries: without one is implied", async () => {
     const r = await runOn(check, "fedora-40-rootless");
     expect(r.codes).toEqual(["canary.ok", "canary.network-ok"]);
