@@ -6,7 +6,7 @@
 // curl >= 7.63) and the docker CLI (`docker -H … save <reference>`, after a /_ping). Neither: the
 // caller relays through Node. https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Image/operation/ImageGetAll
 import { bytesWritten, describeExit, type Exit, type PipedSpec, spawnPiped } from "../host/piped.js";
-import { scratchBytes } from "../host/scratch.js";
+import { holdSpoolFile, scratchBytes } from "../host/scratch.js";
 import type { Host } from "../host/types.js";
 import { findOnPath } from "../parse/distro.js";
 import { safeLine } from "../text/safe-text.js";
@@ -162,8 +162,10 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     },
     Math.min(250, stallMs / 4),
   );
-  // The spool's size, sampled often while podman load runs: a small image can be written,
-  // spooled, loaded and its spool deleted between two of the producer's samples.
+  // The spool's file, held open from when it appears: a small image can be written, spooled,
+  // loaded and its spool deleted between two of the producer's samples (and between two of the
+  // spool's own, below, which stay for a host whose inotify is full).
+  const spooled = holdSpoolFile(options.spool);
   let spoolMost = 0;
   const spoolTimer = setInterval(() => {
     if (load.done) clearInterval(spoolTimer);
@@ -199,7 +201,7 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
     // holds it all once load has read the rest (podman deletes the file when the load ends).
     const bytes = wrote
       ? Number(wrote[2])
-      : Math.max(counted, spoolMost, await spooledAtEnd(options.spool, load));
+      : Math.max(counted, spoolMost, await spooledAtEnd(options.spool, load, spooled));
     report(bytes);
     // Storing runs at disk speed once the last byte is in; a load still busy after this long
     // (a store lock held elsewhere, a hung disk) is ended rather than waited on for ever.
@@ -216,20 +218,29 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
   } finally {
     clearInterval(timer);
     clearInterval(spoolTimer);
+    spooled.close();
     clearTimeout(deadline);
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all([producer.kill(), load.kill()]);
   }
 }
 
-/** The spool's largest size until load ends or 2 s pass: what load read after the producer ended. */
-async function spooledAtEnd(dir: string, load: { done: boolean }): Promise<number> {
+/**
+ * What podman load spooled, once it has read all the producer wrote. With the spool's files held
+ * open: their size once load ends or 2 s pass (load may still be reading the pipe's last bytes
+ * when the producer ends); without: the largest sample until then.
+ */
+async function spooledAtEnd(
+  dir: string,
+  load: { done: boolean; exited: Promise<unknown> },
+  held: { bytes(): number; watching: boolean },
+): Promise<number> {
   let most = 0;
   for (let i = 0; i < 40 && !load.done; i++) {
-    most = Math.max(most, scratchBytes(dir) ?? 0); // what podman load has spooled
-    await new Promise((r) => setTimeout(r, 50));
+    most = Math.max(most, held.bytes(), scratchBytes(dir) ?? 0); // what podman load has spooled
+    await Promise.race([load.exited, new Promise((r) => setTimeout(r, 50))]);
   }
-  return most;
+  return Math.max(most, held.bytes());
 }
 
 /**
