@@ -89,16 +89,10 @@ const cache = new Script(wrapped, { filename: outfile }).createCachedData();
 const runner = `const WRAPPER = ${JSON.stringify(WRAPPER)};
 /** Runs the single file \`file\` with \`args\`, as a module whose require and module are given. */
 function runSingle(file, args, req, mod) {
-  // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
-  // Whatever goes wrong there, the command runs as it would have (and starts its own).
-  try {
-    globalThis.__podliftEarly = startEarly(args);
-  } catch {}
-  // Read as bytes: only the bundle is decoded (as UTF-8), and only the cache from base64.
-  const { source, cachedData } = decode(require("node:fs").readFileSync(file));
   // A signal nothing else handles (the bundle not loaded yet, or not handling it yet, or stepping
   // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
   // leaving it running, with its files), then ends podlift by that signal, as with no handler.
+  // Handled from before the first early command: the 2.8 MB read below may take long.
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   const onSignal = (signal) => {
     if (process.listenerCount(signal) > 1) return;
@@ -106,7 +100,15 @@ function runSingle(file, args, req, mod) {
     process.emit("exit", signals[signal]);
     process.kill(process.pid, signal);
   };
-  if (globalThis.__podliftEarly) for (const signal in signals) process.on(signal, onSignal);
+  for (const signal in signals) process.on(signal, onSignal);
+  // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
+  // Whatever goes wrong there, the command runs as it would have (and starts its own).
+  try {
+    globalThis.__podliftEarly = startEarly(args);
+  } catch {}
+  if (!globalThis.__podliftEarly) for (const signal in signals) process.off(signal, onSignal);
+  // Read as bytes: only the bundle is decoded (as UTF-8), and only the cache from base64.
+  const { source, cachedData } = decode(require("node:fs").readFileSync(file));
   const load = () => {
     const script = new (require("node:vm").Script)(source, { filename: file, cachedData });
     script.runInThisContext()(mod.exports, req, mod, file, require("node:path").dirname(file));

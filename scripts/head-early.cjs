@@ -96,7 +96,9 @@ function startEarly(args) {
     const users = process.getuid() === 0 ? [null, ...(as && as.uid !== 0 ? [as] : [])] : [null];
     early.ready = startCanary(early, users, startRun, kill);
   }
-  startOthers(skip, as, startRun);
+  early.missed = new Set();
+  early.slowDirs = new Set();
+  startOthers(skip, as, startRun, early, me);
   process.on("exit", () => {
     for (const run of started) kill(run);
     for (const canary of early.canaries) endCanary(canary, started, kill);
@@ -113,33 +115,70 @@ function startEarly(args) {
  * `docker` that is a plain ELF file, which that check always runs; a link or a script it judges
  * first). From here each is a fork of a small process, not of the loaded podlift, and a run that
  * needs no other command never loads execa: 9.6 ms less per doctor run here (the median of 80
- * paired rounds). The lookups are asynchronous: a PATH folder on a hung file system holds nothing
- * up.
+ * paired rounds). The lookups are asynchronous, and a PATH folder on a hung file system holds at
+ * most one of Node's pool threads (look, below); a command whose check asked for it before its
+ * lookup answered is not started here (early.missed: it would run twice).
  * --skip of every check that asks for one leaves it out; a podlift.json skip, which the head
  * cannot see, costs that command (killed at exit, like any run nothing takes).
  */
-function startOthers(skip, as, startRun) {
+function startOthers(skip, as, startRun, early, me) {
   const wanted = (...ids) => ids.some((id) => !skip.includes(id));
   if (wanted("canary", "services-restart", "healthcheck-timers"))
     startRun(["podman", "ps", "-a", "--format", "json"], as);
-  const fs = require("node:fs");
   const path = process.env.PATH;
   // LiveHost.run spawns a program unless no PATH folder has it (absentFromPath): with a relative
   // folder in PATH it leaves the lookup to spawn, and so does the head, by starting nothing.
   const dirs = path ? path.split(":") : [];
-  if (wanted("podman-compose") && dirs.length > 0 && dirs.every((d) => d.startsWith("/")))
-    for (const argv of COMPOSE_PROVIDERS)
-      Promise.all(
-        dirs.map((d) =>
-          fs.promises.lstat(`${d}/${argv[0]}`).then(
-            () => true,
-            () => false,
-          ),
+  const compose = wanted("podman-compose") && dirs.length > 0 && dirs.every((d) => d.startsWith("/"));
+  const docker = wanted("docker-still-in-charge");
+  if (!compose && !docker) return;
+  // A run asked for before its lookup answered was started by its check: not a second time.
+  const late = (argv) => {
+    if (!early.missed.has(JSON.stringify([argv, me, {}]))) startRun(argv, null);
+  };
+  // Each PATH folder gets one lookup at a time, and a second to answer: a folder on a hung file
+  // system holds one of Node's four pool threads (for good: a stuck stat cannot be taken back),
+  // never all of them; it is then looked in no more, here or by LiveHost.run (early.slowDirs:
+  // spawn's own lookup, in the child, finds the program there or not).
+  const queues = new Map();
+  const look = (fn, dir, p) => {
+    const op = (queues.get(dir) ?? Promise.resolve()).then(() => {
+      if (early.slowDirs.has(dir)) throw new Error(`${dir} did not answer`);
+      let timer;
+      const slow = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          early.slowDirs.add(dir);
+          reject(new Error(`${dir} did not answer`));
+        }, 1000);
+      });
+      return Promise.race([fn(p), slow]).finally(() => clearTimeout(timer));
+    });
+    queues.set(
+      dir,
+      op.catch(() => {}),
+    );
+    return op;
+  };
+  // Whether argv[0] is in a PATH folder: null when a folder did not answer (nothing is started).
+  const onPath = async (name) => {
+    const found = await Promise.all(
+      dirs.map((d) =>
+        look(require("node:fs/promises").lstat, d, `${d}/${name}`).then(
+          () => true,
+          // As LiveHost.run's lookIn: only ENOENT and ENOTDIR say it is not there.
+          (error) => (error.code === undefined ? null : error.code !== "ENOENT" && error.code !== "ENOTDIR"),
         ),
-      ).then((found) => found.includes(true) && startRun(argv, null));
-  if (wanted("docker-still-in-charge"))
-    dockerElf((path || DOCKER_DEFAULT_PATH).split(":").filter((d) => d.startsWith("/"))).then(
-      (found) => found && startRun([found, "--version"], null),
+      ),
+    );
+    return found.includes(null) ? null : found.includes(true);
+  };
+  if (compose) for (const argv of COMPOSE_PROVIDERS) onPath(argv[0]).then((found) => found && late(argv));
+  if (docker)
+    dockerElf(
+      (path || DOCKER_DEFAULT_PATH).split(":").filter((d) => d.startsWith("/")),
+      look,
+    ).then(
+      (found) => found && late([found, "--version"]),
       () => {},
     );
 }
@@ -158,17 +197,20 @@ const DOCKER_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
  * The first executable `docker` in `dirs` as docker-still-in-charge finds it, when it is a plain
  * ELF file (not a link, not a script); null otherwise.
  */
-async function dockerElf(dirs) {
+async function dockerElf(dirs, look) {
   const fs = require("node:fs/promises");
   for (const dir of dirs) {
     const p = `${dir.replace(/\/+$/, "")}/docker`;
-    const info = await fs.stat(p).catch(() => null);
+    const info = await look(fs.stat, dir, p).catch((error) => {
+      if (error.code === undefined) throw error; // a folder that did not answer: give up
+      return null;
+    });
     if (!info?.isFile() || (info.mode & 0o111) === 0) continue;
-    if ((await fs.lstat(p)).isSymbolicLink()) return null;
+    if ((await look(fs.lstat, dir, p)).isSymbolicLink()) return null;
     const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = require("node:fs").constants;
-    const handle = await fs.open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    const handle = await look((f) => fs.open(f, O_RDONLY | O_NONBLOCK | O_NOCTTY), dir, p);
     try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+      const { buffer, bytesRead } = await look((_) => handle.read(Buffer.alloc(4), 0, 4, 0), dir, p);
       return bytesRead === 4 && buffer.readUInt32BE(0) === 0x7f454c46 ? p : null;
     } finally {
       await handle.close();

@@ -35,7 +35,29 @@ interface EarlyCanary {
 
 declare global {
   // Set by the single file's head; undefined everywhere else (tests, the module build).
-  var __podliftEarly: { started: EarlyRun[]; canaries?: EarlyCanary[] } | undefined;
+  var __podliftEarly:
+    | {
+        started: EarlyRun[];
+        canaries?: EarlyCanary[];
+        /**
+         * The commands LiveHost.run was asked for and had no early run of (earlyKey): the head,
+         * whose PATH lookups may answer after that, starts none of them then (it would run
+         * twice, the second time with no deadline but podlift's exit).
+         */
+        missed?: Set<string>;
+        /** PATH folders whose lookup did not answer in time (the head's): left to spawn's own. */
+        slowDirs?: Set<string>;
+      }
+    | undefined;
+}
+
+/** The key of a command as the head and LiveHost.run both name it: argv, user, extra env. */
+export function earlyKey(
+  argv: readonly string[],
+  user: string,
+  env: Record<string, string> | undefined,
+): string {
+  return JSON.stringify([argv, user, env ?? {}]);
 }
 
 /**
@@ -80,7 +102,10 @@ export function takeEarlyRun(
       (r.user ?? me) === user &&
       JSON.stringify(r.env ?? {}) === env,
   );
-  if (i < 0) return null;
+  if (i < 0) {
+    early.missed?.add(earlyKey(argv, user, options.env));
+    return null;
+  }
   const [run] = early.started.splice(i, 1) as [EarlyRun];
   return finish(run, argv, options.timeoutMs ?? defaultTimeoutMs, options.signal);
 }
@@ -91,12 +116,23 @@ async function finish(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<CommandResult> {
+  // Taken: from now on it keeps podlift alive like any command it waits for (the head started it
+  // unreferenced), else a run whose end never came would let Node end quietly, with no report.
+  run.child.ref();
+  for (const stream of [run.child.stdout, run.child.stderr]) (stream as { ref?: () => void } | null)?.ref?.();
   // Its deadline counts from when the head started it.
   const guard = guardCommand({
     pid: run.child.pid,
     marker: run.marker,
     timeoutMs: timeoutMs - (performance.now() - run.startedAt),
     signal,
+    // Whatever still holds its pipes open after the kill (nothing should) must not keep us
+    // waiting (LiveHost.run's rule).
+    afterKill: () =>
+      setTimeout(() => {
+        run.child.stdout?.destroy();
+        run.child.stderr?.destroy();
+      }, 1000).unref(),
   });
   let end: Awaited<EarlyRun["done"]>;
   try {

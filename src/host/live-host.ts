@@ -303,13 +303,47 @@ export class LiveHost implements WritableHost {
  * PATH with an empty or relative entry (the working folder) is left to the real lookup, as is a
  * file that is there (executable or not: spawn tells).
  */
-async function absentFromPath(name: string, pathVar: string | undefined): Promise<boolean> {
+export async function absentFromPath(name: string, pathVar: string | undefined): Promise<boolean> {
   if (name.includes("/") || pathVar === undefined) return false;
   const dirs = pathVar.split(":");
   if (dirs.some((d) => !d.startsWith("/"))) return false;
+  const found = await Promise.all(dirs.map((d) => lookIn(d, path.join(d, name))));
+  // A folder that did not answer may hold it: spawn looks (in the child, under its deadline).
+  return !found.includes(true) && !found.includes("slow");
+}
+
+/** Per PATH folder: the last lookup asked of it (each waits for the one before). */
+const lookups = new Map<string, Promise<boolean | "slow">>();
+const ownSlowDirs = new Set<string>();
+/** PATH folders that did not answer within a second, the head's (scripts/head-early.cjs) too. */
+const slowDirs = () => globalThis.__podliftEarly?.slowDirs ?? ownSlowDirs;
+
+/**
+ * Whether `file` is there (an lstat that finds it or fails other than ENOENT/ENOTDIR), or "slow":
+ * its folder did not answer within a second, now or before. One lookup at a time per folder: a
+ * folder on a hung file system (a dead NFS or automount in PATH) holds one of Node's four pool
+ * threads for good (a stuck stat cannot be taken back), never all of them, and is then asked
+ * nothing more.
+ */
+function lookIn(dir: string, file: string): Promise<boolean | "slow"> {
   const there = (error: NodeJS.ErrnoException) => error.code !== "ENOENT" && error.code !== "ENOTDIR";
-  const found = await Promise.all(dirs.map((d) => lstat(path.join(d, name)).then(() => true, there)));
-  return !found.includes(true);
+  const op = (lookups.get(dir) ?? Promise.resolve(true)).then(async () => {
+    if (slowDirs().has(dir)) return "slow" as const;
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<"slow">((resolve) => {
+      timer = setTimeout(() => {
+        slowDirs().add(dir);
+        resolve("slow");
+      }, 1000);
+    });
+    try {
+      return await Promise.race([lstat(file).then(() => true, there), slow]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  lookups.set(dir, op);
+  return op;
 }
 
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type FSWatcher,
   fstatSync,
   mkdtempSync,
+  opendirSync,
   openSync,
   readdirSync,
   readSync,
@@ -48,61 +49,95 @@ export async function removeScratchDir(dir: string): Promise<void> {
  * deletes) open from the moment it appears, so that its final size is still there after the
  * unlink: sampling sizes missed a small image that was written, spooled, loaded and deleted
  * between two samples (its bytes were reported as 0). `bytes()` is that file's size now, `close()`
- * lets it go. Opened non-blocking and never through a link: a FIFO or a link placed there by the
- * folder's owner is not held and never blocks. Where inotify is refused (its limits), it holds
- * only what is there at the start and says so (`watching` false): the caller keeps its samples.
+ * lets it go. The folder may belong to the rootless target, who may change it while podlift runs
+ * as root: it is opened once, never through a link, and its entries through that descriptor
+ * (/proc/self/fd/N/name), so a folder swapped for a link to /dev is never reached; an entry is
+ * opened non-blocking, never through a link and never as a controlling terminal, and kept only
+ * when it is a regular file; at most 64 entries are tried. Nothing here throws. Where inotify is
+ * refused (its limits) or /proc is missing, it holds at most what is there at the start, and
+ * says so (`watching` false): the caller keeps its samples.
  */
 export function holdSpoolFile(dir: string): { bytes(): number; close(): void; watching: boolean } {
-  const held = new Map<string, number>();
-  const names = new Set<string>();
+  const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY, O_DIRECTORY } = constants;
+  const tried = new Set<string>();
+  let held: number | null = null;
   let closed = false;
+  let watcher: FSWatcher | null = null;
+  let folder: number | null = null;
+  try {
+    folder = openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    folder = null;
+  }
+  const through = `/proc/self/fd/${folder}`;
   const hold = (name: string) => {
-    if (closed || names.has(name)) return;
+    if (closed || held !== null || folder === null || tried.size >= 64) return;
+    if (name === "" || name.includes("/") || tried.has(name)) return;
     let fd: number;
     try {
-      fd = openSync(path.join(dir, name), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      fd = openSync(`${through}/${name}`, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
     } catch {
-      return; // gone already, or not a file to open
+      return; // gone already, or nothing to open
     }
-    names.add(name);
-    const st = fstatSync(fd);
-    const key = `${st.dev}:${st.ino}`;
-    if (!st.isFile() || held.has(key)) closeSync(fd);
-    else {
-      held.set(key, fd);
-      // podman load spools into one file: once it is held, the watch ends (each of its writes
-      // was an event to read: a 256 MiB image moved at 0.89x the pipe's throughput, not 0.99x,
-      // bench/images.mjs).
-      watcher?.close();
+    tried.add(name);
+    let file = false;
+    try {
+      file = fstatSync(fd).isFile();
+    } catch {
+      file = false;
     }
+    if (!file) {
+      closeSync(fd);
+      return;
+    }
+    held = fd;
+    // podman load spools into one file: once it is held, the watch ends (each of its writes
+    // was an event to read: a 256 MiB image moved at 0.89x the pipe's throughput, not 0.99x,
+    // bench/images.mjs).
+    watcher?.close();
   };
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(dir, { persistent: false }, (_event, name) => {
-      if (typeof name === "string" && name !== "") hold(name);
-    });
-    watcher.on("error", () => undefined);
-  } catch {
-    watcher = null;
-  }
-  // What is there before the watch began.
-  try {
-    for (const name of readdirSync(dir)) hold(name);
-  } catch {
-    // the folder is gone: nothing to hold
+  if (folder !== null) {
+    try {
+      watcher = watch(through, { persistent: false }, (_event, name) => {
+        if (typeof name === "string") hold(name);
+      });
+      watcher.on("error", () => undefined);
+    } catch {
+      watcher = null;
+    }
+    // What is there before the watch began (a bounded look: the folder's owner can fill it).
+    try {
+      const listing = opendirSync(through);
+      try {
+        for (let i = 0; i < 64 && held === null; i++) {
+          const entry = listing.readSync();
+          if (entry === null) break;
+          hold(entry.name);
+        }
+      } finally {
+        listing.closeSync();
+      }
+    } catch {
+      // the folder is gone: nothing more to hold
+    }
   }
   return {
     watching: watcher !== null,
     bytes: () => {
-      let n = 0;
-      for (const fd of held.values()) n += fstatSync(fd).size;
-      return n;
+      if (held === null) return 0;
+      try {
+        return fstatSync(held).size;
+      } catch {
+        return 0;
+      }
     },
     close: () => {
       closed = true;
       watcher?.close();
-      for (const fd of held.values()) closeSync(fd);
-      held.clear();
+      if (held !== null) closeSync(held);
+      if (folder !== null) closeSync(folder);
+      held = null;
+      folder = null;
     },
   };
 }

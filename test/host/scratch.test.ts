@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -65,6 +73,53 @@ describe("holdSpoolFile", () => {
     } finally {
       rmSync(outside, { force: true });
     }
+  });
+
+  it("a full folder: holds one file and opens no more (its owner can fill it)", async () => {
+    for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `f${i}`), Buffer.alloc(10));
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const before = fds();
+    const held = holdSpoolFile(dir);
+    try {
+      await settle();
+      expect(held.bytes()).toBe(10);
+      expect(fds() - before).toBeLessThanOrEqual(3); // the folder, the file, inotify's
+    } finally {
+      held.close();
+    }
+    expect(fds()).toBe(before);
+  });
+
+  it("a folder swapped for a link after it began: its entries are still the first folder's", async () => {
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), "podlift-scratch-elsewhere-"));
+    try {
+      const held = holdSpoolFile(dir);
+      try {
+        renameSync(dir, `${dir}.moved`);
+        symlinkSync(elsewhere, dir);
+        writeFileSync(path.join(elsewhere, "podman9"), Buffer.alloc(4000));
+        await settle();
+        expect(held.bytes()).toBe(0);
+        writeFileSync(path.join(`${dir}.moved`, "podman8"), Buffer.alloc(100));
+        await settle();
+        expect(held.bytes()).toBe(100);
+      } finally {
+        held.close();
+        rmSync(dir, { force: true });
+        renameSync(`${dir}.moved`, dir);
+      }
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it("a folder that is a link (to /dev): never opened, nothing held", () => {
+    const link = path.join(dir, "dev");
+    symlinkSync("/dev", link);
+    const held = holdSpoolFile(link);
+    expect(held.watching).toBe(false);
+    expect(held.bytes()).toBe(0);
+    held.close();
   });
 
   it("a folder that is gone: holds nothing, no error", () => {
