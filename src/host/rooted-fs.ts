@@ -4,13 +4,18 @@
 import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
 import { trustedLinkOwner, untrustedLink } from "./atomic.js";
+import { MountNotAnswering, mountGuard } from "./mount-guard.js";
 import { kindOfStats, readRegularFile, UnreadableFileError } from "./safe-read.js";
 import type { StatInfo } from "./types.js";
 
 const MAX_LINKS = 40;
 
 export class RootedFs {
-  constructor(readonly root: string) {}
+  /** Every file operation goes through `guard`: one on a mount that can hang never hangs podlift. */
+  constructor(
+    readonly root: string,
+    private readonly guard = mountGuard,
+  ) {}
 
   /** Maps a host path to a real path under root, following symlinks inside the root. */
   async resolve(hostPath: string, followLast = true): Promise<string> {
@@ -42,13 +47,14 @@ export class RootedFs {
       const real = path.join(this.root, ...done);
       let target: string;
       try {
-        target = await readlink(real);
-      } catch {
+        target = await this.guard.run(real, () => readlink(real));
+      } catch (error) {
+        if (error instanceof MountNotAnswering) throw new UnreadableFileError(hostPath, "io", error.message);
         continue; // not a symlink, or absent: keep walking
       }
       if (++hops > MAX_LINKS) throw new UnreadableFileError(hostPath, "loop");
       if (trustedOnly) {
-        const owner = (await lstat(real)).uid;
+        const owner = (await this.guard.run(real, () => lstat(real))).uid;
         if (!trustedLinkOwner(owner)) throw untrustedLink(hostPath, real, owner);
       }
       done.pop();
@@ -69,12 +75,18 @@ export class RootedFs {
    * unreadable file throws UnreadableFileError, which the engine reports as a host finding.
    */
   async readBuffer(hostPath: string, maxBytes?: number): Promise<Buffer | null> {
-    return readRegularFile(await this.resolve(hostPath), { displayPath: hostPath, maxBytes });
+    const real = await this.resolve(hostPath);
+    try {
+      return await this.guard.run(real, () => readRegularFile(real, { displayPath: hostPath, maxBytes }));
+    } catch (error) {
+      throw asUnreadable(hostPath, error);
+    }
   }
 
   async readLink(hostPath: string): Promise<string | null> {
     try {
-      return await readlink(await this.resolve(hostPath, false));
+      const real = await this.resolve(hostPath, false);
+      return await this.guard.run(real, () => readlink(real));
     } catch {
       return null;
     }
@@ -82,7 +94,8 @@ export class RootedFs {
 
   async listDir(hostPath: string): Promise<string[] | null> {
     try {
-      return (await readdir(await this.resolve(hostPath))).sort();
+      const real = await this.resolve(hostPath);
+      return (await this.guard.run(real, () => readdir(real))).sort();
     } catch (error) {
       if (isMissing(error)) return null;
       throw asUnreadable(hostPath, error);
@@ -92,7 +105,7 @@ export class RootedFs {
   async stat(hostPath: string, followLast = true): Promise<StatInfo | null> {
     try {
       const real = await this.resolve(hostPath, followLast);
-      const s = followLast ? await stat(real) : await lstat(real);
+      const s = await this.guard.run(real, () => (followLast ? stat(real) : lstat(real)));
       return {
         type: kindOfStats(s),
         mode: s.mode & 0o7777,
@@ -110,6 +123,7 @@ export class RootedFs {
 /** A loop or a denied folder on the way is a fact about the host, not a podlift defect. */
 function asUnreadable(hostPath: string, error: unknown): unknown {
   if (error instanceof UnreadableFileError) return error;
+  if (error instanceof MountNotAnswering) return new UnreadableFileError(hostPath, "io", error.message);
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === "ELOOP") return new UnreadableFileError(hostPath, "loop");
   if (code === "EACCES" || code === "EPERM") return new UnreadableFileError(hostPath, "permission");
