@@ -45,6 +45,8 @@ export function parseMountinfo(text: string): Mount[] {
 
 export class MountGuard {
   private mounts: Mount[] | null = null;
+  /** The mounts that can hang: most hosts have none, and then nothing is looked up per call. */
+  private risky: Mount[] | null = null;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly hung = new Set<string>();
 
@@ -58,9 +60,8 @@ export class MountGuard {
     this.mounts ??= this.loadMounts();
     let best: Mount | null = null;
     for (const m of this.mounts) {
-      const above = m.point === "/" || realPath === m.point || realPath.startsWith(`${m.point}/`);
       // the later of two mounts on one point is the one in use
-      if (above && (best === null || m.point.length >= best.point.length)) best = m;
+      if (isUnder(realPath, m.point) && (best === null || m.point.length >= best.point.length)) best = m;
     }
     return best;
   }
@@ -71,6 +72,9 @@ export class MountGuard {
    * it takes over timeoutMs or when that mount did not answer before.
    */
   run<T>(realPath: string, op: () => Promise<T>): Promise<T> {
+    this.mounts ??= this.loadMounts();
+    this.risky ??= this.mounts.filter((m) => CAN_HANG.test(m.type));
+    if (!this.risky.some((m) => isUnder(realPath, m.point))) return op();
     const mount = this.mountOf(realPath);
     if (mount === null || !CAN_HANG.test(mount.type)) return op();
     const attempt = async (): Promise<T> => {
@@ -98,6 +102,13 @@ export class MountGuard {
     );
     return result;
   }
+}
+
+function isUnder(realPath: string, point: string): boolean {
+  return (
+    point === "/" ||
+    (realPath.startsWith(point) && (realPath.length === point.length || realPath[point.length] === "/"))
+  );
 }
 
 /** /proc/self/mountinfo, read synchronously once (procfs answers from memory, never hangs). */
