@@ -93,12 +93,28 @@ function runSingle(file, args, req, mod) {
   // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
   // leaving it running, with its files), then ends podlift by that signal, as with no handler.
   // Handled from before the first early command: the 2.8 MB read below may take long.
+  // A canary container's run still going is first let end (1.5 s at most, or until a second
+  // signal): killed in its first ~100 ms, Podman 4.3 leaves the network namespace it made behind
+  // (checks/canary.ts, STOP_GRACE_MS).
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  let ending = false;
+  const end = (signal) => {
+    if (ending) return;
+    ending = true;
+    for (const s in signals) process.removeAllListeners(s);
+    process.emit("exit", signals[signal]);
+    process.kill(process.pid, signal);
+  };
   const onSignal = (signal) => {
     if (process.listenerCount(signal) > 1) return;
     process.off(signal, onSignal);
-    process.emit("exit", signals[signal]);
-    process.kill(process.pid, signal);
+    const running = (globalThis.__podliftEarly?.canaries ?? [])
+      .map((c) => c.run)
+      .filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    if (running.length === 0) return end(signal);
+    for (const s in signals) process.on(s, () => end(signal));
+    setTimeout(() => end(signal), 1500);
+    Promise.all(running.map((r) => r.done)).then(() => end(signal));
   };
   for (const signal in signals) process.on(signal, onSignal);
   // A doctor run's first podman commands start before the bundle loads (scripts/head-early.cjs).
