@@ -24,7 +24,7 @@ export const CANARY_BINARY = "/usr/bin/true";
 export const CANARY_LABEL = `${CANARY_LABEL_KEY}=true`;
 const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
 const RUN_TIMEOUT_MS = 25000;
-/** How long a container run told to stop may go on before it is killed (runAndRemove). */
+/** Until how old a container run told to stop is let go on before it is killed (runAndRemove). */
 export const STOP_GRACE_MS = 1500;
 
 /** How long a run no check took over may go on before it is stopped (discardEarlyCanary). */
@@ -260,24 +260,12 @@ async function runAndRemove(
   const run = argv.indexOf("run");
   const at = argv.indexOf("--rootfs");
   const named = [...argv.slice(0, at), "--name", name, "--label", CANARY_LABEL, ...argv.slice(at)];
-  // Told to stop (Ctrl-C, SIGTERM, the check's deadline), the run is first let end: killed in its
-  // first ~100 ms, Podman 4.3 leaves the network namespace it made (/run/netns/netns-…) behind,
-  // which `podman rm` does not remove (measured here: 11 of 20 kills). A working run ends within
-  // ~0.3 s; a hung one is killed STOP_GRACE_MS later.
-  // Told before it starts, nothing starts (LiveHost.run's rule, which sees the abort then).
-  const stop = new AbortController();
-  let grace: NodeJS.Timeout | undefined;
-  const onStop = () => {
-    grace = setTimeout(() => stop.abort(), STOP_GRACE_MS);
-  };
-  options.signal?.addEventListener("abort", onStop, { once: true });
-  let r: CommandResult;
-  try {
-    r = await host.run(named, { ...options, signal: options.signal?.aborted ? options.signal : stop.signal });
-  } finally {
-    clearTimeout(grace);
-    options.signal?.removeEventListener("abort", onStop);
-  }
+  // Told to stop (Ctrl-C, SIGTERM, the check's deadline) in its first STOP_GRACE_MS, the run is
+  // let go on until then, or its end: killed in its first ~100 ms, Podman 4.3 leaves the network
+  // namespace it made (/run/netns/netns-…) behind, which `podman rm` does not remove (measured
+  // here: 11 of 20 kills). A working run ends within ~0.3 s; a hung one is older than that by its
+  // deadline, and is killed at once. Told before it starts, nothing starts (LiveHost.run).
+  const r = await host.run(named, { ...options, stopGraceMs: STOP_GRACE_MS });
   // Killed, or told to stop: Podman exits on SIGTERM by itself (an exit code, not a signal), and
   // one stopped mid-create never reaches its --rm.
   if (r.exitCode === null || options.signal?.aborted) {

@@ -93,9 +93,9 @@ function runSingle(file, args, req, mod) {
   // aside for it) first runs the exit handlers, which stop and remove what was started (instead of
   // leaving it running, with its files), then ends podlift by that signal, as with no handler.
   // Handled from before the first early command: the 2.8 MB read below may take long.
-  // A canary container's run still going is first let end (1.5 s at most, or until a second
-  // signal): killed in its first ~100 ms, Podman 4.3 leaves the network namespace it made behind
-  // (checks/canary.ts, STOP_GRACE_MS).
+  // A canary container's run still in its first 1.5 s is first let end (or reach that age, or a
+  // second signal comes): killed in its first ~100 ms, Podman 4.3 leaves the network namespace it
+  // made behind (checks/canary.ts, STOP_GRACE_MS).
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   let ending = false;
   const end = (signal) => {
@@ -111,9 +111,10 @@ function runSingle(file, args, req, mod) {
     const running = (globalThis.__podliftEarly?.canaries ?? [])
       .map((c) => c.run)
       .filter((r) => r.child.exitCode === null && r.child.signalCode === null);
-    if (running.length === 0) return end(signal);
+    const left = Math.max(0, ...running.map((r) => r.startedAt + 1500 - performance.now()));
+    if (left === 0) return end(signal);
     for (const s in signals) process.on(s, () => end(signal));
-    setTimeout(() => end(signal), 1500);
+    setTimeout(() => end(signal), left);
     Promise.all(running.map((r) => r.done)).then(() => end(signal));
   };
   for (const signal in signals) process.on(signal, onSignal);

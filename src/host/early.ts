@@ -107,7 +107,7 @@ export function takeEarlyRun(
     return null;
   }
   const [run] = early.started.splice(i, 1) as [EarlyRun];
-  return finish(run, argv, options.timeoutMs ?? defaultTimeoutMs, options.signal);
+  return finish(run, argv, options.timeoutMs ?? defaultTimeoutMs, options.signal, options.stopGraceMs);
 }
 
 async function finish(
@@ -115,6 +115,7 @@ async function finish(
   argv: readonly string[],
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  stopGraceMs: number | undefined,
 ): Promise<CommandResult> {
   // Taken: from now on it keeps podlift alive like any command it waits for (the head started it
   // unreferenced), else a run whose end never came would let Node end quietly, with no report.
@@ -126,6 +127,9 @@ async function finish(
     marker: run.marker,
     timeoutMs: timeoutMs - (performance.now() - run.startedAt),
     signal,
+    // counted from when the head started it, as its deadline
+    stopGraceMs,
+    startedAt: run.startedAt,
     // Whatever still holds its pipes open after the kill (nothing should) must not keep us
     // waiting (LiveHost.run's rule).
     afterKill: () =>

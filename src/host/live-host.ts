@@ -266,6 +266,8 @@ export class LiveHost implements WritableHost {
       marker,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal: options.signal,
+      stopGraceMs: options.stopGraceMs,
+      startedAt: started,
       // Whatever still holds the pipes open (nothing should) must not keep us waiting.
       afterKill: () =>
         setTimeout(() => {

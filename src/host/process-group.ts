@@ -141,6 +141,9 @@ export function guardCommand(options: {
   timeoutMs: number;
   signal?: AbortSignal;
   afterKill?: () => void;
+  /** RunOptions.stopGraceMs, counted from `startedAt` (performance.now() when it started). */
+  stopGraceMs?: number;
+  startedAt?: number;
 }): { readonly timedOut: boolean; release(): void } {
   const { pid, marker, signal } = options;
   if (pid !== undefined) track(marker, pid);
@@ -158,15 +161,22 @@ export function guardCommand(options: {
     },
     Math.max(0, options.timeoutMs),
   );
-  if (signal?.aborted) stop();
-  else signal?.addEventListener("abort", stop, { once: true });
+  let grace: NodeJS.Timeout | undefined;
+  const told = () => {
+    const left = (options.startedAt ?? performance.now()) + (options.stopGraceMs ?? 0) - performance.now();
+    if (left <= 0) stop();
+    else grace = setTimeout(stop, left);
+  };
+  if (signal?.aborted) told();
+  else signal?.addEventListener("abort", told, { once: true });
   return {
     get timedOut() {
       return timedOut;
     },
     release() {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", stop);
+      clearTimeout(grace);
+      signal?.removeEventListener("abort", told);
       untrack(marker);
     },
   };

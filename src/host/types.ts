@@ -33,6 +33,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   input?: string;
   signal?: AbortSignal;
+  /**
+   * Told to stop by `signal` before it is this old (ms since it really started), the command is
+   * let run until then, or its end, before its group is killed. Its deadline still kills at once.
+   * For `podman run`: killed in its first ~100 ms, Podman 4.3 leaves its network namespace behind.
+   */
+  stopGraceMs?: number;
 }
 
 export interface SocketProbeOptions {

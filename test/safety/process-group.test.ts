@@ -50,6 +50,40 @@ describe("process groups", () => {
     expect(running("sleep 666")).toEqual([]);
   });
 
+  it("a young command told to stop is let run until stopGraceMs old; an older one, or its deadline, stops it at once", async () => {
+    const host = new LiveHost("/");
+    // Told at 100 ms with a 700 ms grace: it ends on its own at ~400 ms, not killed.
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const ends = await host.run(["sh", "-c", "sleep 0.4; echo ended"], {
+      signal: stop.signal,
+      stopGraceMs: 700,
+    });
+    expect(ends.exitCode).toBe(0);
+    expect(ends.stdout).toBe("ended\n");
+    // Told at 100 ms, still running at 700 ms old: killed then.
+    const later = new AbortController();
+    setTimeout(() => later.abort(), 100);
+    let t = Date.now();
+    const killed = await host.run(["sleep", "6664"], { signal: later.signal, stopGraceMs: 700 });
+    expect(killed.exitCode).toBeNull();
+    expect(Date.now() - t).toBeGreaterThanOrEqual(650);
+    expect(Date.now() - t).toBeLessThan(700 + 1500);
+    // Told when already older than the grace: at once.
+    const old = new AbortController();
+    setTimeout(() => old.abort(), 400);
+    t = Date.now();
+    await host.run(["sleep", "6665"], { signal: old.signal, stopGraceMs: 200 });
+    expect(Date.now() - t).toBeLessThan(400 + 1000);
+    // Its deadline is not a stop: no grace.
+    t = Date.now();
+    const timed = await host.run(["sleep", "6666"], { timeoutMs: 200, stopGraceMs: 5000 });
+    expect(timed.timedOut).toBe(true);
+    expect(Date.now() - t).toBeLessThan(200 + 1500);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(running("sleep 666")).toEqual([]);
+  });
+
   it("SIGTERM to podlift takes its running commands along", async () => {
     const bin = hangingPodman(888);
     const child = spawn(process.execPath, [BIN, "doctor"], {
