@@ -185,23 +185,84 @@ const ownNames = new Set<string>();
 /**
  * Canary containers of earlier runs still in the target's store: a run killed before Podman's
  * --rm acted (podlift itself killed, or the removal after a kill did not finish in its second).
+ * Also those only in Podman's storage (containers.json of the graph root): a `podman run` killed
+ * while creating leaves one there that `podman ps -a` does not list (`--external` does).
  * Said, with the command that removes them; the doctor removes nothing itself.
  */
-async function leftovers({ facts }: CheckContext): Promise<Finding[]> {
+async function leftovers(ctx: CheckContext): Promise<Finding[]> {
+  const { facts } = ctx;
   const listed = await facts.podman.containers(facts.targetUser);
-  const names = listed.ok ? staleCanaries(listed.canary, ownNames, Date.now() / 1000) : [];
-  if (names.length === 0) return [];
-  const shown = names.slice(0, 10).map((n) => safeLine(n));
+  if (!listed.ok) return [];
+  const now = Date.now() / 1000;
+  const names = staleCanaries(listed.canary, ownNames, now);
+  const inDb = new Set(listed.canary.map((c) => c.name));
+  const stored = (await storedCanaries(ctx)).filter((c) => !inDb.has(c.name));
+  const storageOnly = new Set(staleCanaries(stored, ownNames, now));
+  const ids = new Map(stored.map((c) => [c.name, c.id]));
+  const all = [...names, ...[...storageOnly].sort()];
+  if (all.length === 0) return [];
+  const shown = all.slice(0, 10);
+  // A container only in storage is removed by its id.
+  const removable = shown.map((n) => (storageOnly.has(n) ? (ids.get(n) ?? n).slice(0, 12) : n));
   return [
     {
       code: "canary.leftovers",
       status: "warn",
-      message: `${names.length} container(s) left by an earlier podlift canary whose podman run was killed before --rm: ${shown.join(", ")}${names.length > shown.length ? " …" : ""}.`,
-      evidence: { containers: shown, count: names.length, label: CANARY_LABEL },
-      remedy: `Remove them${facts.rootful ? "" : ` as ${facts.targetUser.name}`}: podman rm --force ${shown.map((n) => shellQuote(n)).join(" ")}`,
+      message:
+        `${all.length} container(s) left by an earlier podlift canary whose podman run was killed before --rm: ${shown.map((n) => safeLine(n)).join(", ")}${all.length > shown.length ? " …" : ""}` +
+        (storageOnly.size > 0
+          ? ` (${storageOnly.size} only in Podman's storage, as a run killed while creating leaves them: \`podman ps -a --external\` lists them).`
+          : "."),
+      evidence: {
+        containers: shown.map((n) => safeLine(n)),
+        count: all.length,
+        label: CANARY_LABEL,
+        ...(storageOnly.size > 0 ? { storageOnly: storageOnly.size } : {}),
+      },
+      remedy: `Remove them${facts.rootful ? "" : ` as ${facts.targetUser.name}`}: podman rm --force ${removable.map((n) => shellQuote(n)).join(" ")}`,
     },
   ];
 }
+
+/**
+ * The canary containers in containers/storage's list of the target's graph root (from
+ * `podman info`), with their ids and creation times; [] when it cannot be read.
+ */
+async function storedCanaries({
+  host,
+  facts,
+}: CheckContext): Promise<{ name: string; id: string; createdAt: number | null }[]> {
+  const info = await facts.podman.info(facts.targetUser);
+  const store = info.ok ? info.info.store : undefined;
+  const root = store?.graphRoot;
+  const driver = store?.graphDriverName;
+  if (!root?.startsWith("/") || !driver || !/^[a-z0-9-]+$/.test(driver)) return [];
+  let text: string | null;
+  try {
+    text = await host.readFile(`${root}/${driver}-containers/containers.json`);
+  } catch {
+    return []; // unreadable (too large, not a file, a file system that did not answer)
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text ?? "[]");
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const out: { name: string; id: string; createdAt: number | null }[] = [];
+  for (const c of list as { id?: unknown; names?: unknown; created?: unknown }[]) {
+    const names = Array.isArray(c?.names) ? c.names : [];
+    const name = names.find((n): n is string => typeof n === "string" && CANARY_NAME.test(n));
+    if (!name || typeof c.id !== "string" || !/^[0-9a-f]{12,64}$/.test(c.id)) continue;
+    const at = typeof c.created === "string" ? Date.parse(c.created) : Number.NaN;
+    out.push({ name, id: c.id, createdAt: Number.isNaN(at) ? null : at / 1000 });
+  }
+  return out;
+}
+
+/** What canaryName makes. */
+const CANARY_NAME = /^podlift-canary-[0-9a-f]{12}$/;
 
 /**
  * The canary containers listed that this process did not start and that are older than any

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { canaryName, check, staleCanaries } from "../../checks/canary.js";
 import { fix as runtimeFix } from "../../fixes/container-runtime.js";
@@ -84,6 +87,96 @@ describe("canary", () => {
       "podlift-canary-c",
       "podlift-canary-d",
     ]);
+  });
+
+  it("names canary containers left only in Podman's storage (a run killed while creating), removable by id", async () => {
+    const old = "2024-01-01T00:00:00.000000000Z";
+    const stored = [
+      { id: "0123456789ab".padEnd(64, "0"), names: ["podlift-canary-0123456789ab"], created: old },
+      { id: "cafecafecafe".padEnd(64, "1"), names: ["podlift-canary-cafecafecafe"], created: old },
+      // another podlift's, started a moment ago: not a leftover
+      {
+        id: "beefbeefbeef".padEnd(64, "2"),
+        names: ["podlift-canary-beefbeefbeef"],
+        created: new Date().toISOString(),
+      },
+      { id: "abcabcabcabc".padEnd(64, "3"), names: ["web"], created: old },
+      { id: "not-an-id", names: ["podlift-canary-aaaaaaaaaaaa"], created: old },
+    ];
+    const root = tempHost(
+      {
+        "etc/passwd": PASSWD,
+        "srv/store/overlay-containers/containers.json": JSON.stringify(stored),
+      },
+      {
+        user: USER,
+        commands: [
+          { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
+          {
+            argv: ["podman", "info", "--format", "json"],
+            stdout: JSON.stringify({
+              version: { Version: "5.0.0" },
+              host: { security: { rootless: true } },
+              store: { graphRoot: "/srv/store", graphDriverName: "overlay" },
+            }),
+          },
+          {
+            argv: ["podman", "ps", "-a", "--format", "json"],
+            stdout: JSON.stringify([
+              {
+                Id: "0123456789ab",
+                Names: ["podlift-canary-0123456789ab"],
+                Labels: { "io.podlift.canary": "true" },
+                Created: 1700000000,
+              },
+            ]),
+          },
+          { argv: ["podman", "run"], prefix: true, exitCode: 0 },
+        ],
+      },
+    );
+    const r = await runOn(check, root);
+    const f = r.find("canary.leftovers");
+    expect(f.evidence).toMatchObject({
+      containers: ["podlift-canary-0123456789ab", "podlift-canary-cafecafecafe"],
+      count: 2,
+      storageOnly: 1,
+    });
+    expect(f.message).toContain("1 only in Podman's storage");
+    expect(f.remedy).toContain("podman rm --force podlift-canary-0123456789ab cafecafecafe");
+  });
+
+  it("a storage list that is broken, huge or not a file: no storage leftovers, no error", async () => {
+    for (const content of ["{not json", JSON.stringify({ a: 1 }), "[1, null, {}]", "FIFO"]) {
+      const root = tempHost(
+        {
+          "etc/passwd": PASSWD,
+          ...(content === "FIFO" ? {} : { "srv/store/overlay-containers/containers.json": content }),
+        },
+        {
+          user: USER,
+          commands: [
+            { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
+            {
+              argv: ["podman", "info", "--format", "json"],
+              stdout: JSON.stringify({
+                version: { Version: "5.0.0" },
+                store: { graphRoot: "/srv/store", graphDriverName: "overlay" },
+              }),
+            },
+            { argv: ["podman", "ps", "-a", "--format", "json"], stdout: "[]" },
+            { argv: ["podman", "run"], prefix: true, exitCode: 0 },
+          ],
+        },
+      );
+      if (content === "FIFO") {
+        mkdirSync(path.join(root, "srv/store/overlay-containers"), { recursive: true });
+        execFileSync("mkfifo", [path.join(root, "srv/store/overlay-containers/containers.json")]);
+      }
+      const r = await runOn(check, root);
+      expect(r.status).toBe("pass");
+      expect(r.codes).not.toContain("canary.leftovers");
+    }
   });
 
   it("makes the run without a network when the network run fails, and judges each", async () => {
