@@ -199,7 +199,8 @@ async function leftovers(ctx: CheckContext): Promise<Finding[]> {
   const stored = (await storedCanaries(ctx)).filter((c) => !inDb.has(c.name));
   const storageOnly = new Set(staleCanaries(stored, ownNames, now));
   const ids = new Map(stored.map((c) => [c.name, c.id]));
-  const all = [...names, ...[...storageOnly].sort()];
+  // Those only in storage first: no `podman ps -a` shows them.
+  const all = [...[...storageOnly].sort(), ...names];
   if (all.length === 0) return [];
   const shown = all.slice(0, 10);
   // A container only in storage is removed by its id.

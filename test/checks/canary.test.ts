@@ -138,12 +138,12 @@ describe("canary", () => {
     const r = await runOn(check, root);
     const f = r.find("canary.leftovers");
     expect(f.evidence).toMatchObject({
-      containers: ["podlift-canary-0123456789ab", "podlift-canary-cafecafecafe"],
+      containers: ["podlift-canary-cafecafecafe", "podlift-canary-0123456789ab"],
       count: 2,
       storageOnly: 1,
     });
     expect(f.message).toContain("1 only in Podman's storage");
-    expect(f.remedy).toContain("podman rm --force podlift-canary-0123456789ab cafecafecafe");
+    expect(f.remedy).toContain("podman rm --force cafecafecafe podlift-canary-0123456789ab");
   });
 
   it("a storage list that is broken, huge or not a file: no storage leftovers, no error", async () => {
