@@ -26,45 +26,45 @@ const target = user ? ["--user", user] : [];
 const againstAt = args.indexOf("--against");
 const against = againstAt >= 0 ? args[againstAt + 1] : undefined;
 
-// The canary's tree: /usr/bin/true and its libraries, owned by whoever runs the container.
-const tree = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-canary-"));
-const libs = [
-  ...execFileSync("ldd", ["/usr/bin/true"])
-    .toString()
-    .matchAll(/(\/\S+)\s+\(0x/g),
-].map((m) => m[1]);
-for (const dir of ["etc", "dev", "proc", "sys", "run", "tmp"]) mkdirSync(path.join(tree, dir));
-for (const file of ["/usr/bin/true", ...libs]) {
-  mkdirSync(path.join(tree, path.dirname(file)), { recursive: true });
-  copyFileSync(file, path.join(tree, file));
-}
-chmodSync(tree, 0o755);
-if (user) execFileSync("chown", ["-R", `${user}:`, tree]);
-
-/** Podman as the target (root, or --user through runuser): [file, args]. */
-const podmanAs = (...a) => (as.length ? [as[0], [...as.slice(1), "podman", ...a]] : ["podman", a]);
-// A neighbour on the default network, when asked: sleep and its libraries in a tree of its own.
-const neighbour = args.includes("--neighbour") ? `podlift-bench-neighbour-${process.pid}` : null;
-let neighbourTree = null;
-if (neighbour) {
-  neighbourTree = mkdtempSync(path.join(os.tmpdir(), "podlift-bench-neighbour-"));
-  const sleepLibs = [
-    ...execFileSync("ldd", ["/usr/bin/sleep"])
+/** A container tree of `binary` and its libraries, owned by whoever runs the container. */
+function treeOf(binary, prefix) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const libs = [
+    ...execFileSync("ldd", [binary])
       .toString()
       .matchAll(/(\/\S+)\s+\(0x/g),
   ].map((m) => m[1]);
-  for (const dir of ["etc", "dev", "proc", "sys", "run", "tmp"]) mkdirSync(path.join(neighbourTree, dir));
-  for (const file of ["/usr/bin/sleep", ...sleepLibs]) {
-    mkdirSync(path.join(neighbourTree, path.dirname(file)), { recursive: true });
-    copyFileSync(file, path.join(neighbourTree, file));
+  for (const sub of ["etc", "dev", "proc", "sys", "run", "tmp"]) mkdirSync(path.join(dir, sub));
+  for (const file of [binary, ...libs]) {
+    mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+    copyFileSync(file, path.join(dir, file));
   }
-  chmodSync(neighbourTree, 0o755);
-  if (user) execFileSync("chown", ["-R", `${user}:`, neighbourTree]);
-  execFileSync(
-    ...podmanAs("run", "-d", "--name", neighbour, "--rootfs", neighbourTree, "/usr/bin/sleep", "3600"),
-  );
+  chmodSync(dir, 0o755);
+  if (user) execFileSync("chown", ["-R", `${user}:`, dir]);
+  return dir;
 }
-const onNetwork = spawnSync(...podmanAs("ps", "-q", "--filter", "network=podman"), {
+
+// The canary's tree: /usr/bin/true and its libraries.
+const tree = treeOf("/usr/bin/true", "podlift-bench-canary-");
+
+// A neighbour on root's default network (where the rootful canary runs, for a --user target too),
+// when asked: sleep and its libraries in a tree of its own.
+const neighbour = args.includes("--neighbour") ? `podlift-bench-neighbour-${process.pid}` : null;
+let neighbourTree = null;
+if (neighbour) {
+  neighbourTree = treeOf("/usr/bin/sleep", "podlift-bench-neighbour-");
+  execFileSync("podman", [
+    "run",
+    "-d",
+    "--name",
+    neighbour,
+    "--rootfs",
+    neighbourTree,
+    "/usr/bin/sleep",
+    "3600",
+  ]);
+}
+const onNetwork = spawnSync("podman", ["ps", "-q", "--filter", "network=podman"], {
   encoding: "utf8",
 }).stdout.trim();
 console.log(
@@ -130,7 +130,7 @@ try {
 } finally {
   rmSync(tree, { recursive: true, force: true });
   if (neighbour) {
-    spawnSync(...podmanAs("rm", "--force", "--time", "0", neighbour), { stdio: "ignore" });
+    spawnSync("podman", ["rm", "--force", "--time", "0", neighbour], { stdio: "ignore" });
     rmSync(neighbourTree, { recursive: true, force: true });
   }
 }

@@ -25,7 +25,7 @@ export const CANARY_LABEL = `${CANARY_LABEL_KEY}=true`;
 const DIRS = ["etc", "dev", "proc", "sys", "run", "tmp"];
 const RUN_TIMEOUT_MS = 25000;
 /** Until how old a container run told to stop is let go on before it is killed (runAndRemove). */
-export const STOP_GRACE_MS = 1500;
+const STOP_GRACE_MS = 1500;
 
 /** How long a run no check took over may go on before it is stopped (discardEarlyCanary). */
 const DISCARD_WAIT_MS = 3000;
@@ -198,13 +198,13 @@ async function leftovers(ctx: CheckContext): Promise<Finding[]> {
   const inDb = new Set(listed.canary.map((c) => c.name));
   const stored = (await storedCanaries(ctx)).filter((c) => !inDb.has(c.name));
   const storageOnly = new Set(staleCanaries(stored, ownNames, now));
-  const ids = new Map(stored.map((c) => [c.name, c.id]));
+  const shortIds = new Map(stored.map((c) => [c.name, c.id.slice(0, 12)]));
   // Those only in storage first: no `podman ps -a` shows them.
   const all = [...[...storageOnly].sort(), ...names];
   if (all.length === 0) return [];
   const shown = all.slice(0, 10);
   // A container only in storage is removed by its id.
-  const removable = shown.map((n) => (storageOnly.has(n) ? (ids.get(n) ?? n).slice(0, 12) : n));
+  const removable = shown.map((n) => (storageOnly.has(n) ? (shortIds.get(n) ?? n) : n));
   return [
     {
       code: "canary.leftovers",
@@ -244,9 +244,11 @@ async function storedCanaries({
   } catch {
     return []; // unreadable (too large, not a file, a file system that did not answer)
   }
+  // Parsed only when a canary is named in it: on a host of many containers it is megabytes.
+  if (!text?.includes("podlift-canary-")) return [];
   let list: unknown;
   try {
-    list = JSON.parse(text ?? "[]");
+    list = JSON.parse(text);
   } catch {
     return [];
   }

@@ -210,7 +210,7 @@ async function dockerElf(dirs, look) {
     const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = require("node:fs").constants;
     const handle = await look((f) => fs.open(f, O_RDONLY | O_NONBLOCK | O_NOCTTY), dir, p);
     try {
-      const { buffer, bytesRead } = await look((_) => handle.read(Buffer.alloc(4), 0, 4, 0), dir, p);
+      const { buffer, bytesRead } = await look(() => handle.read(Buffer.alloc(4), 0, 4, 0), dir, p);
       return bytesRead === 4 && buffer.readUInt32BE(0) === 0x7f454c46 ? p : null;
     } finally {
       await handle.close();

@@ -52,11 +52,7 @@ declare global {
 }
 
 /** The key of a command as the head and LiveHost.run both name it: argv, user, extra env. */
-export function earlyKey(
-  argv: readonly string[],
-  user: string,
-  env: Record<string, string> | undefined,
-): string {
+function earlyKey(argv: readonly string[], user: string, env: Record<string, string> | undefined): string {
   return JSON.stringify([argv, user, env ?? {}]);
 }
 

@@ -226,14 +226,14 @@ export async function pipeIntoLoad(options: PipeLoadOptions): Promise<{ bytes: n
 }
 
 /**
- * What podman load spooled, once it has read all the producer wrote. With the spool's files held
- * open: their size once load ends or 2 s pass (load may still be reading the pipe's last bytes
- * when the producer ends); without: the largest sample until then.
+ * What podman load spooled, once it has read all the producer wrote: the held spool file's size
+ * (or, where none is held, the largest sample) once load ends or 2 s pass (load may still be
+ * reading the pipe's last bytes when the producer ends).
  */
 async function spooledAtEnd(
   dir: string,
   load: { done: boolean; exited: Promise<unknown> },
-  held: { bytes(): number; watching: boolean },
+  held: { bytes(): number },
 ): Promise<number> {
   let most = 0;
   for (let i = 0; i < 40 && !load.done; i++) {

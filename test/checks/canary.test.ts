@@ -103,38 +103,14 @@ describe("canary", () => {
       { id: "abcabcabcabc".padEnd(64, "3"), names: ["web"], created: old },
       { id: "not-an-id", names: ["podlift-canary-aaaaaaaaaaaa"], created: old },
     ];
-    const root = tempHost(
+    const root = storeHost(JSON.stringify(stored), [
       {
-        "etc/passwd": PASSWD,
-        "srv/store/overlay-containers/containers.json": JSON.stringify(stored),
+        Id: "0123456789ab",
+        Names: ["podlift-canary-0123456789ab"],
+        Labels: { "io.podlift.canary": "true" },
+        Created: 1700000000,
       },
-      {
-        user: USER,
-        commands: [
-          { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
-          {
-            argv: ["podman", "info", "--format", "json"],
-            stdout: JSON.stringify({
-              version: { Version: "5.0.0" },
-              host: { security: { rootless: true } },
-              store: { graphRoot: "/srv/store", graphDriverName: "overlay" },
-            }),
-          },
-          {
-            argv: ["podman", "ps", "-a", "--format", "json"],
-            stdout: JSON.stringify([
-              {
-                Id: "0123456789ab",
-                Names: ["podlift-canary-0123456789ab"],
-                Labels: { "io.podlift.canary": "true" },
-                Created: 1700000000,
-              },
-            ]),
-          },
-          { argv: ["podman", "run"], prefix: true, exitCode: 0 },
-        ],
-      },
-    );
+    ]);
     const r = await runOn(check, root);
     const f = r.find("canary.leftovers");
     expect(f.evidence).toMatchObject({
@@ -147,32 +123,17 @@ describe("canary", () => {
   });
 
   it("a storage list that is broken, huge or not a file: no storage leftovers, no error", async () => {
-    for (const content of ["{not json", JSON.stringify({ a: 1 }), "[1, null, {}]", "FIFO"]) {
-      const root = tempHost(
-        {
-          "etc/passwd": PASSWD,
-          ...(content === "FIFO" ? {} : { "srv/store/overlay-containers/containers.json": content }),
-        },
-        {
-          user: USER,
-          commands: [
-            { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
-            {
-              argv: ["podman", "info", "--format", "json"],
-              stdout: JSON.stringify({
-                version: { Version: "5.0.0" },
-                store: { graphRoot: "/srv/store", graphDriverName: "overlay" },
-              }),
-            },
-            { argv: ["podman", "ps", "-a", "--format", "json"], stdout: "[]" },
-            { argv: ["podman", "run"], prefix: true, exitCode: 0 },
-          ],
-        },
-      );
-      if (content === "FIFO") {
-        mkdirSync(path.join(root, "srv/store/overlay-containers"), { recursive: true });
-        execFileSync("mkfifo", [path.join(root, "srv/store/overlay-containers/containers.json")]);
-      }
+    const named = "podlift-canary-0123456789ab";
+    const lists = [
+      `{"${named}`, // broken JSON
+      JSON.stringify({ a: named }), // not a list
+      JSON.stringify([1, null, {}, named]), // no container entries
+      "x".repeat(9 * 1024 * 1024) + named, // over the 8 MiB bound
+      null, // a FIFO
+    ];
+    for (const list of lists) {
+      const root = storeHost(list, []);
+      if (list === null) execFileSync("mkfifo", [path.join(root, STORE_LIST)]);
       const r = await runOn(check, root);
       expect(r.status).toBe("pass");
       expect(r.codes).not.toContain("canary.leftovers");
@@ -346,3 +307,33 @@ describe("canary", () => {
     });
   });
 });
+
+const STORE_LIST = "srv/store/overlay-containers/containers.json";
+
+/**
+ * A host whose Podman store is /srv/store (overlay): `list` as its containers.json (null: no file,
+ * its folder only), `ps` as what `podman ps -a` lists, and container runs that start.
+ */
+function storeHost(list: string | null, ps: unknown[]): string {
+  const root = tempHost(
+    { "etc/passwd": PASSWD, ...(list === null ? {} : { [STORE_LIST]: list }) },
+    {
+      user: USER,
+      commands: [
+        { argv: ["podman", "--version"], stdout: "podman version 5.0.0\n" },
+        {
+          argv: ["podman", "info", "--format", "json"],
+          stdout: JSON.stringify({
+            version: { Version: "5.0.0" },
+            host: { security: { rootless: true } },
+            store: { graphRoot: "/srv/store", graphDriverName: "overlay" },
+          }),
+        },
+        { argv: ["podman", "ps", "-a", "--format", "json"], stdout: JSON.stringify(ps) },
+        { argv: ["podman", "run"], prefix: true, exitCode: 0 },
+      ],
+    },
+  );
+  mkdirSync(path.join(root, path.dirname(STORE_LIST)), { recursive: true });
+  return root;
+}
